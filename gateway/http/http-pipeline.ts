@@ -1,0 +1,88 @@
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { forbidden, unauthenticated } from '../../lib/errors/app-error';
+import type { JwtVerifier } from '../../lib/identity/jwt-verifier';
+import type { Principal } from '../../lib/identity/principal';
+import type { Logger } from '../../lib/logging/logger';
+import type { UserDirectory } from '../../lib/users/user-directory';
+import { sendError } from './error-response';
+import { HttpExchange } from './http-exchange';
+import { readJsonBody } from './json-body';
+import type { OriginPolicy } from './origin-policy';
+import type { RequestContext } from './request-context';
+import { Router } from './router';
+
+export interface HttpObserver {
+  onResponse(route: string, method: string, status: number, seconds: number): void;
+}
+
+export interface HttpPipelineDeps {
+  readonly router: Router;
+  readonly verifier: JwtVerifier;
+  readonly users: UserDirectory;
+  readonly origins: OriginPolicy;
+  readonly log: Logger;
+  readonly observer?: HttpObserver;
+}
+
+const CORS_ALLOW_HEADERS = 'authorization, content-type, x-request-id';
+const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
+
+export function bearerToken(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const m = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+  return m?.[1]?.trim();
+}
+
+/** Builds the uWS handler that routes every HTTP request: CORS, context, dispatch, one error path. */
+export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, req: HttpRequest) => void {
+  return (res, req) => {
+    const ex = new HttpExchange(res, req);
+    const log = deps.log.child({ requestId: ex.requestId });
+    const origin = ex.headers['origin'];
+    const originOk = deps.origins.isAllowed(origin, ex.headers['host']);
+    if (origin && originOk) {
+      ex.setHeader('access-control-allow-origin', origin);
+      ex.setHeader('vary', 'Origin');
+      ex.setHeader('access-control-expose-headers', 'x-request-id, content-disposition');
+    }
+    // uWS delivers the body only to an onData attached before the handler returns: start reading now.
+    const body = ex.method === 'GET' || ex.method === 'OPTIONS' ? undefined : readJsonBody(ex);
+    body?.catch(() => undefined);
+    let routeLabel = 'unmatched';
+    const finish = () => {
+      deps.observer?.onResponse(routeLabel, ex.method, ex.statusSent, ex.elapsedMs() / 1000);
+    };
+    void (async () => {
+      if (ex.method === 'OPTIONS') {
+        if (!originOk) throw forbidden('origin not allowed');
+        ex.setHeader('access-control-allow-methods', CORS_ALLOW_METHODS);
+        ex.setHeader('access-control-allow-headers', CORS_ALLOW_HEADERS);
+        ex.setHeader('access-control-max-age', '600');
+        ex.send(204, undefined);
+        return;
+      }
+      const { route, params } = deps.router.match(ex.method, ex.path);
+      routeLabel = Router.label(route);
+      let principal: Promise<Principal> | undefined;
+      const ctx: RequestContext = {
+        ex,
+        log,
+        authenticate: () => {
+          principal ??= (async () => {
+            const token = bearerToken(ex.headers['authorization']);
+            if (!token) throw unauthenticated('missing bearer token');
+            const p = deps.verifier.verify(token);
+            await deps.users.upsertFromPrincipal(p);
+            return p;
+          })();
+          return principal;
+        },
+        input: async () => (body ? body : Object.fromEntries(ex.query)),
+      };
+      await route.handler(ctx, params);
+    })()
+      .catch((err: unknown) => sendError(ex, err, log))
+      .finally(finish);
+  };
+}
+

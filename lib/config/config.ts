@@ -1,0 +1,219 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads process.env (CONTRACT §2). Everything else takes the typed `AppConfig`.
+ * Development-only fallbacks are reported as warnings; in production they refuse to start.
+ */
+
+const DEV_JWT_SECRET = 'office-hours-development-secret-do-not-use-in-production';
+const DEV_DASHBOARD_PASSWORD = 'office-hours-dev';
+/** Credentials of the embedded s3rver (it accepts only these). */
+export const EMBEDDED_S3_CREDENTIALS = { accessKey: 'S3RVER', secretKey: 'S3RVER' } as const;
+export const EMBEDDED_S3_PORT = 9000;
+
+const intMs = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
+  DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/office_hours'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .default('oh'),
+  MINIO_ENDPOINT: optionalString.pipe(z.string().url().optional()),
+  MINIO_ACCESS_KEY: optionalString,
+  MINIO_SECRET_KEY: optionalString,
+  MINIO_BUCKET: z.string().min(3).default('consultation-chat'),
+  JWT_SECRET: optionalString,
+  JWT_PUBLIC_KEY: optionalString,
+  JWT_ISSUER: optionalString,
+  JWT_AUDIENCE: optionalString,
+  ARCHIVE_KEYS: optionalString,
+  ARCHIVE_TIMEZONE: z.string().default('Asia/Seoul'),
+  ARCHIVE_ACTIVE_KEY_ID: optionalString,
+  FCM_CREDENTIALS: optionalString,
+  ALLOWED_ORIGINS: optionalString,
+  DASHBOARD_USER: z.string().min(1).default('admin'),
+  DASHBOARD_PASSWORD: optionalString,
+  CHAT_TTL_MS: intMs(604_800_000),
+  CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().positive().default(4000),
+  CHAT_SEND_RATE_PER_SEC: z.coerce.number().int().positive().default(20),
+  CHAT_SEND_BURST: z.coerce.number().int().positive().default(40),
+  AUTO_CLOSE_INACTIVE_MS: intMs(7_200_000),
+  AUTO_CLOSE_MAX_DURATION_MS: intMs(86_400_000),
+  AUTO_CLOSE_WARN_BEFORE_MS: intMs(600_000),
+  AUTO_CLOSE_SCAN_INTERVAL_MS: intMs(60_000),
+  BACKUP_INTERVAL_MS: intMs(300_000),
+  CLEANUP_INTERVAL_MS: intMs(86_400_000),
+  TEMP_RETENTION_MS: intMs(216_000_000),
+  DATA_DIR: z.string().default('.data'),
+});
+
+export interface ArchiveKeyring {
+  readonly activeKeyId: string;
+  readonly keys: ReadonlyMap<string, Buffer>;
+}
+
+export interface AppConfig {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly isProduction: boolean;
+  readonly logLevel: string;
+  readonly host: string;
+  readonly port: number;
+  readonly workerMetricsPort: number;
+  readonly dashboardPort: number;
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  readonly s3: {
+    /** undefined → the embedded s3rver is used (development). */
+    readonly endpoint: string | undefined;
+    readonly accessKey: string;
+    readonly secretKey: string;
+    readonly bucket: string;
+  };
+  readonly jwt: {
+    readonly secret: string | undefined;
+    readonly publicKey: string | undefined;
+    readonly issuer: string | undefined;
+    readonly audience: string | undefined;
+  };
+  /** undefined → a development key is generated under `dataDir` (see archive-key-file.ts). */
+  readonly archiveKeys: ArchiveKeyring | undefined;
+  readonly archiveTimezone: string;
+  readonly fcmCredentials: string | undefined;
+  /** undefined → any origin in development, same-origin/non-browser only in production. */
+  readonly allowedOrigins: readonly string[] | undefined;
+  readonly dashboard: { readonly user: string; readonly password: string };
+  readonly chat: {
+    readonly ttlMs: number;
+    readonly maxMessageChars: number;
+    readonly sendRatePerSec: number;
+    readonly sendBurst: number;
+  };
+  readonly autoClose: {
+    readonly inactiveMs: number;
+    readonly maxDurationMs: number;
+    readonly warnBeforeMs: number;
+    readonly scanIntervalMs: number;
+  };
+  readonly backupIntervalMs: number;
+  readonly cleanupIntervalMs: number;
+  readonly tempRetentionMs: number;
+  readonly dataDir: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface LoadedConfig {
+  readonly config: AppConfig;
+  /** Loud development-only notices, for the entry point to log once. */
+  readonly warnings: readonly string[];
+}
+
+export function parseArchiveKeys(raw: string, activeKeyId: string | undefined): ArchiveKeyring {
+  const keys = new Map<string, Buffer>();
+  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const sep = part.indexOf(':');
+    if (sep <= 0) throw new ConfigError(`ARCHIVE_KEYS entry "${part.slice(0, 12)}…" must be id:base64key`);
+    const id = part.slice(0, sep);
+    const key = Buffer.from(part.slice(sep + 1), 'base64');
+    if (key.length !== 32) throw new ConfigError(`ARCHIVE_KEYS key "${id}" must decode to 32 bytes (AES-256), got ${key.length}`);
+    if (keys.has(id)) throw new ConfigError(`ARCHIVE_KEYS lists key id "${id}" twice`);
+    keys.set(id, key);
+  }
+  const first = keys.keys().next();
+  if (first.done) throw new ConfigError('ARCHIVE_KEYS is empty');
+  const active = activeKeyId ?? first.value;
+  if (!keys.has(active)) throw new ConfigError(`ARCHIVE_ACTIVE_KEY_ID "${active}" is not in ARCHIVE_KEYS`);
+  return { activeKeyId: active, keys };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  const warnings: string[] = [];
+
+  if (!e.JWT_SECRET && !e.JWT_PUBLIC_KEY) {
+    if (isProduction) throw new ConfigError('JWT_SECRET or JWT_PUBLIC_KEY is required when NODE_ENV=production');
+    warnings.push('JWT_SECRET is not set: using the built-in DEVELOPMENT secret. Anyone can mint tokens. Never run like this in production.');
+  }
+  if (!e.ARCHIVE_KEYS) {
+    if (isProduction) throw new ConfigError('ARCHIVE_KEYS is required when NODE_ENV=production (id:base64key,… with 32-byte keys)');
+    warnings.push(`ARCHIVE_KEYS is not set: archives are encrypted with a DEVELOPMENT key stored in ${e.DATA_DIR}/. Never run like this in production.`);
+  }
+  if (!e.DASHBOARD_PASSWORD) {
+    if (isProduction) throw new ConfigError('DASHBOARD_PASSWORD is required when NODE_ENV=production');
+    warnings.push('DASHBOARD_PASSWORD is not set: Bull Board uses the development password.');
+  }
+  if (e.MINIO_ENDPOINT && (!e.MINIO_ACCESS_KEY || !e.MINIO_SECRET_KEY)) {
+    throw new ConfigError('MINIO_ACCESS_KEY and MINIO_SECRET_KEY are required with MINIO_ENDPOINT');
+  }
+  if (e.AUTO_CLOSE_WARN_BEFORE_MS >= e.AUTO_CLOSE_MAX_DURATION_MS) {
+    throw new ConfigError('AUTO_CLOSE_WARN_BEFORE_MS must be smaller than AUTO_CLOSE_MAX_DURATION_MS');
+  }
+
+  const config: AppConfig = {
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    logLevel: e.LOG_LEVEL,
+    host: e.HOST,
+    port: e.PORT,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
+    dashboardPort: e.DASHBOARD_PORT,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    s3: {
+      endpoint: e.MINIO_ENDPOINT,
+      accessKey: e.MINIO_ACCESS_KEY ?? EMBEDDED_S3_CREDENTIALS.accessKey,
+      secretKey: e.MINIO_SECRET_KEY ?? EMBEDDED_S3_CREDENTIALS.secretKey,
+      bucket: e.MINIO_BUCKET,
+    },
+    jwt: {
+      secret: e.JWT_SECRET ?? (e.JWT_PUBLIC_KEY ? undefined : DEV_JWT_SECRET),
+      publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'),
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    },
+    archiveKeys: e.ARCHIVE_KEYS ? parseArchiveKeys(e.ARCHIVE_KEYS, e.ARCHIVE_ACTIVE_KEY_ID) : undefined,
+    archiveTimezone: e.ARCHIVE_TIMEZONE,
+    fcmCredentials: e.FCM_CREDENTIALS,
+    allowedOrigins: e.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
+    dashboard: { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD ?? DEV_DASHBOARD_PASSWORD },
+    chat: {
+      ttlMs: e.CHAT_TTL_MS,
+      maxMessageChars: e.CHAT_MAX_MESSAGE_CHARS,
+      sendRatePerSec: e.CHAT_SEND_RATE_PER_SEC,
+      sendBurst: e.CHAT_SEND_BURST,
+    },
+    autoClose: {
+      inactiveMs: e.AUTO_CLOSE_INACTIVE_MS,
+      maxDurationMs: e.AUTO_CLOSE_MAX_DURATION_MS,
+      warnBeforeMs: e.AUTO_CLOSE_WARN_BEFORE_MS,
+      scanIntervalMs: e.AUTO_CLOSE_SCAN_INTERVAL_MS,
+    },
+    backupIntervalMs: e.BACKUP_INTERVAL_MS,
+    cleanupIntervalMs: e.CLEANUP_INTERVAL_MS,
+    tempRetentionMs: e.TEMP_RETENTION_MS,
+    dataDir: e.DATA_DIR,
+  };
+  return { config, warnings };
+}

@@ -1,0 +1,194 @@
+import { AppError, forbidden, invalidTransition, notFound } from '../errors/app-error';
+import type { EventPublisher } from '../events/event-publisher';
+import type { ConsultationLifecycleEvent } from '../events/room-event';
+import type { Principal } from '../identity/principal';
+import type { UserDirectory } from '../users/user-directory';
+import type { ConsultationModel } from './consultation.model';
+import type { ConsultationRepository, Page, TransitionPatch } from './consultation-repository';
+import {
+  ACTIVE_STATUSES,
+  HISTORY_STATUSES,
+  TRANSITIONS,
+  accessDenial,
+  roleDenial,
+  type AccessCheck,
+  type ConsultationStatus,
+  type EndReason,
+  type LifecycleAction,
+} from './consultation-status';
+import type { ListInput } from './consultation-inputs';
+
+export interface ConsultationEndListener {
+  /** Called once per consultation that became COMPLETED (the archive job is queued here). */
+  onCompleted(requestIdx: number): Promise<void>;
+}
+
+/** The consultation use cases: authorization, the conditional transition, and the events that follow. */
+export class ConsultationLifecycle {
+  constructor(
+    private readonly repo: ConsultationRepository,
+    private readonly users: UserDirectory,
+    private readonly events: EventPublisher,
+    private readonly endListener: ConsultationEndListener | undefined = undefined,
+  ) {}
+
+  async request(
+    actor: Principal,
+    input: { professorId: string; title: string; content: string; desiredTime?: Date | null },
+  ): Promise<ConsultationModel> {
+    if (!actor.roles.has('STUDENT')) throw forbidden('only students request consultations');
+    const professor = await this.users.find(input.professorId);
+    if (!professor || professor.role !== 'PROFESSOR') throw notFound(`professor ${input.professorId} not found`);
+    const requestIdx = await this.repo.insert({
+      studentId: actor.userId,
+      professorId: professor.id,
+      title: input.title,
+      content: input.content,
+      desiredTime: input.desiredTime ?? null,
+    });
+    const created = await this.mustFind(requestIdx);
+    await this.publish(created, 'REQUEST', actor.userId);
+    return created;
+  }
+
+  /** Loads a consultation the actor may access for `check`, or throws the contract's error. */
+  async authorize(actor: Principal, requestIdx: number, check: AccessCheck): Promise<ConsultationModel> {
+    const byRole = roleDenial(check, actor.roles);
+    if (byRole) throw new AppError(byRole, 'your role may not do this');
+    const c = await this.repo.findById(requestIdx);
+    if (!c) throw notFound(`consultation ${requestIdx} not found`);
+    const denial = accessDenial(check, actor, c);
+    if (denial) throw new AppError(denial, denial === 'FORBIDDEN' ? 'your role may not do this' : 'you are not a participant of this consultation');
+    return c;
+  }
+
+  approve(actor: Principal, requestIdx: number, scheduledTime: Date | null | undefined) {
+    return this.apply(actor, requestIdx, 'APPROVE', (c) => ({
+      approvedAt: new Date(),
+      scheduledTime: scheduledTime ?? c.desiredTime ?? null,
+    }));
+  }
+
+  reject(actor: Principal, requestIdx: number, reason: string) {
+    return this.apply(actor, requestIdx, 'REJECT', () => ({ rejectReason: reason }));
+  }
+
+  cancel(actor: Principal, requestIdx: number, reason: string | null | undefined) {
+    return this.apply(actor, requestIdx, 'CANCEL', () => ({ cancelReason: reason ?? null }));
+  }
+
+  /** Idempotent: starting an IN_PROGRESS consultation returns it unchanged. */
+  async start(actor: Principal, requestIdx: number): Promise<ConsultationModel> {
+    const c = await this.authorize(actor, requestIdx, 'START');
+    if (c.status === 'IN_PROGRESS') return c;
+    return this.applyTo(c, 'START', { startedAt: new Date() }, actor.userId, () => false);
+  }
+
+  /** The first chat message on a SCHEDULED consultation starts it; losing that race to another start is fine. */
+  async startForChat(c: ConsultationModel, actorId: string): Promise<void> {
+    if (c.status !== 'SCHEDULED') return;
+    await this.applyTo(c, 'START', { startedAt: new Date() }, actorId, (now) => now.status === 'IN_PROGRESS');
+  }
+
+  end(actor: Principal, requestIdx: number) {
+    return this.apply(actor, requestIdx, 'END', () => ({ endedAt: new Date(), endReason: 'USER' as EndReason }));
+  }
+
+  /** Ends a consultation on the system's behalf (auto-close); false when it was no longer IN_PROGRESS. */
+  async endBySystem(requestIdx: number, reason: EndReason): Promise<boolean> {
+    const c = await this.repo.findById(requestIdx);
+    if (!c) return false;
+    try {
+      await this.applyTo(c, 'END', { endedAt: new Date(), endReason: reason }, null, () => false);
+      return true;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'INVALID_STATE_TRANSITION') return false;
+      throw err;
+    }
+  }
+
+  async view(actor: Principal, requestIdx: number): Promise<ConsultationModel> {
+    return this.authorize(actor, requestIdx, 'VIEW');
+  }
+
+  async markRead(actor: Principal, requestIdx: number): Promise<{ requestIdx: number; lastReadTime: string }> {
+    const c = await this.authorize(actor, requestIdx, 'READ');
+    const at = new Date();
+    await this.repo.markRead(requestIdx, actor.userId === c.studentId ? 'student' : 'professor', at);
+    const readAt = at.toISOString();
+    await this.events.toUsers([c.studentId, c.professorId], { type: 'READ', requestIdx, readerId: actor.userId, readAt });
+    return { requestIdx, lastReadTime: readAt };
+  }
+
+  listActive(actor: Principal, q: ListInput): Promise<Page<ConsultationModel>> {
+    return this.repo.listForParticipant(actor.userId, { statuses: narrow(ACTIVE_STATUSES, q.status), page: q.page, size: q.size });
+  }
+
+  listHistory(actor: Principal, q: ListInput): Promise<Page<ConsultationModel>> {
+    return this.repo.listForParticipant(actor.userId, { statuses: narrow(HISTORY_STATUSES, q.status), page: q.page, size: q.size });
+  }
+
+  listMyRequests(actor: Principal, q: ListInput): Promise<Page<ConsultationModel>> {
+    if (!actor.roles.has('STUDENT')) throw forbidden('only students have sent requests');
+    return this.repo.listBySide('student', actor.userId, { statuses: q.status ? [q.status] : undefined, page: q.page, size: q.size });
+  }
+
+  listReceived(actor: Principal, q: ListInput): Promise<Page<ConsultationModel>> {
+    if (!actor.roles.has('PROFESSOR')) throw forbidden('only professors receive requests');
+    return this.repo.listBySide('professor', actor.userId, { statuses: q.status ? [q.status] : undefined, page: q.page, size: q.size });
+  }
+
+  private async apply(
+    actor: Principal,
+    requestIdx: number,
+    action: LifecycleAction,
+    patch: (c: ConsultationModel) => TransitionPatch,
+  ): Promise<ConsultationModel> {
+    const c = await this.authorize(actor, requestIdx, action);
+    return this.applyTo(c, action, patch(c), actor.userId, () => false);
+  }
+
+  private async applyTo(
+    c: ConsultationModel,
+    action: LifecycleAction,
+    patch: TransitionPatch,
+    actorId: string | null,
+    acceptLoss: (now: ConsultationModel) => boolean,
+  ): Promise<ConsultationModel> {
+    const { from, to } = TRANSITIONS[action];
+    const won = await this.repo.transition(c.requestIdx, from, to, patch);
+    const now = await this.mustFind(c.requestIdx);
+    if (!won) {
+      if (acceptLoss(now)) return now;
+      throw invalidTransition(`cannot ${action.toLowerCase()} a consultation that is ${now.status}`);
+    }
+    await this.publish(now, action, actorId);
+    if (to === 'COMPLETED' && this.endListener) await this.endListener.onCompleted(now.requestIdx);
+    return now;
+  }
+
+  private async publish(c: ConsultationModel, action: ConsultationLifecycleEvent['action'], actorId: string | null) {
+    await this.events.lifecycle({
+      kind: 'consultation.lifecycle',
+      requestIdx: c.requestIdx,
+      studentId: c.studentId,
+      professorId: c.professorId,
+      action,
+      status: c.status,
+      ...(c.endReason ? { endReason: c.endReason } : {}),
+      actorId,
+      at: new Date().toISOString(),
+    });
+  }
+
+  private async mustFind(requestIdx: number): Promise<ConsultationModel> {
+    const c = await this.repo.findById(requestIdx);
+    if (!c) throw notFound(`consultation ${requestIdx} not found`);
+    return c;
+  }
+}
+
+function narrow(allowed: readonly ConsultationStatus[], wanted: ConsultationStatus | undefined): ConsultationStatus[] {
+  if (!wanted) return [...allowed];
+  return allowed.includes(wanted) ? [wanted] : [];
+}

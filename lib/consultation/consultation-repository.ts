@@ -1,0 +1,132 @@
+import type { Knex } from 'knex';
+import { ConsultationModel, CONSULTATION_TABLE } from './consultation.model';
+import type { ConsultationStatus } from './consultation-status';
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  size: number;
+  total: number;
+}
+
+export interface ListQuery {
+  readonly statuses?: readonly ConsultationStatus[];
+  readonly page: number;
+  readonly size: number;
+}
+
+/** Column patch applied together with a status change. Keys are model (camelCase) names. */
+export type TransitionPatch = Partial<
+  Pick<
+    ConsultationModel,
+    'scheduledTime' | 'approvedAt' | 'rejectReason' | 'cancelReason' | 'startedAt' | 'endedAt' | 'endReason'
+  >
+>;
+
+/** PostgreSQL access for consultations; every status change is one conditional UPDATE (no read-modify-write). */
+export class ConsultationRepository {
+  constructor(private readonly knex: Knex) {}
+
+  private withNames() {
+    return ConsultationModel.query(this.knex)
+      .alias('c')
+      .select('c.*', 's.name as student_name', 'p.name as professor_name')
+      .join('users as s', 's.id', 'c.student_id')
+      .join('users as p', 'p.id', 'c.professor_id');
+  }
+
+  async findById(requestIdx: number): Promise<ConsultationModel | undefined> {
+    return this.withNames().where('c.request_idx', requestIdx).first();
+  }
+
+  async insert(row: {
+    studentId: string;
+    professorId: string;
+    title: string;
+    content: string;
+    desiredTime: Date | null;
+  }): Promise<number> {
+    const created = await ConsultationModel.query(this.knex).insert({ ...row, status: 'PENDING' }).returning('request_idx');
+    return created.requestIdx;
+  }
+
+  /**
+   * Moves a consultation from one of `from` to `to` in a single statement. Under concurrency the row lock
+   * makes every loser re-check the WHERE clause against the winner's row, so exactly one caller gets a row back.
+   */
+  async transition(
+    requestIdx: number,
+    from: readonly ConsultationStatus[],
+    to: ConsultationStatus,
+    patch: TransitionPatch,
+  ): Promise<boolean> {
+    const updated = await ConsultationModel.query(this.knex)
+      .patch({
+        ...patch,
+        status: to,
+        lastActivityAt: this.knex.fn.now(),
+        updatedAt: this.knex.fn.now(),
+        version: this.knex.raw('version + 1'),
+      } as never)
+      .where('request_idx', requestIdx)
+      .whereIn('status', from as ConsultationStatus[]);
+    return updated === 1;
+  }
+
+  async markRead(requestIdx: number, side: 'student' | 'professor', at: Date): Promise<void> {
+    const column = side === 'student' ? 'last_read_time_student' : 'last_read_time_professor';
+    await this.knex(CONSULTATION_TABLE)
+      .where('request_idx', requestIdx)
+      .update({ [column]: at, updated_at: this.knex.fn.now() });
+  }
+
+  /** Batched activity stamps from the chat path: one statement for many rooms, never moving time backwards. */
+  async touchActivity(stamps: ReadonlyMap<number, Date>): Promise<void> {
+    if (stamps.size === 0) return;
+    const ids: number[] = [];
+    const times: Date[] = [];
+    for (const [id, at] of stamps) {
+      ids.push(id);
+      times.push(at);
+    }
+    await this.knex.raw(
+      `UPDATE "${CONSULTATION_TABLE}" AS c SET last_activity_at = GREATEST(c.last_activity_at, v.at)
+       FROM unnest(?::bigint[], ?::timestamptz[]) AS v(id, at) WHERE c.request_idx = v.id`,
+      [ids, times],
+    );
+  }
+
+  async listForParticipant(userId: string, query: ListQuery): Promise<Page<ConsultationModel>> {
+    return this.page(
+      (qb) =>
+        qb.where((w) => w.where('c.student_id', userId).orWhere('c.professor_id', userId)),
+      query,
+    );
+  }
+
+  async listBySide(side: 'student' | 'professor', userId: string, query: ListQuery): Promise<Page<ConsultationModel>> {
+    const column = side === 'student' ? 'c.student_id' : 'c.professor_id';
+    return this.page((qb) => qb.where(column, userId), query);
+  }
+
+  private async page(
+    scope: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
+    query: ListQuery,
+  ): Promise<Page<ConsultationModel>> {
+    const filtered = (qb: Knex.QueryBuilder) => {
+      scope(qb);
+      if (query.statuses) qb.whereIn('c.status', query.statuses as ConsultationStatus[]);
+      return qb;
+    };
+    const countRow = (await filtered(this.knex(`${CONSULTATION_TABLE} as c`)).count<{ count: string }[]>('* as count'))[0];
+    const items = await this.withNames()
+      .modify((qb) => filtered(qb as unknown as Knex.QueryBuilder))
+      .orderBy([
+        { column: 'c.created_at', order: 'desc' },
+        { column: 'c.request_idx', order: 'desc' },
+      ])
+      .offset(query.page * query.size)
+      .limit(query.size);
+    return { items, page: query.page, size: query.size, total: Number(countRow?.count ?? 0) };
+  }
+}

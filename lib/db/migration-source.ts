@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import * as m001 from './migrations/001-users-and-consultations';
+import * as m002 from './migrations/002-chat-messages';
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+// Migrations are imported, not discovered on disk, so they run the same under tsx, jest and compiled JS.
+const MIGRATIONS: readonly Migration[] = [m001, m002];
+
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m,
+};
+
+export async function migrateToLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}

@@ -1,0 +1,68 @@
+import jwt, { type Algorithm, type JwtPayload } from 'jsonwebtoken';
+import { AppError, unauthenticated } from '../errors/app-error';
+import type { Principal } from './principal';
+import { normalizeRole, type Role } from './roles';
+
+export interface JwtVerifierOptions {
+  readonly secret: string | undefined;
+  readonly publicKey: string | undefined;
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+}
+
+const MAX_TOKEN_CHARS = 8192;
+
+/** Verifies bearer tokens with an algorithm allow-list: HS256 with the secret, RS256/ES256 with the public key. */
+export class JwtVerifier {
+  constructor(private readonly options: JwtVerifierOptions) {
+    if (!options.secret && !options.publicKey) throw new Error('JwtVerifier needs a secret or a public key');
+  }
+
+  verify(token: string): Principal {
+    if (!token || token.length > MAX_TOKEN_CHARS) throw unauthenticated('invalid token');
+    const header = jwt.decode(token, { complete: true })?.header;
+    const alg = header?.alg;
+    let key: string;
+    let algorithms: Algorithm[];
+    if (alg === 'HS256' && this.options.secret) {
+      key = this.options.secret;
+      algorithms = ['HS256'];
+    } else if ((alg === 'RS256' || alg === 'ES256') && this.options.publicKey) {
+      key = this.options.publicKey;
+      algorithms = [alg];
+    } else {
+      throw unauthenticated('invalid token');
+    }
+    let payload: JwtPayload | string;
+    try {
+      payload = jwt.verify(token, key, {
+        algorithms,
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+      });
+    } catch (err) {
+      throw unauthenticated(err instanceof jwt.TokenExpiredError ? 'token expired' : 'invalid token');
+    }
+    if (typeof payload === 'string') throw unauthenticated('invalid token');
+    return principalFromClaims(payload);
+  }
+}
+
+function principalFromClaims(claims: JwtPayload): Principal {
+  const sub = claims.sub;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128) throw unauthenticated('token has no usable sub');
+  const rawRoles: unknown[] = Array.isArray(claims.roles) ? claims.roles : [claims.role];
+  const roles = new Set<Role>();
+  for (const r of rawRoles) {
+    const role = normalizeRole(r);
+    if (role) roles.add(role);
+  }
+  if (roles.size === 0) throw new AppError('UNAUTHENTICATED', 'token carries no known role');
+  const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : sub;
+  return {
+    userId: sub,
+    name,
+    roles,
+    expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : undefined,
+  };
+}

@@ -1,0 +1,12 @@
+import type { Role } from './roles';
+
+/** Who is calling, as established from a verified token. */
+export interface Principal {
+  readonly userId: string;
+  readonly name: string;
+  readonly roles: ReadonlySet<Role>;
+  /** Token expiry, epoch ms (undefined when the token has no `exp`). */
+  readonly expiresAt: number | undefined;
+}
+
+export const hasRole = (p: Principal, role: Role): boolean => p.roles.has(role);

@@ -1,0 +1,22 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * One root logger per process, built by the entry point and passed down; callers use `.child({...})`
+ * for context (requestIdx, queue, jobId, userId). Message contents and tokens are never logged;
+ * the redact list is a second line of defence.
+ */
+export function createLogger(options: { level: string; role: string; pretty?: boolean }): Logger {
+  return pino({
+    level: options.level,
+    base: { role: options.role, pid: process.pid },
+    redact: {
+      paths: ['token', 'authorization', 'content', '*.token', '*.authorization', '*.content', 'passcode', '*.passcode'],
+      censor: '[redacted]',
+    },
+    transport: options.pretty
+      ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
+      : undefined,
+  });
+}

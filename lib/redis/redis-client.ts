@@ -1,0 +1,16 @@
+import { Redis } from 'ioredis';
+
+export type { Redis };
+
+/**
+ * `role` names the connection in CLIENT LIST. BullMQ workers need `maxRetriesPerRequest: null`;
+ * request paths keep a bounded retry so a Redis outage fails a request instead of hanging it.
+ */
+export function createRedis(url: string, role: string, options: { forBullWorker?: boolean; lazy?: boolean } = {}): Redis {
+  return new Redis(url, {
+    connectionName: `office-hours:${role}`,
+    maxRetriesPerRequest: options.forBullWorker ? null : 3,
+    enableReadyCheck: true,
+    lazyConnect: options.lazy ?? false,
+  });
+}

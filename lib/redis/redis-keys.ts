@@ -1,0 +1,40 @@
+/**
+ * Every Redis key and pub/sub channel this project owns, built from one prefix (REDIS_PREFIX).
+ * BullMQ queues live under `{prefix}:bull` (see queues/queue-names.ts).
+ */
+export interface RedisKeys {
+  readonly prefix: string;
+  /** CONTRACT §6: the room's hot log, a list of message JSON in seq order. */
+  chatRoom(requestIdx: number): string;
+  /** Hash: `seq` (last assigned) for the room; its existence means the room is loaded in Redis. */
+  chatMeta(requestIdx: number): string;
+  /** Hash: `{senderId}\u0000{clientMsgId}` → seq, for idempotent sends. */
+  chatDedupe(requestIdx: number): string;
+  /** Sorted set: rooms with messages not yet confirmed in PostgreSQL (score = seq of the newest). */
+  persistPending(): string;
+  /** Hash: room → last seq known committed to PostgreSQL. */
+  persistCommitted(): string;
+  /** Pub/sub channel of one user's events (CHAT, READ, STATUS, WARNING, TYPING). */
+  userChannel(userId: string): string;
+  /** Pub/sub channel of lifecycle domain events, for any process that wants them. */
+  consultationEvents(): string;
+  /** Sorted set of gateway sessions of a user (member = sessionId, score = expiry ms): presence. */
+  presence(userId: string): string;
+  /** Key namespace of the per-user send rate limiter. */
+  rateLimitNamespace(): string;
+}
+
+export function createRedisKeys(prefix: string): RedisKeys {
+  return {
+    prefix,
+    chatRoom: (id) => `${prefix}:chat:room:${id}`,
+    chatMeta: (id) => `${prefix}:chat:meta:${id}`,
+    chatDedupe: (id) => `${prefix}:chat:dedupe:${id}`,
+    persistPending: () => `${prefix}:persist:pending`,
+    persistCommitted: () => `${prefix}:persist:committed`,
+    userChannel: (userId) => `${prefix}:user:${userId}`,
+    consultationEvents: () => `${prefix}:events:consultation`,
+    presence: (userId) => `${prefix}:presence:${userId}`,
+    rateLimitNamespace: () => `${prefix}:ratelimit`,
+  };
+}

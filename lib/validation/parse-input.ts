@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { validationFailed } from '../errors/app-error';
+
+/** Parses untrusted input with a schema; the first problem becomes a VALIDATION_FAILED with its field path. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length ? `${issue.path.join('.')}: ` : '';
+  throw validationFailed(`${where}${issue?.message ?? 'invalid input'}`);
+}
+
+/** A positive integer id, as a JSON number or a numeric string (Spring clients send either). */
+export const idSchema = z.union([
+  z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer')
+    .transform(Number),
+]);
+
+/** A non-blank string after trimming, with a maximum length in characters. */
+export const text = (max: number) => z.string().trim().min(1, 'must not be blank').max(max, `must be at most ${max} characters`);
+
+export const isoDateTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));

@@ -1,0 +1,22 @@
+import { createKnex, ensureDatabase } from '../lib/db/knex-client';
+import { migrateToLatest } from '../lib/db/migration-source';
+import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
+
+/** npm run migrate: creates the database if missing and applies every migration. */
+async function main(): Promise<void> {
+  const { config, log } = bootProcess('migrate');
+  try {
+    const created = await ensureDatabase(config.databaseUrl);
+    const knex = createKnex(config.databaseUrl, { min: 0, max: 1 });
+    try {
+      const applied = await migrateToLatest(knex);
+      log.info({ createdDatabase: created, applied }, applied.length ? 'migrations applied' : 'database is up to date');
+    } finally {
+      await knex.destroy();
+    }
+  } catch (err) {
+    exitOnStartupError(err, config, log, 'migrate');
+  }
+}
+
+void main();

@@ -1,0 +1,31 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config/config';
+import { mintToken } from '../lib/identity/token-minter';
+import { normalizeRole, type Role } from '../lib/identity/roles';
+
+/** npm run token -- --sub s1 --name Kim --role STUDENT [--role ADMIN] [--ttl 3600]: a development JWT. */
+const { values } = parseArgs({
+  options: {
+    sub: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string', multiple: true },
+    ttl: { type: 'string', default: String(12 * 3600) },
+  },
+});
+const roles = (values.role ?? []).map(normalizeRole).filter((r): r is Role => r !== undefined);
+if (!values.sub || roles.length === 0) {
+  process.stderr.write('usage: npm run token -- --sub <id> --name <name> --role STUDENT|PROFESSOR|ADMIN [--ttl seconds]\n');
+  process.exit(2);
+}
+const { config } = loadConfig();
+if (!config.jwt.secret) {
+  process.stderr.write('npm run token signs with JWT_SECRET (HS256); it is not set while JWT_PUBLIC_KEY is\n');
+  process.exit(2);
+}
+process.stdout.write(
+  `${mintToken(config.jwt.secret, { sub: values.sub, name: values.name ?? values.sub, roles }, {
+    expiresInSec: Number(values.ttl),
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+  })}\n`,
+);

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type AppConfig } from '../../lib/config/config';
+import { mintToken } from '../../lib/identity/token-minter';
+import type { Role } from '../../lib/identity/roles';
+import { createLogger } from '../../lib/logging/logger';
+import { buildCoreServices, type CoreServices } from '../../lib/runtime/core-services';
+import { startGateway, type RunningGateway } from '../../gateway/gateway-server';
+import { createTestDatabase, type TestDatabase } from './test-database';
+import { deleteKeysWithPrefix } from './redis-cleanup';
+
+export const TEST_JWT_SECRET = 'test-secret-for-office-hours-tests';
+export const TEST_ARCHIVE_KEYS = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface TestSystem {
+  readonly config: AppConfig;
+  readonly core: CoreServices;
+  readonly db: TestDatabase;
+  readonly gateway: RunningGateway;
+  readonly baseUrl: string;
+  token(sub: string, roles: Role[] | Role, options?: { name?: string; expiresInSec?: number }): string;
+  http<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<HttpResult<T>>;
+  close(): Promise<void>;
+}
+
+/** Test environment of one test file: its own database, Redis prefix, and a gateway on a free port. */
+export function testEnv(overrides: Record<string, string> = {}, dbUrl: string, prefix: string): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: dbUrl,
+    REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: prefix,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ARCHIVE_KEYS: TEST_ARCHIVE_KEYS,
+    DASHBOARD_PASSWORD: 'test-dashboard-password',
+    ...overrides,
+  };
+}
+
+export function uniquePrefix(): string {
+  return `ohtest-${randomBytes(5).toString('hex')}`;
+}
+
+export async function startTestSystem(overrides: Record<string, string> = {}): Promise<TestSystem> {
+  const db = await createTestDatabase();
+  const prefix = uniquePrefix();
+  const { config } = loadConfig(testEnv(overrides, db.url, prefix));
+  const core = buildCoreServices(config, 'test');
+  const log = createLogger({ level: 'silent', role: 'test' });
+  const gateway = await startGateway({ core, log }, '127.0.0.1', 0);
+  const baseUrl = `http://127.0.0.1:${gateway.port}`;
+  return {
+    config,
+    core,
+    db,
+    gateway,
+    baseUrl,
+    token: (sub, roles, options = {}) =>
+      mintToken(TEST_JWT_SECRET, { sub, name: options.name ?? `Name ${sub}`, roles: Array.isArray(roles) ? roles : [roles] }, {
+        expiresInSec: options.expiresInSec,
+      }),
+    async http(method, path, options = {}) {
+      const headers: Record<string, string> = { connection: 'close', ...options.headers };
+      if (options.token) headers['authorization'] = `Bearer ${options.token}`;
+      let body: string | undefined = options.rawBody;
+      if (options.body !== undefined) {
+        body = JSON.stringify(options.body);
+        headers['content-type'] = 'application/json';
+      }
+      const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+      return { status: res.status, body: parsed as never, headers: res.headers };
+    },
+    async close() {
+      await gateway.close();
+      await deleteKeysWithPrefix(core.redis, prefix);
+      await core.close();
+      await db.drop();
+    },
+  };
+}
