@@ -1,42 +1,97 @@
 import uWS from 'uWebSockets.js';
+import { Registry } from 'prom-client';
 import type { Logger } from '../lib/logging/logger';
+import { createRedis } from '../lib/redis/redis-client';
 import type { CoreServices } from '../lib/runtime/core-services';
-import { createHttpPipeline, type HttpObserver } from './http/http-pipeline';
+import { GatewayMetrics } from './gateway-metrics';
+import { createHttpPipeline } from './http/http-pipeline';
 import { OriginPolicy } from './http/origin-policy';
 import { Router } from './http/router';
+import { registerChatRoutes } from './routes/chat-routes';
 import { registerConsultationRoutes } from './routes/consultation-routes';
 import { registerHealthRoutes } from './routes/health-routes';
+import { registerMetricsRoute } from './routes/metrics-routes';
+import { ChatDestinations } from './stomp/chat-destinations';
+import { SendRateLimiter } from './stomp/send-rate-limiter';
+import { SessionRegistry } from './stomp/session-registry';
+import { registerStompEndpoint } from './stomp/stomp-endpoint';
+import { CLOSE } from './stomp/stomp-session';
+import type { StompSessionHost } from './stomp/stomp-session-host';
+import { UserChannelHub } from './stomp/user-channel-hub';
 
 export interface GatewayOptions {
   readonly core: CoreServices;
   readonly log: Logger;
-  readonly observer?: HttpObserver;
+  /** STOMP heart-beat the server offers and expects, ms. */
+  readonly heartbeatMs?: number;
+  readonly connectTimeoutMs?: number;
+  /** Buffered bytes above which a session is cut off as a slow consumer. */
+  readonly maxBackpressureBytes?: number;
+  /** How long a drain waits for in-flight work before closing sessions. */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface RunningGateway {
   readonly port: number;
-  /** Stops accepting, then closes every connection. */
+  readonly metrics: GatewayMetrics;
+  /** Open STOMP sessions in this process. */
+  sessionCount(): number;
+  /** Drain: stop accepting, finish in-flight work, close sessions with an ERROR asking clients to reconnect. */
   close(): Promise<void>;
 }
 
-/** Assembles the uWebSockets.js app (REST + health) and listens; port 0 picks a free port (tests). */
+/** Assembles the uWebSockets.js app (REST, STOMP, health, metrics) and listens; port 0 picks a free port. */
 export async function startGateway(options: GatewayOptions, host: string, port: number): Promise<RunningGateway> {
   const { core, log } = options;
   let draining = false;
+  const metrics = new GatewayMetrics(new Registry());
+  const origins = new OriginPolicy(core.config.allowedOrigins, core.config.isProduction);
+  const subscriber = createRedis(core.config.redisUrl, 'gateway-subscriber');
+  const hub = new UserChannelHub(subscriber, core.keys, core.rooms, metrics, log);
+  const destinations = new ChatDestinations(
+    core.chat,
+    new SendRateLimiter(core.config.chat.sendRatePerSec, core.config.chat.sendBurst),
+    metrics,
+    log,
+  );
+  const inFlight = new Set<Promise<unknown>>();
+  const heartbeatMs = options.heartbeatMs ?? core.config.stompHeartbeatMs;
+  const registry = new SessionRegistry(Math.max(50, Math.min(1000, Math.floor(heartbeatMs / 2))));
+  const sessionHost: StompSessionHost = {
+    verifier: core.verifier,
+    users: core.users,
+    log,
+    metrics,
+    heartbeatMs,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    maxBackpressureBytes: options.maxBackpressureBytes ?? 1024 * 1024,
+    attach: (s) => hub.attach(s),
+    detach: (s) => hub.detach(s),
+    onSend: (s, destination, frame) => destinations.handle(s, destination, frame),
+    track: (work) => {
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+      return work;
+    },
+  };
+
   const router = new Router();
   registerHealthRoutes(router, { knex: core.knex, redis: core.redis, isDraining: () => draining });
+  registerMetricsRoute(router, metrics.registry);
   registerConsultationRoutes(router, core.lifecycle);
+  registerChatRoutes(router, core.chat);
 
   const app = uWS.App();
+  registerStompEndpoint(app, { host: sessionHost, registry, origins, metrics, isDraining: () => draining });
   app.any(
     '/*',
     createHttpPipeline({
       router,
       verifier: core.verifier,
       users: core.users,
-      origins: new OriginPolicy(core.config.allowedOrigins, core.config.isProduction),
+      origins,
       log,
-      observer: options.observer,
+      observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) },
     }),
   );
 
@@ -47,9 +102,20 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
 
   return {
     port: boundPort,
+    metrics,
+    sessionCount: () => registry.size,
     async close() {
+      if (draining) return;
       draining = true;
       uWS.us_listen_socket_close(token);
+      const deadline = Date.now() + (options.drainTimeoutMs ?? 10_000);
+      while (inFlight.size > 0 && Date.now() < deadline) await Promise.race([Promise.allSettled([...inFlight]), delay(100)]);
+      for (const s of registry.all()) s.fail('server is restarting; reconnect', CLOSE.goingAway);
+      await core.activity.flush();
+      await subscriber.quit().catch(() => undefined);
+      log.info('gateway drained');
     },
   };
 }
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,7 @@ import { startGateway } from './gateway-server';
 /** Gateway process: REST + STOMP over uWebSockets.js. */
 async function main(): Promise<void> {
   const { config, log } = bootProcess('gateway');
-  const core = buildCoreServices(config, 'gateway');
+  const core = buildCoreServices(config, 'gateway', log);
   let gateway;
   try {
     await core.knex.raw('select 1');

@@ -4,7 +4,7 @@ import type { JwtVerifier } from '../../lib/identity/jwt-verifier';
 import type { Principal } from '../../lib/identity/principal';
 import type { Logger } from '../../lib/logging/logger';
 import type { UserDirectory } from '../../lib/users/user-directory';
-import { sendError } from './error-response';
+import { sendHttpError } from '../protocol-errors';
 import { HttpExchange } from './http-exchange';
 import { readJsonBody } from './json-body';
 import type { OriginPolicy } from './origin-policy';
@@ -81,7 +81,7 @@ export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, 
       };
       await route.handler(ctx, params);
     })()
-      .catch((err: unknown) => sendError(ex, err, log))
+      .catch((err: unknown) => sendHttpError(ex, err, log))
       .finally(finish);
   };
 }

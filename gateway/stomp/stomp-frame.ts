@@ -31,3 +31,9 @@ export function serializeFrame(command: ServerCommand, headers: Readonly<Record<
   else out += '\n\0';
   return out;
 }
+
+/** A MESSAGE frame for one subscription; the payload's byte length is computed once per event by the caller. */
+export function messageFrame(destination: string, subscriptionId: string, messageId: string, ackId: string | undefined, payload: string, byteLength: number): string {
+  const ack = ackId === undefined ? '' : `ack:${ackId}\n`;
+  return `MESSAGE\ndestination:${destination}\ncontent-type:application/json\nsubscription:${escapeHeader(subscriptionId)}\nmessage-id:${messageId}\n${ack}content-length:${byteLength}\n\n${payload}\0`;
+}

@@ -49,6 +49,7 @@ const envSchema = z.object({
   CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().positive().default(4000),
   CHAT_SEND_RATE_PER_SEC: z.coerce.number().int().positive().default(20),
   CHAT_SEND_BURST: z.coerce.number().int().positive().default(40),
+  STOMP_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   AUTO_CLOSE_INACTIVE_MS: intMs(7_200_000),
   AUTO_CLOSE_MAX_DURATION_MS: intMs(86_400_000),
   AUTO_CLOSE_WARN_BEFORE_MS: intMs(600_000),
@@ -107,6 +108,8 @@ export interface AppConfig {
     readonly warnBeforeMs: number;
     readonly scanIntervalMs: number;
   };
+  /** STOMP heart-beat the gateway offers and expects (CONNECTED `heart-beat`). */
+  readonly stompHeartbeatMs: number;
   readonly backupIntervalMs: number;
   readonly cleanupIntervalMs: number;
   readonly tempRetentionMs: number;
@@ -210,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       warnBeforeMs: e.AUTO_CLOSE_WARN_BEFORE_MS,
       scanIntervalMs: e.AUTO_CLOSE_SCAN_INTERVAL_MS,
     },
+    stompHeartbeatMs: e.STOMP_HEARTBEAT_MS,
     backupIntervalMs: e.BACKUP_INTERVAL_MS,
     cleanupIntervalMs: e.CLEANUP_INTERVAL_MS,
     tempRetentionMs: e.TEMP_RETENTION_MS,

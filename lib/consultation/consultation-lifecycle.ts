@@ -18,9 +18,9 @@ import {
 } from './consultation-status';
 import type { ListInput } from './consultation-inputs';
 
-export interface ConsultationEndListener {
-  /** Called once per consultation that became COMPLETED (the archive job is queued here). */
-  onCompleted(requestIdx: number): Promise<void>;
+/** Told of every transition this process won, after it is committed and published (chat close, archive). */
+export interface LifecycleObserver {
+  onTransition(c: ConsultationModel, action: LifecycleAction): Promise<void>;
 }
 
 /** The consultation use cases: authorization, the conditional transition, and the events that follow. */
@@ -29,7 +29,7 @@ export class ConsultationLifecycle {
     private readonly repo: ConsultationRepository,
     private readonly users: UserDirectory,
     private readonly events: EventPublisher,
-    private readonly endListener: ConsultationEndListener | undefined = undefined,
+    private readonly observers: readonly LifecycleObserver[] = [],
   ) {}
 
   async request(
@@ -81,13 +81,12 @@ export class ConsultationLifecycle {
   async start(actor: Principal, requestIdx: number): Promise<ConsultationModel> {
     const c = await this.authorize(actor, requestIdx, 'START');
     if (c.status === 'IN_PROGRESS') return c;
-    return this.applyTo(c, 'START', { startedAt: new Date() }, actor.userId, () => false);
+    return this.transitionById(requestIdx, 'START', { startedAt: new Date() }, actor.userId, () => false);
   }
 
   /** The first chat message on a SCHEDULED consultation starts it; losing that race to another start is fine. */
-  async startForChat(c: ConsultationModel, actorId: string): Promise<void> {
-    if (c.status !== 'SCHEDULED') return;
-    await this.applyTo(c, 'START', { startedAt: new Date() }, actorId, (now) => now.status === 'IN_PROGRESS');
+  async startForChat(requestIdx: number, actorId: string): Promise<ConsultationModel> {
+    return this.transitionById(requestIdx, 'START', { startedAt: new Date() }, actorId, (now) => now.status === 'IN_PROGRESS');
   }
 
   end(actor: Principal, requestIdx: number) {
@@ -96,10 +95,8 @@ export class ConsultationLifecycle {
 
   /** Ends a consultation on the system's behalf (auto-close); false when it was no longer IN_PROGRESS. */
   async endBySystem(requestIdx: number, reason: EndReason): Promise<boolean> {
-    const c = await this.repo.findById(requestIdx);
-    if (!c) return false;
     try {
-      await this.applyTo(c, 'END', { endedAt: new Date(), endReason: reason }, null, () => false);
+      await this.transitionById(requestIdx, 'END', { endedAt: new Date(), endReason: reason }, null, () => false);
       return true;
     } catch (err) {
       if (err instanceof AppError && err.code === 'INVALID_STATE_TRANSITION') return false;
@@ -145,25 +142,25 @@ export class ConsultationLifecycle {
     patch: (c: ConsultationModel) => TransitionPatch,
   ): Promise<ConsultationModel> {
     const c = await this.authorize(actor, requestIdx, action);
-    return this.applyTo(c, action, patch(c), actor.userId, () => false);
+    return this.transitionById(requestIdx, action, patch(c), actor.userId, () => false);
   }
 
-  private async applyTo(
-    c: ConsultationModel,
+  private async transitionById(
+    requestIdx: number,
     action: LifecycleAction,
     patch: TransitionPatch,
     actorId: string | null,
     acceptLoss: (now: ConsultationModel) => boolean,
   ): Promise<ConsultationModel> {
     const { from, to } = TRANSITIONS[action];
-    const won = await this.repo.transition(c.requestIdx, from, to, patch);
-    const now = await this.mustFind(c.requestIdx);
+    const won = await this.repo.transition(requestIdx, from, to, patch);
+    const now = await this.mustFind(requestIdx);
     if (!won) {
       if (acceptLoss(now)) return now;
       throw invalidTransition(`cannot ${action.toLowerCase()} a consultation that is ${now.status}`);
     }
     await this.publish(now, action, actorId);
-    if (to === 'COMPLETED' && this.endListener) await this.endListener.onCompleted(now.requestIdx);
+    for (const o of this.observers) await o.onTransition(now, action);
     return now;
   }
 

@@ -10,6 +10,8 @@ export interface RedisKeys {
   chatMeta(requestIdx: number): string;
   /** Hash: `{senderId}\u0000{clientMsgId}` → seq, for idempotent sends. */
   chatDedupe(requestIdx: number): string;
+  /** Set while a consultation is no longer open for chat: the append script refuses messages. */
+  chatClosed(requestIdx: number): string;
   /** Sorted set: rooms with messages not yet confirmed in PostgreSQL (score = seq of the newest). */
   persistPending(): string;
   /** Hash: room → last seq known committed to PostgreSQL. */
@@ -30,6 +32,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     chatRoom: (id) => `${prefix}:chat:room:${id}`,
     chatMeta: (id) => `${prefix}:chat:meta:${id}`,
     chatDedupe: (id) => `${prefix}:chat:dedupe:${id}`,
+    chatClosed: (id) => `${prefix}:chat:closed:${id}`,
     persistPending: () => `${prefix}:persist:pending`,
     persistCommitted: () => `${prefix}:persist:committed`,
     userChannel: (userId) => `${prefix}:user:${userId}`,

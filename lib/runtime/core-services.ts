@@ -1,11 +1,18 @@
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
+import { ActivityRecorder } from '../chat/activity-recorder';
+import { ChatCloseObserver } from '../chat/chat-close-observer';
+import { ChatLog } from '../chat/chat-log';
+import { ChatMessageRepository } from '../chat/chat-message-repository';
+import { ChatService } from '../chat/chat-service';
+import { RoomDirectory } from '../chat/room-directory';
 import type { AppConfig } from '../config/config';
-import { ConsultationLifecycle, type ConsultationEndListener } from '../consultation/consultation-lifecycle';
+import { ConsultationLifecycle, type LifecycleObserver } from '../consultation/consultation-lifecycle';
 import { ConsultationRepository } from '../consultation/consultation-repository';
 import { createKnex } from '../db/knex-client';
 import { EventPublisher } from '../events/event-publisher';
 import { JwtVerifier } from '../identity/jwt-verifier';
+import type { Logger } from '../logging/logger';
 import { createRedis } from '../redis/redis-client';
 import { createRedisKeys, type RedisKeys } from '../redis/redis-keys';
 import { UserDirectory } from '../users/user-directory';
@@ -21,13 +28,19 @@ export interface CoreServices {
   readonly consultations: ConsultationRepository;
   readonly events: EventPublisher;
   readonly lifecycle: ConsultationLifecycle;
+  readonly chatLog: ChatLog;
+  readonly chatMessages: ChatMessageRepository;
+  readonly rooms: RoomDirectory;
+  readonly activity: ActivityRecorder;
+  readonly chat: ChatService;
   close(): Promise<void>;
 }
 
 export function buildCoreServices(
   config: AppConfig,
   role: string,
-  options: { endListener?: ConsultationEndListener } = {},
+  log: Logger,
+  options: { observers?: LifecycleObserver[] } = {},
 ): CoreServices {
   const knex = createKnex(config.databaseUrl);
   const redis = createRedis(config.redisUrl, role);
@@ -35,6 +48,14 @@ export function buildCoreServices(
   const users = new UserDirectory(knex);
   const consultations = new ConsultationRepository(knex);
   const events = new EventPublisher(redis, keys);
+  const chatLog = new ChatLog(redis, keys, config.chat.ttlMs);
+  const chatMessages = new ChatMessageRepository(knex);
+  const rooms = new RoomDirectory(consultations);
+  const lifecycle = new ConsultationLifecycle(consultations, users, events, [new ChatCloseObserver(chatLog), ...(options.observers ?? [])]);
+  // Flush activity well inside the idle threshold so an active room never looks idle to auto-close.
+  const activity = new ActivityRecorder(consultations, log, Math.max(50, Math.min(5000, Math.floor(config.autoClose.inactiveMs / 4))));
+  activity.start();
+  const chat = new ChatService(rooms, chatLog, chatMessages, lifecycle, events, activity, config.chat.maxMessageChars);
   return {
     config,
     knex,
@@ -44,8 +65,14 @@ export function buildCoreServices(
     users,
     consultations,
     events,
-    lifecycle: new ConsultationLifecycle(consultations, users, events, options.endListener),
+    lifecycle,
+    chatLog,
+    chatMessages,
+    rooms,
+    activity,
+    chat,
     async close() {
+      await activity.stop();
       await Promise.allSettled([knex.destroy(), redis.quit()]);
     },
   };

@@ -53,8 +53,8 @@ export async function startTestSystem(overrides: Record<string, string> = {}): P
   const db = await createTestDatabase();
   const prefix = uniquePrefix();
   const { config } = loadConfig(testEnv(overrides, db.url, prefix));
-  const core = buildCoreServices(config, 'test');
-  const log = createLogger({ level: 'silent', role: 'test' });
+  const log = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent', role: 'test' });
+  const core = buildCoreServices(config, 'test', log);
   const gateway = await startGateway({ core, log }, '127.0.0.1', 0);
   const baseUrl = `http://127.0.0.1:${gateway.port}`;
   return {

@@ -1,0 +1,74 @@
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+
+/** Gateway series (names are what dashboards/ and alert rules use; no user or room ids as labels). */
+export class GatewayMetrics {
+  readonly connections: Gauge;
+  readonly sessions: Gauge;
+  private readonly framesInTotal: Counter;
+  private readonly framesOutTotal: Counter;
+  private readonly messagesSent: Counter;
+  private readonly messagesDelivered: Counter;
+  private readonly sendToDeliver: Histogram;
+  private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  private readonly httpDuration: Histogram<'route' | 'method'>;
+  private readonly rateLimitedTotal: Counter<'kind'>;
+  private readonly slowConsumers: Counter;
+  private readonly authFailures: Counter;
+
+  constructor(readonly registry: Registry) {
+    collectDefaultMetrics({ register: registry, prefix: 'oh_gateway_' });
+    const r = [registry];
+    this.connections = new Gauge({ name: 'oh_gateway_connections', help: 'Open WebSocket connections', registers: r });
+    this.sessions = new Gauge({ name: 'oh_gateway_sessions', help: 'Authenticated STOMP sessions', registers: r });
+    this.framesInTotal = new Counter({ name: 'oh_gateway_frames_in_total', help: 'STOMP frames received', registers: r });
+    this.framesOutTotal = new Counter({ name: 'oh_gateway_frames_out_total', help: 'STOMP frames and heart-beats sent', registers: r });
+    this.messagesSent = new Counter({ name: 'oh_gateway_messages_sent_total', help: 'Chat messages appended (receipted)', registers: r });
+    this.messagesDelivered = new Counter({ name: 'oh_gateway_messages_delivered_total', help: 'MESSAGE frames delivered to subscriptions', registers: r });
+    this.sendToDeliver = new Histogram({
+      name: 'oh_gateway_send_to_deliver_seconds',
+      help: 'From a chat message being accepted to its delivery by this gateway',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: r,
+    });
+    this.httpRequests = new Counter({ name: 'oh_gateway_http_requests_total', help: 'REST requests', labelNames: ['route', 'method', 'status'], registers: r });
+    this.httpDuration = new Histogram({
+      name: 'oh_gateway_http_request_duration_seconds',
+      help: 'REST request duration',
+      labelNames: ['route', 'method'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: r,
+    });
+    this.rateLimitedTotal = new Counter({ name: 'oh_gateway_rate_limited_total', help: 'Sends refused by the rate limiter', labelNames: ['kind'], registers: r });
+    this.slowConsumers = new Counter({ name: 'oh_gateway_slow_consumer_disconnects_total', help: 'Sessions closed for exceeding the backpressure cap', registers: r });
+    this.authFailures = new Counter({ name: 'oh_gateway_stomp_auth_failures_total', help: 'CONNECT frames refused for authentication', registers: r });
+  }
+
+  framesIn(n: number): void {
+    if (n) this.framesInTotal.inc(n);
+  }
+  framesOut(n: number): void {
+    this.framesOutTotal.inc(n);
+  }
+  sent(): void {
+    this.messagesSent.inc();
+  }
+  delivered(): void {
+    this.messagesDelivered.inc();
+  }
+  observeDeliveryLatency(seconds: number): void {
+    if (seconds >= 0) this.sendToDeliver.observe(seconds);
+  }
+  http(route: string, method: string, status: number, seconds: number): void {
+    this.httpRequests.inc({ route, method, status: String(status) });
+    this.httpDuration.observe({ route, method }, seconds);
+  }
+  rateLimited(kind: 'send' | 'typing'): void {
+    this.rateLimitedTotal.inc({ kind });
+  }
+  slowConsumer(): void {
+    this.slowConsumers.inc();
+  }
+  authFailed(): void {
+    this.authFailures.inc();
+  }
+}

@@ -1,0 +1,38 @@
+import { toAppError, type AppError } from '../lib/errors/app-error';
+import type { Logger } from '../lib/logging/logger';
+import type { HttpExchange } from './http/http-exchange';
+
+/**
+ * The one place errors leave the gateway: as `{"error":{code,message}}` with the contract's HTTP status,
+ * or as an ERROR event on /user/queue/errors. Unknown errors become INTERNAL and are logged, never leaked.
+ */
+function normalize(err: unknown, log: Logger): AppError {
+  const appErr = toAppError(err);
+  if (appErr.code === 'INTERNAL') log.error({ err }, 'request failed');
+  else log.debug({ code: appErr.code }, 'request refused');
+  return appErr;
+}
+
+export function sendHttpError(ex: HttpExchange, err: unknown, log: Logger): void {
+  const e = normalize(err, log);
+  // After an oversized body the rest of the stream is unread: close so it is not parsed as a new request.
+  const close = e.code === 'PAYLOAD_TOO_LARGE';
+  ex.send(e.httpStatus, JSON.stringify({ error: { code: e.code, message: e.message } }), undefined, close);
+}
+
+export interface StompErrorEvent {
+  type: 'ERROR';
+  code: string;
+  message: string;
+  requestIdx?: number;
+  clientMsgId?: string;
+}
+
+export function stompErrorEvent(err: unknown, log: Logger, context: { requestIdx?: unknown; clientMsgId?: unknown }): StompErrorEvent {
+  const e = normalize(err, log);
+  const event: StompErrorEvent = { type: 'ERROR', code: e.code, message: e.message };
+  if (typeof context.requestIdx === 'number' && Number.isSafeInteger(context.requestIdx)) event.requestIdx = context.requestIdx;
+  else if (typeof context.requestIdx === 'string' && /^\d{1,15}$/.test(context.requestIdx)) event.requestIdx = Number(context.requestIdx);
+  if (typeof context.clientMsgId === 'string' && context.clientMsgId.length <= 128) event.clientMsgId = context.clientMsgId;
+  return event;
+}

@@ -1,0 +1,86 @@
+import { AppError, notFound, validationFailed } from '../../lib/errors/app-error';
+import type { ChatService } from '../../lib/chat/chat-service';
+import { roomInput, sendInput, syncInput } from '../../lib/chat/chat-inputs';
+import { parseInput } from '../../lib/validation/parse-input';
+import type { Logger } from '../../lib/logging/logger';
+import type { GatewayMetrics } from '../gateway-metrics';
+import { stompErrorEvent } from '../protocol-errors';
+import { APP_READ, APP_SEND, APP_SYNC, APP_TYPING } from './stomp-destinations';
+import type { StompFrame } from './stomp-frame';
+import type { StompSession } from './stomp-session';
+import type { SendRateLimiter } from './send-rate-limiter';
+
+/**
+ * SEND frames to /app/chat.*: parse the JSON body, call the chat service, answer with a RECEIPT
+ * (for chat.send only once the message is appended) or an ERROR event on /user/queue/errors.
+ */
+export class ChatDestinations {
+  constructor(
+    private readonly chat: ChatService,
+    private readonly limiter: SendRateLimiter,
+    private readonly metrics: GatewayMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  async handle(session: StompSession, destination: string, frame: StompFrame): Promise<void> {
+    const actor = session.principal!;
+    let body: Record<string, unknown> = {};
+    try {
+      body = parseBody(frame);
+      switch (destination) {
+        case APP_SEND: {
+          const input = parseInput(sendInput, body);
+          if (!(await this.limiter.allowSend(actor.userId))) {
+            this.metrics.rateLimited('send');
+            throw new AppError('RATE_LIMITED', 'too many messages; slow down');
+          }
+          const result = await this.chat.send(actor, input);
+          if (!result.duplicate) this.metrics.sent();
+          session.receipt(frame, result.duplicate ? { seq: String(result.seq), duplicate: 'true' } : { seq: String(result.seq) });
+          return;
+        }
+        case APP_READ: {
+          await this.chat.read(actor, parseInput(roomInput, body).requestIdx);
+          return session.receipt(frame);
+        }
+        case APP_SYNC: {
+          const { requestIdx, afterSeq } = parseInput(syncInput, body);
+          let after = afterSeq;
+          for (;;) {
+            const batch = await this.chat.sync(actor, requestIdx, after);
+            for (const raw of batch) {
+              const payload = `{"type":"CHAT",${raw.slice(1)}`;
+              session.deliver(payload, Buffer.byteLength(payload));
+            }
+            if (batch.length === 0 || !session.isOpen) break;
+            after = (JSON.parse(batch[batch.length - 1]!) as { seq: number }).seq;
+          }
+          return session.receipt(frame);
+        }
+        case APP_TYPING: {
+          const { requestIdx } = parseInput(roomInput, body);
+          if (await this.limiter.allowTyping(actor.userId, requestIdx)) await this.chat.typing(actor, requestIdx);
+          else this.metrics.rateLimited('typing');
+          return session.receipt(frame);
+        }
+        default:
+          throw notFound(`no destination ${destination.slice(0, 100)}`);
+      }
+    } catch (err) {
+      const log = this.log.child({ userId: actor.userId, destination: destination.slice(0, 100) });
+      session.deliverError(stompErrorEvent(err, log, { requestIdx: body['requestIdx'], clientMsgId: body['clientMsgId'] }));
+    }
+  }
+}
+
+function parseBody(frame: StompFrame): Record<string, unknown> {
+  if (frame.body.length === 0) throw validationFailed('body must be a JSON object');
+  let value: unknown;
+  try {
+    value = JSON.parse(frame.body.toString('utf8'));
+  } catch {
+    throw validationFailed('body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw validationFailed('body must be a JSON object');
+  return value as Record<string, unknown>;
+}

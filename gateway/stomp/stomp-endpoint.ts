@@ -1,0 +1,77 @@
+import uWS from 'uWebSockets.js';
+import type { OriginPolicy } from '../http/origin-policy';
+import type { GatewayMetrics } from '../gateway-metrics';
+import type { SessionRegistry } from './session-registry';
+import { CLOSE, StompSession } from './stomp-session';
+import type { StompSessionHost } from './stomp-session-host';
+
+interface SocketData {
+  token: string | undefined;
+  session: StompSession | undefined;
+}
+
+const SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
+/** Above uWS's limit a message is dropped with a bare close; under it, our STOMP parser answers ERROR. */
+export const WS_MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
+
+/** The `/ws/chat` WebSocket route: upgrade checks (draining, Origin, subprotocol) and socket → session glue. */
+export function registerStompEndpoint(
+  app: uWS.TemplatedApp,
+  deps: {
+    host: StompSessionHost;
+    registry: SessionRegistry;
+    origins: OriginPolicy;
+    metrics: GatewayMetrics;
+    isDraining: () => boolean;
+  },
+): void {
+  app.ws<SocketData>('/ws/chat', {
+    compression: uWS.DISABLED,
+    maxPayloadLength: WS_MAX_PAYLOAD_BYTES,
+    // Our own cap (host.maxBackpressureBytes) closes slow consumers first; this is the hard stop.
+    maxBackpressure: 4 * 1024 * 1024,
+    idleTimeout: 120,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      const key = req.getHeader('sec-websocket-key');
+      const offered = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const origin = req.getHeader('origin');
+      const hostHeader = req.getHeader('host');
+      const token = new URLSearchParams(req.getQuery() ?? '').get('access_token') ?? undefined;
+      if (deps.isDraining()) {
+        res.cork(() => res.writeStatus('503 Service Unavailable').end('draining', true));
+        return;
+      }
+      if (!deps.origins.isAllowed(origin || undefined, hostHeader)) {
+        res.cork(() => res.writeStatus('403 Forbidden').end('origin not allowed', true));
+        return;
+      }
+      const wanted = offered.split(',').map((p) => p.trim());
+      const protocol = SUBPROTOCOLS.find((p) => wanted.includes(p)) ?? '';
+      res.cork(() => res.upgrade<SocketData>({ token, session: undefined }, key, protocol, extensions, context));
+    },
+    open: (ws) => {
+      const data = ws.getUserData();
+      const session = new StompSession(ws, deps.host, data.token);
+      data.token = undefined;
+      data.session = session;
+      deps.registry.add(session);
+      deps.metrics.connections.inc();
+    },
+    message: (ws, message) => {
+      ws.getUserData().session?.onBytes(Buffer.from(message));
+    },
+    close: (ws) => {
+      const data = ws.getUserData();
+      const session = data.session;
+      data.session = undefined;
+      deps.metrics.connections.dec();
+      if (!session) return;
+      session.onClosed();
+      deps.registry.remove(session);
+    },
+  });
+}
+
+export { CLOSE };

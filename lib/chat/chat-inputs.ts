@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { idSchema } from '../validation/parse-input';
+
+const seqSchema = z.union([z.number().int().min(0), z.string().regex(/^\d{1,15}$/).transform(Number)]);
+
+/** Content length is checked by the service against CHAT_MAX_MESSAGE_CHARS (configurable). */
+export const sendInput = z.object({
+  requestIdx: idSchema,
+  content: z.string().refine((s) => s.trim().length > 0, 'must not be blank'),
+  clientMsgId: z.string().min(1, 'is required').max(128, 'must be at most 128 characters'),
+});
+export const roomInput = z.object({ requestIdx: idSchema });
+export const syncInput = z.object({ requestIdx: idSchema, afterSeq: seqSchema.default(0) });
+export const historyInput = z.object({
+  afterSeq: seqSchema.default(0),
+  limit: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(1).max(500)).default(100),
+});

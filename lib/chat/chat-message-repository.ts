@@ -1,0 +1,58 @@
+import type { Knex } from 'knex';
+import type { ChatMessage } from './chat-message';
+
+const TABLE = 'chat_message';
+
+interface Row {
+  request_idx: number;
+  seq: number;
+  message_id: string;
+  sender_id: string;
+  sender_role: 'STUDENT' | 'PROFESSOR';
+  content: string;
+  sent_at: Date;
+  client_msg_id: string;
+}
+
+const toMessage = (r: Row): ChatMessage => ({
+  requestIdx: r.request_idx,
+  seq: r.seq,
+  messageId: r.message_id,
+  senderId: r.sender_id,
+  senderRole: r.sender_role,
+  content: r.content,
+  sentAt: new Date(r.sent_at).toISOString(),
+  clientMsgId: r.client_msg_id,
+});
+
+/** The durable copy of chat messages in PostgreSQL. */
+export class ChatMessageRepository {
+  constructor(private readonly knex: Knex) {}
+
+  /** Idempotent batched insert: rows already present (same room+seq, or same sender+clientMsgId) are skipped. */
+  async insertMany(messages: readonly ChatMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    const rows = messages.map((m) => ({
+      request_idx: m.requestIdx,
+      seq: m.seq,
+      message_id: m.messageId,
+      sender_id: m.senderId,
+      sender_role: m.senderRole,
+      content: m.content,
+      sent_at: m.sentAt,
+      client_msg_id: m.clientMsgId,
+    }));
+    const inserted = await this.knex(TABLE).insert(rows).onConflict().ignore().returning('seq');
+    return inserted.length;
+  }
+
+  async listAfter(requestIdx: number, afterSeq: number, limit: number): Promise<ChatMessage[]> {
+    const rows = await this.knex<Row>(TABLE).where('request_idx', requestIdx).andWhere('seq', '>', afterSeq).orderBy('seq').limit(limit);
+    return rows.map(toMessage);
+  }
+
+  async lastSeq(requestIdx: number): Promise<number> {
+    const row = await this.knex(TABLE).where('request_idx', requestIdx).max<{ max: number | null }[]>('seq as max');
+    return Number(row[0]?.max ?? 0);
+  }
+}

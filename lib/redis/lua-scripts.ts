@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+
+/** Reads a Lua script that lives next to its adapter (`<dir>/lua/<name>.lua`). */
+export function readLua(dir: string, name: string): string {
+  return readFileSync(path.join(dir, 'lua', `${name}.lua`), 'utf8');
+}
+
+/**
+ * Registers scripts once per connection (ioredis sends EVALSHA and falls back to EVAL after a
+ * SCRIPT FLUSH or a Redis restart).
+ */
+export function defineScripts(redis: Redis, scripts: Record<string, string>): void {
+  for (const [name, lua] of Object.entries(scripts)) {
+    if (!(name in redis)) redis.defineCommand(name, { lua });
+  }
+}

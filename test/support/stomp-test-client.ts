@@ -1,0 +1,150 @@
+import { Client, type IFrame, type IMessage } from '@stomp/stompjs';
+import WebSocket from 'ws';
+
+export type AuthVia = 'header' | 'passcode' | 'query' | 'none';
+
+export interface ChatEvent {
+  type: string;
+  requestIdx: number;
+  seq?: number;
+  content?: string;
+  clientMsgId?: string;
+  senderId?: string;
+  [k: string]: unknown;
+}
+
+/**
+ * An unmodified @stomp/stompjs client over `ws`, with the events it received and helpers to await them.
+ * Nothing here sleeps: every wait resolves on an event, or fails at its deadline.
+ */
+export class TestStompClient {
+  readonly events: ChatEvent[] = [];
+  readonly errors: ChatEvent[] = [];
+  readonly headers: IMessage['headers'][] = [];
+  closed: { code: number; reason: string } | undefined;
+  connectedHeaders: Record<string, string> = {};
+  stompError: IFrame | undefined;
+  private waiters: (() => void)[] = [];
+  private receiptCounter = 0;
+
+  constructor(readonly client: Client) {}
+
+  static async connect(
+    port: number,
+    token: string | undefined,
+    options: { via?: AuthVia; heartbeat?: [number, number]; subscribe?: boolean; protocols?: string[]; ack?: string } = {},
+  ): Promise<TestStompClient> {
+    const via = options.via ?? 'header';
+    const query = via === 'query' && token ? `?access_token=${encodeURIComponent(token)}` : '';
+    const connectHeaders: Record<string, string> = {};
+    if (via === 'header' && token) connectHeaders['Authorization'] = `Bearer ${token}`;
+    if (via === 'passcode' && token) connectHeaders['passcode'] = token;
+    const client = new Client({
+      webSocketFactory: () => new WebSocket(`ws://127.0.0.1:${port}/ws/chat${query}`, options.protocols ?? ['v12.stomp']),
+      connectHeaders,
+      reconnectDelay: 0,
+      heartbeatIncoming: options.heartbeat?.[1] ?? 0,
+      heartbeatOutgoing: options.heartbeat?.[0] ?? 0,
+      debug: () => undefined,
+    });
+    const t = new TestStompClient(client);
+    client.onWebSocketClose = (evt: { code: number; reason: string }) => {
+      t.closed = { code: evt.code, reason: evt.reason };
+      t.notify();
+    };
+    client.onStompError = (frame) => {
+      t.stompError = frame;
+      t.notify();
+    };
+    const connected = new Promise<void>((resolve, reject) => {
+      client.onConnect = (frame) => {
+        t.connectedHeaders = frame.headers;
+        resolve();
+      };
+      const prevClose = client.onWebSocketClose;
+      client.onWebSocketClose = (evt) => {
+        prevClose(evt);
+        reject(new Error(`closed before CONNECTED: ${t.stompError?.headers['message'] ?? evt.code}`));
+      };
+    });
+    client.activate();
+    await connected;
+    if (options.subscribe !== false) await t.subscribeAll(options.ack);
+    return t;
+  }
+
+  async subscribeAll(ack?: string): Promise<void> {
+    const headers: Record<string, string> = ack ? { ack } : {};
+    this.client.subscribe('/user/queue/chat', (m) => this.push(this.events, m), headers);
+    // The receipt of the second SUBSCRIBE proves both were processed (frames are handled in order).
+    const receipt = `sub-${++this.receiptCounter}`;
+    let done = false;
+    this.client.watchForReceipt(receipt, () => {
+      done = true;
+      this.notify();
+    });
+    this.client.subscribe('/user/queue/errors', (m) => this.push(this.errors, m), { ...headers, receipt });
+    await this.waitFor(() => done, 10_000, 'subscription receipt');
+  }
+
+  private push(list: ChatEvent[], m: IMessage): void {
+    list.push(JSON.parse(m.body) as ChatEvent);
+    this.headers.push(m.headers);
+    this.notify();
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves when `predicate` holds, re-checked on every event; rejects after `timeoutMs`. */
+  waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+      const check = () => {
+        if (predicate()) {
+          clearTimeout(timer);
+          resolve();
+        } else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  chat(requestIdx?: number): ChatEvent[] {
+    return this.events.filter((e) => e.type === 'CHAT' && (requestIdx === undefined || e.requestIdx === requestIdx));
+  }
+
+  /** Publishes and resolves with the RECEIPT headers; rejects if an ERROR event or close comes first. */
+  publishWithReceipt(destination: string, body: string): Promise<Record<string, string>> {
+    const receipt = `r-${++this.receiptCounter}`;
+    const errorsBefore = this.errors.length;
+    return new Promise((resolve, reject) => {
+      let done = false;
+      this.client.watchForReceipt(receipt, (frame) => {
+        done = true;
+        resolve(frame.headers);
+      });
+      this.client.publish({ destination, body, headers: { receipt, 'content-type': 'application/json' } });
+      this.waitFor(() => done || this.errors.length > errorsBefore || this.closed !== undefined, 10_000, `receipt ${receipt}`)
+        .then(() => {
+          if (!done) reject(new Error(`refused: ${JSON.stringify(this.errors[this.errors.length - 1] ?? this.closed)}`));
+        })
+        .catch(reject);
+    });
+  }
+
+  send(requestIdx: number, content: string, clientMsgId: string): Promise<Record<string, string>> {
+    return this.publishWithReceipt('/app/chat.send', JSON.stringify({ requestIdx, content, clientMsgId }));
+  }
+
+  waitClosed(timeoutMs = 10_000): Promise<void> {
+    return this.waitFor(() => this.closed !== undefined, timeoutMs, 'socket close');
+  }
+
+  async close(): Promise<void> {
+    await this.client.deactivate();
+  }
+}
