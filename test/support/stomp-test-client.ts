@@ -117,20 +117,32 @@ export class TestStompClient {
     return this.events.filter((e) => e.type === 'CHAT' && (requestIdx === undefined || e.requestIdx === requestIdx));
   }
 
-  /** Publishes and resolves with the RECEIPT headers; rejects if an ERROR event or close comes first. */
+  /**
+   * Publishes and resolves with the RECEIPT headers; rejects when an ERROR event for this frame (same
+   * clientMsgId, or any new error when the body has none) or a close comes first.
+   */
   publishWithReceipt(destination: string, body: string): Promise<Record<string, string>> {
     const receipt = `r-${++this.receiptCounter}`;
     const errorsBefore = this.errors.length;
+    let clientMsgId: unknown;
+    try {
+      clientMsgId = (JSON.parse(body) as { clientMsgId?: unknown }).clientMsgId;
+    } catch {
+      clientMsgId = undefined;
+    }
+    const mine = () =>
+      this.errors.slice(errorsBefore).find((e) => clientMsgId === undefined || e.clientMsgId === clientMsgId);
     return new Promise((resolve, reject) => {
       let done = false;
       this.client.watchForReceipt(receipt, (frame) => {
         done = true;
         resolve(frame.headers);
+        this.notify();
       });
       this.client.publish({ destination, body, headers: { receipt, 'content-type': 'application/json' } });
-      this.waitFor(() => done || this.errors.length > errorsBefore || this.closed !== undefined, 10_000, `receipt ${receipt}`)
+      this.waitFor(() => done || mine() !== undefined || this.closed !== undefined, 10_000, `receipt ${receipt}`)
         .then(() => {
-          if (!done) reject(new Error(`refused: ${JSON.stringify(this.errors[this.errors.length - 1] ?? this.closed)}`));
+          if (!done) reject(new Error(`refused: ${JSON.stringify(mine() ?? this.closed)}`));
         })
         .catch(reject);
     });

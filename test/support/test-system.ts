@@ -4,7 +4,7 @@ import { mintToken } from '../../lib/identity/token-minter';
 import type { Role } from '../../lib/identity/roles';
 import { createLogger } from '../../lib/logging/logger';
 import { buildCoreServices, type CoreServices } from '../../lib/runtime/core-services';
-import { startGateway, type RunningGateway } from '../../gateway/gateway-server';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/gateway-server';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { deleteKeysWithPrefix } from './redis-cleanup';
 
@@ -49,13 +49,16 @@ export function uniquePrefix(): string {
   return `ohtest-${randomBytes(5).toString('hex')}`;
 }
 
-export async function startTestSystem(overrides: Record<string, string> = {}): Promise<TestSystem> {
+export async function startTestSystem(
+  overrides: Record<string, string> = {},
+  gatewayOptions: Partial<Omit<GatewayOptions, 'core' | 'log'>> = {},
+): Promise<TestSystem> {
   const db = await createTestDatabase();
   const prefix = uniquePrefix();
   const { config } = loadConfig(testEnv(overrides, db.url, prefix));
   const log = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent', role: 'test' });
   const core = buildCoreServices(config, 'test', log);
-  const gateway = await startGateway({ core, log }, '127.0.0.1', 0);
+  const gateway = await startGateway({ core, log, ...gatewayOptions }, '127.0.0.1', 0);
   const baseUrl = `http://127.0.0.1:${gateway.port}`;
   return {
     config,

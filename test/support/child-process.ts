@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface RoleProcess {
+  readonly child: ChildProcess;
+  /** JSON log lines seen so far. */
+  readonly logs: Record<string, unknown>[];
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs a role's entry file (e.g. gateway/main.ts) as a real process, reading its JSON logs. */
+export function startRole(entry: string, env: NodeJS.ProcessEnv): RoleProcess {
+  const child = spawn(TSX, [path.join(ROOT, entry)], { env: { ...env, LOG_PRETTY: '0', LOG_LEVEL: 'info' }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Record<string, unknown>[] = [];
+  let waiters: (() => void)[] = [];
+  const onLine = (line: string) => {
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      logs.push({ raw: line });
+    }
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  readline.createInterface({ input: child.stdout! }).on('line', onLine);
+  readline.createInterface({ input: child.stderr! }).on('line', onLine);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    resolve(code);
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  }));
+  return {
+    child,
+    logs,
+    waitForLog(predicate, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${entry}: log line not seen; last: ${JSON.stringify(logs.slice(-3))}`)), timeoutMs);
+        const check = () => {
+          const hit = logs.find(predicate);
+          if (hit) {
+            clearTimeout(timer);
+            resolve(hit);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            clearTimeout(timer);
+            reject(new Error(`${entry} exited (${child.exitCode ?? child.signalCode}): ${JSON.stringify(logs.slice(-5))}`));
+          } else waiters.push(check);
+        };
+        check();
+      });
+    },
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Starts a gateway process on a free port and resolves with it and its port. */
+export async function startGatewayProcess(env: NodeJS.ProcessEnv): Promise<{ proc: RoleProcess; port: number }> {
+  const proc = startRole('gateway/main.ts', { ...env, PORT: '0', HOST: '127.0.0.1' });
+  const line = await proc.waitForLog((l) => l['msg'] === 'gateway listening');
+  return { proc, port: Number(line['port']) };
+}
