@@ -7,6 +7,7 @@ import { GatewayMetrics } from './gateway-metrics';
 import { createHttpPipeline } from './http/http-pipeline';
 import { OriginPolicy } from './http/origin-policy';
 import { Router } from './http/router';
+import { registerArchiveRoutes } from './routes/archive-routes';
 import { registerChatRoutes } from './routes/chat-routes';
 import { registerConsultationRoutes } from './routes/consultation-routes';
 import { registerHealthRoutes } from './routes/health-routes';
@@ -80,6 +81,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   registerMetricsRoute(router, metrics.registry);
   registerConsultationRoutes(router, core.lifecycle);
   registerChatRoutes(router, core.chat);
+  registerArchiveRoutes(router, core);
 
   const app = uWS.App();
   registerStompEndpoint(app, { host: sessionHost, registry, origins, metrics, isDraining: () => draining });

@@ -16,6 +16,10 @@ export type AppendOutcome =
   | { kind: 'not-loaded' }
   | { kind: 'closed' };
 
+/** Persistence is sharded by room so several workers can commit in parallel, one job per shard at a time. */
+export const PERSIST_SHARDS = 4;
+export const persistShardOf = (requestIdx: number) => requestIdx % PERSIST_SHARDS;
+
 export const dedupeField = (senderId: string, clientMsgId: string) => `${senderId}\u0000${clientMsgId}`;
 
 /** The room's hot log in Redis (CONTRACT §6): atomic append with fan-out, range reads, restore. */
@@ -50,7 +54,7 @@ export class ChatLog {
       k.chatMeta(id),
       k.chatDedupe(id),
       k.chatClosed(id),
-      k.persistPending(),
+      k.persistPending(persistShardOf(id)),
       k.userChannel(message.senderId),
       k.userChannel(peerId),
       dedupeField(message.senderId, message.clientMsgId),
@@ -93,8 +97,14 @@ export class ChatLog {
     await this.redis.set(this.keys.chatClosed(requestIdx), '1', 'PX', this.ttlMs);
   }
 
+  /** Drops the room's hot log and its persistence bookkeeping (after the archive is safe). */
   async remove(requestIdx: number): Promise<void> {
     const k = this.keys;
-    await this.redis.unlink(k.chatRoom(requestIdx), k.chatMeta(requestIdx), k.chatDedupe(requestIdx));
+    await this.redis
+      .multi()
+      .unlink(k.chatRoom(requestIdx), k.chatMeta(requestIdx), k.chatDedupe(requestIdx))
+      .hdel(k.persistCommitted(), String(requestIdx))
+      .zrem(k.persistPending(persistShardOf(requestIdx)), String(requestIdx))
+      .exec();
   }
 }

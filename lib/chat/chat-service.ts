@@ -30,6 +30,8 @@ export class ChatService {
     private readonly events: EventPublisher,
     private readonly activity: ActivityRecorder,
     private readonly maxMessageChars: number,
+    /** Told of every new append (wakes the persistence worker). */
+    private readonly onAppended: (requestIdx: number) => void = () => undefined,
   ) {}
 
   async send(actor: Principal, input: { requestIdx: number; content: string; clientMsgId: string }): Promise<SendResult> {
@@ -65,7 +67,10 @@ export class ChatService {
       throw invalidTransition('consultation has ended; messages are not accepted');
     }
     if (outcome.kind === 'not-loaded') throw new AppError('INTERNAL', 'room could not be loaded');
-    if (outcome.kind === 'appended') this.activity.touch(room.requestIdx, now);
+    if (outcome.kind === 'appended') {
+      this.activity.touch(room.requestIdx, now);
+      this.onAppended(room.requestIdx);
+    }
     return { seq: outcome.seq, duplicate: outcome.kind === 'duplicate' };
   }
 

@@ -58,6 +58,8 @@ const envSchema = z.object({
   CLEANUP_INTERVAL_MS: intMs(86_400_000),
   TEMP_RETENTION_MS: intMs(216_000_000),
   DATA_DIR: z.string().default('.data'),
+  QUEUE_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
+  QUEUE_RETRY_CAP_MS: z.coerce.number().int().positive().default(60_000),
 });
 
 export interface ArchiveKeyring {
@@ -114,6 +116,8 @@ export interface AppConfig {
   readonly cleanupIntervalMs: number;
   readonly tempRetentionMs: number;
   readonly dataDir: string;
+  /** Retried jobs wait ~base·2^(n-1) with jitter, at most cap. */
+  readonly queueRetry: { readonly baseMs: number; readonly capMs: number };
 }
 
 export class ConfigError extends Error {
@@ -218,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     cleanupIntervalMs: e.CLEANUP_INTERVAL_MS,
     tempRetentionMs: e.TEMP_RETENTION_MS,
     dataDir: e.DATA_DIR,
+    queueRetry: { baseMs: e.QUEUE_RETRY_BASE_MS, capMs: e.QUEUE_RETRY_CAP_MS },
   };
   return { config, warnings };
 }

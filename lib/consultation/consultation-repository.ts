@@ -80,6 +80,15 @@ export class ConsultationRepository {
       .update({ [column]: at, updated_at: this.knex.fn.now() });
   }
 
+  /** Sets the archive marker once; false when it was already set. */
+  async markArchived(requestIdx: number): Promise<boolean> {
+    const n = await this.knex(CONSULTATION_TABLE)
+      .where('request_idx', requestIdx)
+      .whereNull('archived_at')
+      .update({ archived_at: this.knex.fn.now(), updated_at: this.knex.fn.now() });
+    return n === 1;
+  }
+
   /** Batched activity stamps from the chat path: one statement for many rooms, never moving time backwards. */
   async touchActivity(stamps: ReadonlyMap<number, Date>): Promise<void> {
     if (stamps.size === 0) return;

@@ -12,8 +12,8 @@ export interface RedisKeys {
   chatDedupe(requestIdx: number): string;
   /** Set while a consultation is no longer open for chat: the append script refuses messages. */
   chatClosed(requestIdx: number): string;
-  /** Sorted set: rooms with messages not yet confirmed in PostgreSQL (score = seq of the newest). */
-  persistPending(): string;
+  /** Sorted set per shard: rooms with messages not yet confirmed in PostgreSQL (score = newest seq). */
+  persistPending(shard: number): string;
   /** Hash: room → last seq known committed to PostgreSQL. */
   persistCommitted(): string;
   /** Pub/sub channel of one user's events (CHAT, READ, STATUS, WARNING, TYPING). */
@@ -33,7 +33,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     chatMeta: (id) => `${prefix}:chat:meta:${id}`,
     chatDedupe: (id) => `${prefix}:chat:dedupe:${id}`,
     chatClosed: (id) => `${prefix}:chat:closed:${id}`,
-    persistPending: () => `${prefix}:persist:pending`,
+    persistPending: (shard) => `${prefix}:persist:pending:${shard}`,
     persistCommitted: () => `${prefix}:persist:committed`,
     userChannel: (userId) => `${prefix}:user:${userId}`,
     consultationEvents: () => `${prefix}:events:consultation`,

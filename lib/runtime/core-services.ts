@@ -16,6 +16,14 @@ import type { Logger } from '../logging/logger';
 import { createRedis } from '../redis/redis-client';
 import { createRedisKeys, type RedisKeys } from '../redis/redis-keys';
 import { UserDirectory } from '../users/user-directory';
+import { ArchiveScheduler } from '../archive/archive-scheduler';
+import { resolveArchiveKeyring } from '../archive/archive-keyring';
+import { ChatPersister, type PersistObserver } from '../chat/chat-persister';
+import type { ArchiveKeyring } from '../config/config';
+import { EMBEDDED_S3_PORT } from '../config/config';
+import { PersistWakeups } from '../queues/persist-wakeups';
+import { QueueClient } from '../queues/queue-client';
+import { ObjectStore } from '../storage/object-store';
 
 /** The clients and domain services every role builds once at start and passes down. */
 export interface CoreServices {
@@ -33,6 +41,10 @@ export interface CoreServices {
   readonly rooms: RoomDirectory;
   readonly activity: ActivityRecorder;
   readonly chat: ChatService;
+  readonly queues: QueueClient;
+  readonly persister: ChatPersister;
+  readonly store: ObjectStore;
+  readonly keyring: ArchiveKeyring;
   close(): Promise<void>;
 }
 
@@ -40,7 +52,7 @@ export function buildCoreServices(
   config: AppConfig,
   role: string,
   log: Logger,
-  options: { observers?: LifecycleObserver[] } = {},
+  options: { observers?: LifecycleObserver[]; persistObserver?: PersistObserver } = {},
 ): CoreServices {
   const knex = createKnex(config.databaseUrl);
   const redis = createRedis(config.redisUrl, role);
@@ -51,11 +63,23 @@ export function buildCoreServices(
   const chatLog = new ChatLog(redis, keys, config.chat.ttlMs);
   const chatMessages = new ChatMessageRepository(knex);
   const rooms = new RoomDirectory(consultations);
-  const lifecycle = new ConsultationLifecycle(consultations, users, events, [new ChatCloseObserver(chatLog), ...(options.observers ?? [])]);
+  const queues = new QueueClient(redis, config.redisPrefix);
+  const wakeups = new PersistWakeups(queues, log);
+  const lifecycle = new ConsultationLifecycle(consultations, users, events, [
+    new ChatCloseObserver(chatLog),
+    new ArchiveScheduler(queues),
+    ...(options.observers ?? []),
+  ]);
   // Flush activity well inside the idle threshold so an active room never looks idle to auto-close.
   const activity = new ActivityRecorder(consultations, log, Math.max(50, Math.min(5000, Math.floor(config.autoClose.inactiveMs / 4))));
   activity.start();
-  const chat = new ChatService(rooms, chatLog, chatMessages, lifecycle, events, activity, config.chat.maxMessageChars);
+  const chat = new ChatService(rooms, chatLog, chatMessages, lifecycle, events, activity, config.chat.maxMessageChars, (id) => wakeups.notify(id));
+  const store = new ObjectStore({
+    endpoint: config.s3.endpoint ?? `http://127.0.0.1:${EMBEDDED_S3_PORT}`,
+    accessKey: config.s3.accessKey,
+    secretKey: config.s3.secretKey,
+    bucket: config.s3.bucket,
+  });
   return {
     config,
     knex,
@@ -71,8 +95,13 @@ export function buildCoreServices(
     rooms,
     activity,
     chat,
+    queues,
+    persister: new ChatPersister(redis, keys, chatMessages, log, options.persistObserver),
+    store,
+    keyring: resolveArchiveKeyring(config),
     async close() {
       await activity.stop();
+      await queues.close();
       await Promise.allSettled([knex.destroy(), redis.quit()]);
     },
   };

@@ -1,4 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inlineSealer } from '../../lib/archive/seal-task';
+import { startEmbeddedS3, type EmbeddedS3 } from '../../lib/storage/embedded-s3';
+import { startWorkers, type RunningWorkers } from '../../workers/worker-app';
 import { loadConfig, type AppConfig } from '../../lib/config/config';
 import { mintToken } from '../../lib/identity/token-minter';
 import type { Role } from '../../lib/identity/roles';
@@ -18,8 +24,12 @@ export interface HttpResult<T = any> {
 }
 
 export interface TestSystem {
+  readonly s3: EmbeddedS3 | undefined;
+  readonly workers: RunningWorkers | undefined;
   readonly config: AppConfig;
   readonly core: CoreServices;
+  /** Restarts the embedded S3 server on the same port and directory (outage tests). */
+  restartS3(): Promise<void>;
   readonly db: TestDatabase;
   readonly gateway: RunningGateway;
   readonly baseUrl: string;
@@ -45,6 +55,9 @@ export function testEnv(overrides: Record<string, string> = {}, dbUrl: string, p
   };
 }
 
+/** Jest cannot load the piscina thread's TypeScript; the pool itself is covered by its own test. */
+const inlineSealerForTests = () => inlineSealer;
+
 export function uniquePrefix(): string {
   return `ohtest-${randomBytes(5).toString('hex')}`;
 }
@@ -52,15 +65,31 @@ export function uniquePrefix(): string {
 export async function startTestSystem(
   overrides: Record<string, string> = {},
   gatewayOptions: Partial<Omit<GatewayOptions, 'core' | 'log'>> = {},
+  options: { s3?: boolean; workers?: boolean } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const prefix = uniquePrefix();
-  const { config } = loadConfig(testEnv(overrides, db.url, prefix));
+  const s3Dir = mkdtempSync(path.join(os.tmpdir(), 'oh-s3-'));
+  let s3 = options.s3 || options.workers ? await startEmbeddedS3({ directory: s3Dir, port: 0 }) : undefined;
+  const s3Env: Record<string, string> = s3 ? { MINIO_ENDPOINT: s3.endpoint, MINIO_ACCESS_KEY: 'S3RVER', MINIO_SECRET_KEY: 'S3RVER', MINIO_BUCKET: `oh-${prefix.slice(7)}` } : {};
+  const { config } = loadConfig(testEnv({ ...s3Env, ...overrides }, db.url, prefix));
   const log = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent', role: 'test' });
   const core = buildCoreServices(config, 'test', log);
+  if (s3) await core.store.ensureBucket();
   const gateway = await startGateway({ core, log, ...gatewayOptions }, '127.0.0.1', 0);
+  let workers = options.workers ? await startWorkers(config, log, { metricsPort: 0, sealer: inlineSealerForTests() }) : undefined;
   const baseUrl = `http://127.0.0.1:${gateway.port}`;
   return {
+    get s3() {
+      return s3;
+    },
+    get workers() {
+      return workers;
+    },
+    async restartS3() {
+      const port = Number(new URL(s3!.endpoint).port);
+      s3 = await startEmbeddedS3({ directory: s3Dir, port });
+    },
     config,
     core,
     db,
@@ -86,8 +115,12 @@ export async function startTestSystem(
     },
     async close() {
       await gateway.close();
+      await workers?.close();
+      workers = undefined;
       await deleteKeysWithPrefix(core.redis, prefix);
       await core.close();
+      await s3?.close().catch(() => undefined);
+      rmSync(s3Dir, { recursive: true, force: true });
       await db.drop();
     },
   };

@@ -6,7 +6,7 @@
   KEYS[2] room meta hash   {prefix}:chat:meta:{id}   (field seq; absent → room not loaded)
   KEYS[3] dedupe hash      {prefix}:chat:dedupe:{id}
   KEYS[4] closed flag      {prefix}:chat:closed:{id}
-  KEYS[5] pending zset     {prefix}:persist:pending
+  KEYS[5] pending zset     {prefix}:persist:pending:{shard}
   KEYS[6] sender channel   {prefix}:user:{senderId}
   KEYS[7] peer channel     {prefix}:user:{peerId}
   ARGV[1] dedupe field     senderId .. "\0" .. clientMsgId

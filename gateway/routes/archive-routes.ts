@@ -1,0 +1,27 @@
+import { readSealedObject } from '../../lib/archive/archive-reader';
+import { notFound } from '../../lib/errors/app-error';
+import type { CoreServices } from '../../lib/runtime/core-services';
+import { archiveObjectKey } from '../../lib/storage/object-keys';
+import { idSchema, parseInput } from '../../lib/validation/parse-input';
+import type { Router } from '../http/router';
+
+const CHUNK = 64 * 1024;
+
+/** GET /api/chat/archive/download/{requestIdx}: the decrypted final log, once archived. */
+export function registerArchiveRoutes(router: Router, core: CoreServices): void {
+  router.add('GET', '/api/chat/archive/download/:requestIdx', async (ctx, params) => {
+    const actor = await ctx.authenticate();
+    const requestIdx = parseInput(idSchema, params['requestIdx']);
+    const c = await core.lifecycle.view(actor, requestIdx);
+    if (!c.archivedAt) throw notFound(`consultation ${requestIdx} is not archived yet`);
+    // GCM authenticates the whole object, so it is decrypted completely before the first byte is sent.
+    const text = await readSealedObject(core.store, core.keyring, archiveObjectKey(requestIdx));
+    if (!text) throw notFound(`archive of consultation ${requestIdx} not found`);
+    ctx.ex.setHeader('content-disposition', `attachment; filename="chat_${requestIdx}_final.txt"`);
+    await ctx.ex.stream(200, 'text/plain; charset=utf-8', chunks(text));
+  });
+}
+
+async function* chunks(buf: Buffer): AsyncIterable<Buffer> {
+  for (let i = 0; i < buf.length; i += CHUNK) yield buf.subarray(i, i + CHUNK);
+}

@@ -1,0 +1,89 @@
+import type { ArchiveKeyring } from '../config/config';
+import type { ChatLog } from '../chat/chat-log';
+import type { ChatMessage } from '../chat/chat-message';
+import type { ChatMessageRepository } from '../chat/chat-message-repository';
+import type { ChatPersister } from '../chat/chat-persister';
+import type { ConsultationRepository } from '../consultation/consultation-repository';
+import type { ConsultationModel } from '../consultation/consultation.model';
+import type { Logger } from '../logging/logger';
+import type { ObjectStore } from '../storage/object-store';
+import { archiveObjectKey, snapshotObjectKey } from '../storage/object-keys';
+import { open, sha256Hex } from './archive-cipher';
+import type { ArchiveHeader } from './archive-text';
+import type { Sealer } from './sealer';
+
+export const headerOf = (c: ConsultationModel): ArchiveHeader => ({
+  requestIdx: c.requestIdx,
+  studentId: c.studentId,
+  studentName: c.studentName ?? c.studentId,
+  professorId: c.professorId,
+  professorName: c.professorName ?? c.professorId,
+  title: c.title,
+  startedAt: c.startedAt,
+  endedAt: c.endedAt,
+  endReason: c.endReason,
+});
+
+export type ArchiveOutcome = 'archived' | 'already-archived' | 'not-completed';
+
+/**
+ * The end-of-consultation archive, in an order that is safe to repeat: commit pending messages,
+ * build the text from PostgreSQL, seal, upload, read back and verify, mark archived, and only then
+ * delete the Redis log and the temp snapshot. A failure anywhere deletes nothing; a retry redoes it.
+ */
+export class ConsultationArchiver {
+  constructor(
+    private readonly deps: {
+      consultations: ConsultationRepository;
+      messages: ChatMessageRepository;
+      persister: ChatPersister;
+      chatLog: ChatLog;
+      store: ObjectStore;
+      sealer: Sealer;
+      keyring: ArchiveKeyring;
+      timeZone: string;
+      log: Logger;
+    },
+  ) {}
+
+  async archive(requestIdx: number): Promise<ArchiveOutcome> {
+    const d = this.deps;
+    const log = d.log.child({ requestIdx });
+    const c = await d.consultations.findById(requestIdx);
+    if (!c || c.status !== 'COMPLETED') return 'not-completed';
+    if (c.archivedAt) {
+      await this.removeHotCopies(requestIdx);
+      return 'already-archived';
+    }
+    await d.persister.persistRoom(requestIdx);
+    const messages = await this.allMessages(requestIdx);
+    const key = d.keyring.keys.get(d.keyring.activeKeyId)!;
+    const sealed = await d.sealer.seal({ header: headerOf(c), messages, timeZone: d.timeZone, keyId: d.keyring.activeKeyId, key });
+    const objectKey = archiveObjectKey(requestIdx);
+    const body = Buffer.from(sealed.body);
+    await d.store.put(objectKey, body, sealed.metadata);
+
+    const stored = await d.store.get(objectKey);
+    if (!stored || sha256Hex(stored.body) !== sha256Hex(body)) throw new Error('uploaded archive does not read back identically');
+    open(stored.body, d.keyring, sealed.metadata['plaintext-sha256']);
+
+    await d.consultations.markArchived(requestIdx);
+    await this.removeHotCopies(requestIdx);
+    log.info({ messages: messages.length, bytes: body.length }, 'consultation archived');
+    return 'archived';
+  }
+
+  private async allMessages(requestIdx: number): Promise<ChatMessage[]> {
+    const out: ChatMessage[] = [];
+    for (;;) {
+      const batch = await this.deps.messages.listAfter(requestIdx, out.length ? out[out.length - 1]!.seq : 0, 5000);
+      out.push(...batch);
+      if (batch.length < 5000) return out;
+    }
+  }
+
+  private async removeHotCopies(requestIdx: number): Promise<void> {
+    await this.deps.chatLog.remove(requestIdx);
+    await this.deps.store.remove(snapshotObjectKey(requestIdx));
+  }
+}

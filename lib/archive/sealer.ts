@@ -1,0 +1,22 @@
+import type { ArchiveHeader } from './archive-text';
+import type { ChatMessage } from '../chat/chat-message';
+
+/** Input of one seal task: format the text, hash it, encrypt it (CPU work, run on a thread pool). */
+export interface SealTask {
+  header: ArchiveHeader;
+  messages: ChatMessage[];
+  timeZone: string;
+  keyId: string;
+  key: Uint8Array;
+}
+
+export interface SealResult {
+  body: Uint8Array;
+  metadata: { 'key-id': string; algorithm: string; 'plaintext-sha256': string };
+  plaintextBytes: number;
+}
+
+/** Where seal tasks run: a piscina pool in the worker process, inline in tools and tests. */
+export interface Sealer {
+  seal(task: SealTask): Promise<SealResult>;
+}

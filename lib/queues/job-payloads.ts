@@ -1,0 +1,24 @@
+import type { QueueName } from './queue-names';
+
+/**
+ * Job names and payloads of every queue: producers and workers import the same union, and the worker
+ * process refuses to start if a job name below has no handler.
+ */
+export interface JobPayloads {
+  'chat-persist': {
+    'persist-shard': { shard: number };
+    'persist-sweep': Record<string, never>;
+  };
+  'consultation-archive': {
+    archive: { requestIdx: number };
+  };
+}
+
+export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
+export type JobData<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];
+
+/** The job names per queue, as values (the worker checks its handler table against these). */
+export const JOB_NAMES: { readonly [Q in QueueName]: readonly JobName<Q>[] } = {
+  'chat-persist': ['persist-shard', 'persist-sweep'],
+  'consultation-archive': ['archive'],
+};

@@ -1,0 +1,66 @@
+import { Worker, type Job, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../lib/logging/logger';
+import { JOB_NAMES, type JobData, type JobName } from '../lib/queues/job-payloads';
+import { bullPrefix, type QueueName } from '../lib/queues/queue-names';
+import { retryDelayMs } from '../lib/queues/retry-backoff';
+import type { WorkerMetrics } from './worker-metrics';
+
+export type JobHandler<Q extends QueueName, N extends JobName<Q>> = (data: JobData<Q, N>, job: Job) => Promise<unknown>;
+export type QueueHandlers<Q extends QueueName> = { [N in JobName<Q>]: JobHandler<Q, N> };
+export type HandlerTable = { [Q in QueueName]: QueueHandlers<Q> };
+
+export interface QueueSettings {
+  readonly concurrency: number;
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+}
+
+/**
+ * One BullMQ Worker per queue, dispatching by job name. Start-up fails if a declared job has no handler
+ * (or a handler has no declared job), so a producer can never enqueue work nobody runs.
+ */
+export function startQueueWorkers(
+  handlers: HandlerTable,
+  settings: { [Q in QueueName]: QueueSettings },
+  deps: { connection: Redis; redisPrefix: string; log: Logger; metrics: WorkerMetrics; retry: { baseMs: number; capMs: number } },
+): Worker[] {
+  const workers: Worker[] = [];
+  for (const queue of Object.keys(JOB_NAMES) as QueueName[]) {
+    const table = handlers[queue] as Record<string, JobHandler<QueueName, never>>;
+    const declared = new Set<string>(JOB_NAMES[queue]);
+    for (const name of declared) if (!table[name]) throw new Error(`queue ${queue}: job ${name} has no handler`);
+    for (const name of Object.keys(table)) if (!declared.has(name)) throw new Error(`queue ${queue}: handler for undeclared job ${name}`);
+    const s = settings[queue];
+    const options: WorkerOptions = {
+      connection: deps.connection,
+      prefix: bullPrefix(deps.redisPrefix),
+      concurrency: s.concurrency,
+      lockDuration: s.lockDurationMs ?? 30_000,
+      stalledInterval: s.stalledIntervalMs ?? 30_000,
+      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, deps.retry.baseMs, deps.retry.capMs) },
+    };
+    const worker = new Worker(
+      queue,
+      async (job: Job) => {
+        const started = process.hrtime.bigint();
+        const log = deps.log.child({ queue, jobId: job.id, job: job.name });
+        try {
+          const result = await table[job.name]!(job.data as never, job);
+          deps.metrics.jobDuration.observe({ queue, name: job.name, outcome: 'completed' }, seconds(started));
+          return result;
+        } catch (err) {
+          deps.metrics.jobDuration.observe({ queue, name: job.name, outcome: 'failed' }, seconds(started));
+          log.warn({ err, attempt: job.attemptsMade + 1 }, 'job failed');
+          throw err;
+        }
+      },
+      options,
+    );
+    worker.on('error', (err) => deps.log.error({ err, queue }, 'worker error'));
+    workers.push(worker);
+  }
+  return workers;
+}
+
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;

@@ -1,0 +1,25 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import Piscina from 'piscina';
+import type { SealResult, SealTask, Sealer } from '../lib/archive/sealer';
+
+/** Archive and snapshot sealing (format + hash + AES-GCM) on a thread pool sized to the cores. */
+export class SealPool implements Sealer {
+  private readonly pool: Piscina;
+
+  constructor(threads = availableParallelism()) {
+    this.pool = new Piscina({ filename: path.join(__dirname, 'seal-worker.cjs'), minThreads: 1, maxThreads: Math.max(1, threads) });
+  }
+
+  get threads(): number {
+    return this.pool.options.maxThreads;
+  }
+
+  seal(task: SealTask): Promise<SealResult> {
+    return this.pool.run(task) as Promise<SealResult>;
+  }
+
+  close(): Promise<void> {
+    return this.pool.destroy();
+  }
+}

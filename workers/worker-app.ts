@@ -1,0 +1,79 @@
+import { Registry } from 'prom-client';
+import type { Worker } from 'bullmq';
+import { ConsultationArchiver } from '../lib/archive/consultation-archiver';
+import type { Sealer } from '../lib/archive/sealer';
+import type { Logger } from '../lib/logging/logger';
+import { PersistWakeups } from '../lib/queues/persist-wakeups';
+import { createRedis } from '../lib/redis/redis-client';
+import { buildCoreServices, type CoreServices } from '../lib/runtime/core-services';
+import type { AppConfig } from '../lib/config/config';
+import { chatPersistHandlers } from './handlers/chat-persist.handlers';
+import { consultationArchiveHandlers } from './handlers/consultation-archive.handlers';
+import { startQueueWorkers } from './job-runner';
+import { upsertJobSchedulers } from './job-schedulers';
+import { startMetricsServer } from './metrics-server';
+import { startQueueStats } from './queue-stats';
+import { SealPool } from './seal-pool';
+import { WorkerMetrics } from './worker-metrics';
+
+export interface RunningWorkers {
+  readonly core: CoreServices;
+  readonly metrics: WorkerMetrics;
+  readonly metricsPort: number;
+  /** Finishes active jobs, then stops. */
+  close(): Promise<void>;
+}
+
+/** Assembles the worker role: every queue's Worker, the schedulers, the seal pool and /metrics. */
+export async function startWorkers(config: AppConfig, log: Logger, options: { sealer?: Sealer; metricsPort?: number } = {}): Promise<RunningWorkers> {
+  const metrics = new WorkerMetrics(new Registry());
+  const core = buildCoreServices(config, 'workers', log, { persistObserver: metrics });
+  const bullConnection = createRedis(config.redisUrl, 'workers-bull', { forBullWorker: true });
+  const pool = options.sealer ? undefined : new SealPool();
+  const sealer = options.sealer ?? pool!;
+  await core.store.ensureBucket();
+
+  const wakeups = new PersistWakeups(core.queues, log);
+  const archiver = new ConsultationArchiver({
+    consultations: core.consultations,
+    messages: core.chatMessages,
+    persister: core.persister,
+    chatLog: core.chatLog,
+    store: core.store,
+    sealer,
+    keyring: core.keyring,
+    timeZone: config.archiveTimezone,
+    log,
+  });
+
+  const workers: Worker[] = startQueueWorkers(
+    {
+      'chat-persist': chatPersistHandlers(core.persister, wakeups),
+      'consultation-archive': consultationArchiveHandlers(archiver, metrics),
+    },
+    {
+      'chat-persist': { concurrency: 4, lockDurationMs: 10_000, stalledIntervalMs: 5_000 },
+      'consultation-archive': { concurrency: 2 },
+    },
+    { connection: bullConnection, redisPrefix: config.redisPrefix, log, metrics, retry: config.queueRetry },
+  );
+  await upsertJobSchedulers(core.queues, config);
+  const stopStats = startQueueStats(core.queues, metrics);
+  const server = await startMetricsServer(metrics.registry, config.host, options.metricsPort ?? config.workerMetricsPort);
+  log.info({ metricsPort: server.port, queues: workers.map((w) => w.name), sealThreads: pool?.threads }, 'workers started');
+
+  return {
+    core,
+    metrics,
+    metricsPort: server.port,
+    async close() {
+      stopStats();
+      await Promise.all(workers.map((w) => w.close()));
+      await server.close();
+      await pool?.close();
+      await bullConnection.quit().catch(() => undefined);
+      await core.close();
+      log.info('workers stopped');
+    },
+  };
+}
