@@ -1,17 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { EMBEDDED_S3_CREDENTIALS, EMBEDDED_S3_PORT } from '../lib/config/config';
 import { bootProcess } from '../lib/runtime/process-boot';
+import { startEmbeddedS3, type EmbeddedS3 } from '../lib/storage/embedded-s3';
+import { ObjectStore } from '../lib/storage/object-store';
 
 /**
- * npm start: migrate, then run every role in the foreground as child processes sharing this
+ * npm start: migrate, start the embedded S3 server when MINIO_ENDPOINT is unset, then run every role in the foreground as child processes sharing this
  * environment. Ctrl-C (or SIGTERM) asks each to drain, then waits; one role dying stops the rest.
  */
 const ROOT = path.resolve(__dirname, '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const ROLES: { name: string; entry: string }[] = [{ name: 'gateway', entry: 'gateway/main.ts' }];
+const ROLES: { name: string; entry: string }[] = [
+  { name: 'gateway', entry: 'gateway/main.ts' },
+  { name: 'workers', entry: 'workers/main.ts' },
+];
 
 function run(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(TSX, [path.join(ROOT, entry)], { stdio: 'inherit', env, cwd: ROOT });
+  // `node --import tsx` rather than the tsx CLI: signals reach the role process itself.
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { stdio: 'inherit', env, cwd: ROOT });
 }
 
 function waitExit(child: ChildProcess): Promise<number> {
@@ -22,12 +28,42 @@ function waitExit(child: ChildProcess): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { log } = bootProcess('start');
+  const { config, log } = bootProcess('start');
   // Children print their own warnings; pretty logs when a person is watching.
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.stdout.isTTY ? '1' : (process.env['LOG_PRETTY'] ?? '0') };
 
   const migrated = await waitExit(run('scripts/migrate.ts', env));
   if (migrated !== 0) process.exit(migrated);
+
+  let embedded: EmbeddedS3 | undefined;
+  if (!config.s3.endpoint) {
+    try {
+      embedded = await startEmbeddedS3({ directory: path.resolve(config.dataDir, 's3'), port: EMBEDDED_S3_PORT });
+    } catch (err) {
+      process.stderr.write(
+        `office-hours start: cannot start the embedded S3 server on 127.0.0.1:${EMBEDDED_S3_PORT} (${(err as Error).message}). Free the port or set MINIO_ENDPOINT.\n`,
+      );
+      process.exit(1);
+    }
+    Object.assign(env, {
+      MINIO_ENDPOINT: embedded.endpoint,
+      MINIO_ACCESS_KEY: EMBEDDED_S3_CREDENTIALS.accessKey,
+      MINIO_SECRET_KEY: EMBEDDED_S3_CREDENTIALS.secretKey,
+    });
+    log.info({ endpoint: embedded.endpoint, directory: path.resolve(config.dataDir, 's3') }, 'embedded S3 server started');
+  }
+  const store = new ObjectStore({
+    endpoint: env['MINIO_ENDPOINT']!,
+    accessKey: env['MINIO_ACCESS_KEY'] ?? config.s3.accessKey,
+    secretKey: env['MINIO_SECRET_KEY'] ?? config.s3.secretKey,
+    bucket: config.s3.bucket,
+  });
+  try {
+    await store.ensureBucket();
+  } catch (err) {
+    process.stderr.write(`office-hours start: S3 endpoint ${env['MINIO_ENDPOINT']} is not usable: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
 
   const children = ROLES.map((r) => ({ ...r, child: run(r.entry, env) }));
   let stopping = false;
@@ -37,6 +73,7 @@ async function main(): Promise<void> {
     log.info({ reason }, 'stopping all roles');
     for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
     const codes = await Promise.all(children.map(({ child }) => waitExit(child)));
+    await embedded?.close();
     process.exit(codes.every((c) => c === 0) ? 0 : 1);
   };
   process.on('SIGINT', () => void stopAll('SIGINT'));

@@ -3,7 +3,6 @@ import path from 'node:path';
 import readline from 'node:readline';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface RoleProcess {
   readonly child: ChildProcess;
@@ -15,7 +14,8 @@ export interface RoleProcess {
 
 /** Runs a role's entry file (e.g. gateway/main.ts) as a real process, reading its JSON logs. */
 export function startRole(entry: string, env: NodeJS.ProcessEnv): RoleProcess {
-  const child = spawn(TSX, [path.join(ROOT, entry)], { env: { ...env, LOG_PRETTY: '0', LOG_LEVEL: 'info' }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `node --import tsx` (not the tsx CLI, which runs node as a grandchild): a signal reaches the role itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { env: { ...env, LOG_PRETTY: '0', LOG_LEVEL: 'info' }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   let waiters: (() => void)[] = [];
   const onLine = (line: string) => {
@@ -67,4 +67,11 @@ export async function startGatewayProcess(env: NodeJS.ProcessEnv): Promise<{ pro
   const proc = startRole('gateway/main.ts', { ...env, PORT: '0', HOST: '127.0.0.1' });
   const line = await proc.waitForLog((l) => l['msg'] === 'gateway listening');
   return { proc, port: Number(line['port']) };
+}
+
+/** Starts a worker process and resolves once its queues run. */
+export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<RoleProcess> {
+  const proc = startRole('workers/main.ts', { ...env, WORKER_METRICS_PORT: '0', HOST: '127.0.0.1' });
+  await proc.waitForLog((l) => l['msg'] === 'workers started');
+  return proc;
 }

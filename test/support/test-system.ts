@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { inlineSealer } from '../../lib/archive/seal-task';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../lib/storage/embedded-s3';
 import { startWorkers, type RunningWorkers } from '../../workers/worker-app';
 import { loadConfig, type AppConfig } from '../../lib/config/config';
@@ -27,6 +26,8 @@ export interface TestSystem {
   readonly s3: EmbeddedS3 | undefined;
   readonly workers: RunningWorkers | undefined;
   readonly config: AppConfig;
+  /** The environment this system was configured from (to start more roles as child processes). */
+  readonly env: NodeJS.ProcessEnv;
   readonly core: CoreServices;
   /** Restarts the embedded S3 server on the same port and directory (outage tests). */
   restartS3(): Promise<void>;
@@ -55,9 +56,6 @@ export function testEnv(overrides: Record<string, string> = {}, dbUrl: string, p
   };
 }
 
-/** Jest cannot load the piscina thread's TypeScript; the pool itself is covered by its own test. */
-const inlineSealerForTests = () => inlineSealer;
-
 export function uniquePrefix(): string {
   return `ohtest-${randomBytes(5).toString('hex')}`;
 }
@@ -72,12 +70,13 @@ export async function startTestSystem(
   const s3Dir = mkdtempSync(path.join(os.tmpdir(), 'oh-s3-'));
   let s3 = options.s3 || options.workers ? await startEmbeddedS3({ directory: s3Dir, port: 0 }) : undefined;
   const s3Env: Record<string, string> = s3 ? { MINIO_ENDPOINT: s3.endpoint, MINIO_ACCESS_KEY: 'S3RVER', MINIO_SECRET_KEY: 'S3RVER', MINIO_BUCKET: `oh-${prefix.slice(7)}` } : {};
-  const { config } = loadConfig(testEnv({ ...s3Env, ...overrides }, db.url, prefix));
+  const env = testEnv({ ...s3Env, ...overrides }, db.url, prefix);
+  const { config } = loadConfig(env);
   const log = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent', role: 'test' });
   const core = buildCoreServices(config, 'test', log);
   if (s3) await core.store.ensureBucket();
   const gateway = await startGateway({ core, log, ...gatewayOptions }, '127.0.0.1', 0);
-  let workers = options.workers ? await startWorkers(config, log, { metricsPort: 0, sealer: inlineSealerForTests() }) : undefined;
+  let workers = options.workers ? await startWorkers(config, log, { metricsPort: 0 }) : undefined;
   const baseUrl = `http://127.0.0.1:${gateway.port}`;
   return {
     get s3() {
@@ -91,6 +90,7 @@ export async function startTestSystem(
       s3 = await startEmbeddedS3({ directory: s3Dir, port });
     },
     config,
+    env,
     core,
     db,
     gateway,
