@@ -1,6 +1,11 @@
 import { Registry } from 'prom-client';
 import type { Worker } from 'bullmq';
+import { ArchiveScheduler } from '../lib/archive/archive-scheduler';
 import { ConsultationArchiver } from '../lib/archive/consultation-archiver';
+import { ConsultationScans } from '../lib/consultation/consultation-scans';
+import { AutoCloseScan } from '../lib/maintenance/auto-close-scan';
+import { BackupCycle } from '../lib/maintenance/backup-cycle';
+import { CleanupCycle } from '../lib/maintenance/cleanup-cycle';
 import type { Sealer } from '../lib/archive/sealer';
 import type { Logger } from '../lib/logging/logger';
 import { PersistWakeups } from '../lib/queues/persist-wakeups';
@@ -9,6 +14,7 @@ import { buildCoreServices, type CoreServices } from '../lib/runtime/core-servic
 import type { AppConfig } from '../lib/config/config';
 import { chatPersistHandlers } from './handlers/chat-persist.handlers';
 import { consultationArchiveHandlers } from './handlers/consultation-archive.handlers';
+import { maintenanceHandlers } from './handlers/maintenance.handlers';
 import { startQueueWorkers } from './job-runner';
 import { upsertJobSchedulers } from './job-schedulers';
 import { startMetricsServer } from './metrics-server';
@@ -46,14 +52,54 @@ export async function startWorkers(config: AppConfig, log: Logger, options: { se
     log,
   });
 
+  const scans = new ConsultationScans(core.knex);
+  const backup = new BackupCycle({
+    scans,
+    consultations: core.consultations,
+    chatLog: core.chatLog,
+    messages: core.chatMessages,
+    redis: core.redis,
+    keys: core.keys,
+    store: core.store,
+    sealer,
+    keyring: core.keyring,
+    timeZone: config.archiveTimezone,
+    log,
+    uploadConcurrency: 8,
+  });
+  const autoClose = new AutoCloseScan({
+    scans,
+    consultations: core.consultations,
+    lifecycle: core.lifecycle,
+    events: core.events,
+    redis: core.redis,
+    keys: core.keys,
+    settings: config.autoClose,
+    log,
+  });
+  const cleanup = new CleanupCycle({
+    scans,
+    chatLog: core.chatLog,
+    persister: core.persister,
+    archives: new ArchiveScheduler(core.queues),
+    redis: core.redis,
+    keys: core.keys,
+    store: core.store,
+    tempRetentionMs: config.tempRetentionMs,
+    log,
+  });
+
   const workers: Worker[] = startQueueWorkers(
     {
       'chat-persist': chatPersistHandlers(core.persister, wakeups),
       'consultation-archive': consultationArchiveHandlers(archiver, metrics),
+      maintenance: maintenanceHandlers({ backup, autoClose, cleanup, redis: core.redis, keys: core.keys, metrics, log }),
     },
     {
       'chat-persist': { concurrency: 4, lockDurationMs: 10_000, stalledIntervalMs: 5_000 },
       'consultation-archive': { concurrency: 2 },
+      // The three cycles must not wait behind each other; locks keep each one single.
+      maintenance: { concurrency: 3, lockDurationMs: 60_000 },
     },
     { connection: bullConnection, redisPrefix: config.redisPrefix, log, metrics, retry: config.queueRetry },
   );

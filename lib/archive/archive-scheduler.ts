@@ -8,9 +8,19 @@ export class ArchiveScheduler implements LifecycleObserver {
   constructor(private readonly queues: QueueClient) {}
 
   async onTransition(c: ConsultationModel): Promise<void> {
-    if (c.status !== 'COMPLETED') return;
-    await this.queues.add(QUEUE_NAMES.consultationArchive, 'archive', { requestIdx: c.requestIdx }, {
-      jobId: `archive-${c.requestIdx}`,
+    if (c.status === 'COMPLETED') await this.enqueue(c.requestIdx);
+  }
+
+  /** Also used by the cleanup cycle for completed rooms whose job was never queued (a crash in between). */
+  async enqueue(requestIdx: number): Promise<void> {
+    // A job that used up its attempts keeps its id; retry it instead of adding a duplicate that BullMQ would drop.
+    const existing = await this.queues.queue(QUEUE_NAMES.consultationArchive).getJob(`archive-${requestIdx}`);
+    if (existing && (await existing.isFailed())) {
+      await existing.retry('failed');
+      return;
+    }
+    await this.queues.add(QUEUE_NAMES.consultationArchive, 'archive', { requestIdx }, {
+      jobId: `archive-${requestIdx}`,
       attempts: 20,
       backoff: { type: 'custom' },
       removeOnComplete: 1000,

@@ -13,4 +13,3 @@ export function runSealTask(task: SealTask): SealResult {
   return { body: sealed.body, metadata: sealed.metadata, plaintextBytes: text.length };
 }
 
-export const inlineSealer = { seal: async (task: SealTask) => runSealTask(task) };

@@ -104,6 +104,7 @@ export class ChatLog {
       .multi()
       .unlink(k.chatRoom(requestIdx), k.chatMeta(requestIdx), k.chatDedupe(requestIdx))
       .hdel(k.persistCommitted(), String(requestIdx))
+      .hdel(k.backupSnapshotSeq(), String(requestIdx))
       .zrem(k.persistPending(persistShardOf(requestIdx)), String(requestIdx))
       .exec();
   }

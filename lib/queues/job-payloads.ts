@@ -12,6 +12,11 @@ export interface JobPayloads {
   'consultation-archive': {
     archive: { requestIdx: number };
   };
+  maintenance: {
+    'backup-cycle': Record<string, never>;
+    'auto-close-scan': Record<string, never>;
+    'cleanup-cycle': Record<string, never>;
+  };
 }
 
 export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
@@ -21,4 +26,5 @@ export type JobData<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][
 export const JOB_NAMES: { readonly [Q in QueueName]: readonly JobName<Q>[] } = {
   'chat-persist': ['persist-shard', 'persist-sweep'],
   'consultation-archive': ['archive'],
+  maintenance: ['backup-cycle', 'auto-close-scan', 'cleanup-cycle'],
 };

@@ -2,6 +2,7 @@
 export const QUEUE_NAMES = {
   chatPersist: 'chat-persist',
   consultationArchive: 'consultation-archive',
+  maintenance: 'maintenance',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];

@@ -22,8 +22,12 @@ export interface RedisKeys {
   consultationEvents(): string;
   /** Sorted set of gateway sessions of a user (member = sessionId, score = expiry ms): presence. */
   presence(userId: string): string;
-  /** Key namespace of the per-user send rate limiter. */
-  rateLimitNamespace(): string;
+  /** Hash: room → seq of its last uploaded temp snapshot (backup change detection). */
+  backupSnapshotSeq(): string;
+  /** A named lock (one maintenance cycle at a time across processes). */
+  lock(name: string): string;
+  /** SCAN pattern matching every room list. */
+  chatRoomPattern(): string;
 }
 
 export function createRedisKeys(prefix: string): RedisKeys {
@@ -38,6 +42,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     userChannel: (userId) => `${prefix}:user:${userId}`,
     consultationEvents: () => `${prefix}:events:consultation`,
     presence: (userId) => `${prefix}:presence:${userId}`,
-    rateLimitNamespace: () => `${prefix}:ratelimit`,
+    backupSnapshotSeq: () => `${prefix}:backup:snapshot-seq`,
+    lock: (name) => `${prefix}:lock:${name}`,
+    chatRoomPattern: () => `${prefix}:chat:room:*`,
   };
 }

@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+import type { ArchiveKeyring } from '../config/config';
+import type { ChatLog } from '../chat/chat-log';
+import type { ChatMessage } from '../chat/chat-message';
+import type { ChatMessageRepository } from '../chat/chat-message-repository';
+import type { ConsultationRepository } from '../consultation/consultation-repository';
+import type { ConsultationScans } from '../consultation/consultation-scans';
+import { headerOf } from '../archive/consultation-archiver';
+import type { Sealer } from '../archive/sealer';
+import type { Logger } from '../logging/logger';
+import type { RedisKeys } from '../redis/redis-keys';
+import type { ObjectStore } from '../storage/object-store';
+import { snapshotObjectKey } from '../storage/object-keys';
+import { forEachBounded } from './run-bounded';
+
+export interface BackupReport {
+  scanned: number;
+  changed: number;
+  uploaded: number;
+  failed: number;
+  durationMs: number;
+}
+
+const PAGE = 500;
+
+/**
+ * One backup cycle: for every IN_PROGRESS room whose last seq moved since its last snapshot, format,
+ * hash and encrypt on the seal pool and upload `temp/chat_{id}_snapshot.txt`, with a cap on concurrent
+ * uploads. Unchanged rooms cost one Redis read each; a failed room is retried next cycle.
+ */
+export class BackupCycle {
+  constructor(
+    private readonly d: {
+      scans: ConsultationScans;
+      consultations: ConsultationRepository;
+      chatLog: ChatLog;
+      messages: ChatMessageRepository;
+      redis: Redis;
+      keys: RedisKeys;
+      store: ObjectStore;
+      sealer: Sealer;
+      keyring: ArchiveKeyring;
+      timeZone: string;
+      log: Logger;
+      uploadConcurrency: number;
+    },
+  ) {}
+
+  async run(): Promise<BackupReport> {
+    const started = Date.now();
+    const report: BackupReport = { scanned: 0, changed: 0, uploaded: 0, failed: 0, durationMs: 0 };
+    let after = 0;
+    for (;;) {
+      const rooms = await this.d.scans.openRoomsAfter(after, PAGE);
+      if (rooms.length === 0) break;
+      after = rooms[rooms.length - 1]!.requestIdx;
+      report.scanned += rooms.length;
+      const changed = await this.changedRooms(rooms.map((r) => r.requestIdx));
+      report.changed += changed.length;
+      const { failed } = await forEachBounded(changed, this.d.uploadConcurrency, async (room) => {
+        try {
+          await this.snapshot(room.requestIdx, room.seq);
+          report.uploaded++;
+        } catch (err) {
+          this.d.log.warn({ err, requestIdx: room.requestIdx }, 'snapshot failed; retried next cycle');
+          throw err;
+        }
+      });
+      report.failed += failed.length;
+      if (rooms.length < PAGE) break;
+    }
+    report.durationMs = Date.now() - started;
+    return report;
+  }
+
+  /** Rooms whose current seq differs from the seq of their last snapshot. */
+  private async changedRooms(ids: number[]): Promise<{ requestIdx: number; seq: number }[]> {
+    const k = this.d.keys;
+    const pipeline = this.d.redis.pipeline();
+    for (const id of ids) pipeline.hget(k.chatMeta(id), 'seq');
+    const current = (await pipeline.exec()) ?? [];
+    const snapshotted = await this.d.redis.hmget(k.backupSnapshotSeq(), ...ids.map(String));
+    const out: { requestIdx: number; seq: number }[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const raw = current[i]?.[1] as string | null;
+      // Not in Redis (expired or lost): PostgreSQL knows the last committed seq.
+      const seq = raw !== null && raw !== undefined ? Number(raw) : await this.d.messages.lastSeq(ids[i]!);
+      if (seq > 0 && seq !== Number(snapshotted[i] ?? 0)) out.push({ requestIdx: ids[i]!, seq });
+    }
+    return out;
+  }
+
+  private async snapshot(requestIdx: number, seq: number): Promise<void> {
+    const c = await this.d.consultations.findById(requestIdx);
+    if (!c) return;
+    let messages: ChatMessage[];
+    if (await this.d.chatLog.isLoaded(requestIdx)) {
+      messages = (await this.d.chatLog.rangeRaw(requestIdx, 0, seq)).map((raw) => JSON.parse(raw) as ChatMessage);
+    } else {
+      messages = await this.d.messages.listAfter(requestIdx, 0, seq);
+    }
+    const { activeKeyId, keys } = this.d.keyring;
+    const sealed = await this.d.sealer.seal({ header: headerOf(c), messages, timeZone: this.d.timeZone, keyId: activeKeyId, key: keys.get(activeKeyId)! });
+    await this.d.store.put(snapshotObjectKey(requestIdx), Buffer.from(sealed.body), sealed.metadata);
+    await this.d.redis.hset(this.d.keys.backupSnapshotSeq(), String(requestIdx), String(seq));
+  }
+}

@@ -1,0 +1,98 @@
+import type { Redis } from 'ioredis';
+import type { ArchiveScheduler } from '../archive/archive-scheduler';
+import type { ChatLog } from '../chat/chat-log';
+import type { ChatPersister } from '../chat/chat-persister';
+import type { ConsultationScans } from '../consultation/consultation-scans';
+import { CHAT_OPEN_STATUSES } from '../consultation/consultation-status';
+import type { Logger } from '../logging/logger';
+import type { RedisKeys } from '../redis/redis-keys';
+import type { ObjectStore } from '../storage/object-store';
+import { SNAPSHOT_PREFIX, requestIdxOfSnapshot } from '../storage/object-keys';
+
+export interface CleanupReport {
+  tempRemoved: number;
+  orphansArchived: number;
+  orphansRemoved: number;
+  archivesRequeued: number;
+}
+
+/** A completed consultation whose archive job never got queued (a crash in between) is queued again after this. */
+const ARCHIVE_GRACE_MS = 5 * 60_000;
+
+/**
+ * The daily cleanup: temp snapshots of archived rooms, or of ended/idle rooms older than the retention;
+ * Redis room lists with no open consultation (archived first when their archive is missing); and
+ * completed consultations whose archive job was lost.
+ */
+export class CleanupCycle {
+  constructor(
+    private readonly d: {
+      scans: ConsultationScans;
+      chatLog: ChatLog;
+      persister: ChatPersister;
+      archives: ArchiveScheduler;
+      redis: Redis;
+      keys: RedisKeys;
+      store: ObjectStore;
+      tempRetentionMs: number;
+      log: Logger;
+    },
+  ) {}
+
+  async run(now = new Date()): Promise<CleanupReport> {
+    const report: CleanupReport = { tempRemoved: 0, orphansArchived: 0, orphansRemoved: 0, archivesRequeued: 0 };
+    await this.cleanSnapshots(now, report);
+    await this.cleanOrphanRooms(report);
+    for (const id of await this.d.scans.completedUnarchived(new Date(now.getTime() - ARCHIVE_GRACE_MS), 1000)) {
+      await this.d.archives.enqueue(id);
+      report.archivesRequeued++;
+    }
+    return report;
+  }
+
+  private async cleanSnapshots(now: Date, report: CleanupReport): Promise<void> {
+    const objects = (await this.d.store.list(SNAPSHOT_PREFIX)).flatMap((o) => {
+      const id = requestIdxOfSnapshot(o.key);
+      return id === undefined ? [] : [{ ...o, id }];
+    });
+    const cutoff = now.getTime() - this.d.tempRetentionMs;
+    for (let i = 0; i < objects.length; i += 500) {
+      const page = objects.slice(i, i + 500);
+      const states = await this.d.scans.states(page.map((o) => o.id));
+      for (const o of page) {
+        const s = states.get(o.id);
+        const open = s !== undefined && CHAT_OPEN_STATUSES.includes(s.status);
+        const stale = o.lastModified.getTime() < cutoff && (!open || (s?.lastActivityAt.getTime() ?? 0) < cutoff);
+        if (!s || s.archived || stale) {
+          await this.d.store.remove(o.key);
+          report.tempRemoved++;
+        }
+      }
+    }
+  }
+
+  private async cleanOrphanRooms(report: CleanupReport): Promise<void> {
+    const prefixLength = this.d.keys.chatRoom(0).length - 1;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.d.redis.scan(cursor, 'MATCH', this.d.keys.chatRoomPattern(), 'COUNT', 500);
+      cursor = next;
+      const ids = keys.map((k) => Number(k.slice(prefixLength))).filter((id) => Number.isSafeInteger(id) && id > 0);
+      const states = await this.d.scans.states(ids);
+      for (const id of ids) {
+        const s = states.get(id);
+        if (s && CHAT_OPEN_STATUSES.includes(s.status)) continue;
+        if (s && s.status === 'COMPLETED' && !s.archived) {
+          // The archive job commits the messages, uploads, then deletes this list.
+          await this.d.archives.enqueue(id);
+          report.orphansArchived++;
+          continue;
+        }
+        if (s) await this.d.persister.persistRoom(id);
+        await this.d.chatLog.remove(id);
+        report.orphansRemoved++;
+        this.d.log.info({ requestIdx: id, status: s?.status ?? 'missing' }, 'orphan room list removed');
+      }
+    } while (cursor !== '0');
+  }
+}
