@@ -12,6 +12,7 @@ import { registerChatRoutes } from './routes/chat-routes';
 import { registerConsultationRoutes } from './routes/consultation-routes';
 import { registerHealthRoutes } from './routes/health-routes';
 import { registerMetricsRoute } from './routes/metrics-routes';
+import { registerPushRoutes } from './routes/push-routes';
 import { ChatDestinations } from './stomp/chat-destinations';
 import { SendRateLimiter } from './stomp/send-rate-limiter';
 import { SessionRegistry } from './stomp/session-registry';
@@ -66,8 +67,13 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
     heartbeatMs,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     maxBackpressureBytes: options.maxBackpressureBytes ?? 1024 * 1024,
-    attach: (s) => hub.attach(s),
-    detach: (s) => hub.detach(s),
+    attach: async (s) => {
+      await Promise.all([hub.attach(s), core.presence.join(s.principal!.userId, s.id)]);
+    },
+    detach: (s) => {
+      hub.detach(s);
+      core.presence.leave(s.principal!.userId, s.id).catch((err: unknown) => log.warn({ err }, 'presence leave failed'));
+    },
     onSend: (s, destination, frame) => destinations.handle(s, destination, frame),
     track: (work) => {
       inFlight.add(work);
@@ -82,6 +88,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   registerConsultationRoutes(router, core.lifecycle);
   registerChatRoutes(router, core.chat);
   registerArchiveRoutes(router, core);
+  registerPushRoutes(router, core.deviceTokens, core.notifications);
 
   const app = uWS.App();
   registerStompEndpoint(app, { host: sessionHost, registry, origins, metrics, isDraining: () => draining });
@@ -97,6 +104,13 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
     }),
   );
 
+  // Presence of every live session is refreshed well before it expires; a crashed gateway's simply lapses.
+  const presenceTimer = setInterval(() => {
+    const live = registry.all().flatMap((s) => (s.isConnected ? [[s.principal!.userId, s.id] as const] : []));
+    core.presence.refresh(live).catch((err: unknown) => log.warn({ err }, 'presence refresh failed'));
+  }, Math.max(100, Math.floor(core.presence.ttlMs / 3)));
+  presenceTimer.unref();
+
   const token = await new Promise<uWS.us_listen_socket | false>((resolve) => app.listen(host, port, resolve));
   if (!token) throw new Error(`gateway could not listen on ${host}:${port}`);
   const boundPort = uWS.us_socket_local_port(token);
@@ -109,6 +123,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
     async close() {
       if (draining) return;
       draining = true;
+      clearInterval(presenceTimer);
       uWS.us_listen_socket_close(token);
       const deadline = Date.now() + (options.drainTimeoutMs ?? 10_000);
       while (inFlight.size > 0 && Date.now() < deadline) await Promise.race([Promise.allSettled([...inFlight]), delay(100)]);

@@ -1,4 +1,8 @@
+import type { Agent } from 'node:http';
 import { Registry } from 'prom-client';
+import { ChatPushTrigger } from '../lib/push/chat-push-trigger';
+import { FcmPushSender } from '../lib/push/fcm-push-sender';
+import { pushNotifyHandlers } from './handlers/push-notify.handlers';
 import type { Worker } from 'bullmq';
 import { ArchiveScheduler } from '../lib/archive/archive-scheduler';
 import { ConsultationArchiver } from '../lib/archive/consultation-archiver';
@@ -31,9 +35,33 @@ export interface RunningWorkers {
 }
 
 /** Assembles the worker role: every queue's Worker, the schedulers, the seal pool and /metrics. */
-export async function startWorkers(config: AppConfig, log: Logger, options: { sealer?: Sealer; metricsPort?: number } = {}): Promise<RunningWorkers> {
+export async function startWorkers(
+  config: AppConfig,
+  log: Logger,
+  options: { sealer?: Sealer; metricsPort?: number; fcmHttpAgent?: Agent } = {},
+): Promise<RunningWorkers> {
   const metrics = new WorkerMetrics(new Registry());
-  const core = buildCoreServices(config, 'workers', log, { persistObserver: metrics });
+  let chatPushes: ChatPushTrigger | undefined;
+  const core = buildCoreServices(config, 'workers', log, {
+    persistObserver: {
+      onCommitted: (messages, at) => {
+        metrics.onCommitted(messages, at);
+        chatPushes?.onMessages(messages).catch((err: unknown) => log.warn({ err }, 'chat push trigger failed'));
+      },
+      onLost: (id, n) => metrics.onLost(id, n),
+    },
+  });
+  chatPushes = new ChatPushTrigger({
+    redis: core.redis,
+    keys: core.keys,
+    rooms: core.rooms,
+    presence: core.presence,
+    queues: core.queues,
+    windowMs: config.push.collapseWindowMs,
+    log,
+  });
+  const sender = config.fcmCredentials ? new FcmPushSender(config.fcmCredentials, options.fcmHttpAgent) : undefined;
+  if (!sender) log.warn('FCM_CREDENTIALS is not set: push notifications are logged as SKIPPED');
   const bullConnection = createRedis(config.redisUrl, 'workers-bull', { forBullWorker: true });
   const pool = options.sealer ? undefined : new SealPool();
   const sealer = options.sealer ?? pool!;
@@ -76,6 +104,7 @@ export async function startWorkers(config: AppConfig, log: Logger, options: { se
     keys: core.keys,
     settings: config.autoClose,
     log,
+    warningListener: core.pushes,
   });
   const cleanup = new CleanupCycle({
     scans,
@@ -94,12 +123,25 @@ export async function startWorkers(config: AppConfig, log: Logger, options: { se
       'chat-persist': chatPersistHandlers(core.persister, wakeups),
       'consultation-archive': consultationArchiveHandlers(archiver, metrics),
       maintenance: maintenanceHandlers({ backup, autoClose, cleanup, redis: core.redis, keys: core.keys, metrics, log }),
+      'push-notify': pushNotifyHandlers({
+        sender,
+        tokens: core.deviceTokens,
+        log: core.notifications,
+        presence: core.presence,
+        scheduler: core.pushes,
+        messages: core.chatMessages,
+        redis: core.redis,
+        keys: core.keys,
+        includeContent: config.push.includeContent,
+        metrics,
+      }),
     },
     {
       'chat-persist': { concurrency: 4, lockDurationMs: 10_000, stalledIntervalMs: 5_000 },
       'consultation-archive': { concurrency: 2 },
       // The three cycles must not wait behind each other; locks keep each one single.
       maintenance: { concurrency: 3, lockDurationMs: 60_000 },
+      'push-notify': { concurrency: 8 },
     },
     { connection: bullConnection, redisPrefix: config.redisPrefix, log, metrics, retry: config.queueRetry },
   );

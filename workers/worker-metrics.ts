@@ -1,8 +1,9 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import type { ChatMessage } from '../lib/chat/chat-message';
 import type { PersistObserver } from '../lib/chat/chat-persister';
 
 /** Worker series (names are what dashboards/ and alert rules use; bounded labels only). */
-export class WorkerMetrics implements PersistObserver {
+export class WorkerMetrics implements Pick<PersistObserver, 'onLost'> {
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly jobDuration: Histogram<'queue' | 'name' | 'outcome'>;
   private readonly persistLag: Histogram;
@@ -45,9 +46,9 @@ export class WorkerMetrics implements PersistObserver {
     for (const outcome of ['archived', 'already-archived', 'not-completed', 'failed']) this.archives.inc({ outcome }, 0);
   }
 
-  onCommitted(lagSeconds: number[]): void {
-    for (const s of lagSeconds) this.persistLag.observe(Math.max(0, s));
-    this.persistedMessages.inc(lagSeconds.length);
+  onCommitted(messages: readonly ChatMessage[], committedAtMs: number): void {
+    for (const m of messages) this.persistLag.observe(Math.max(0, (committedAtMs - Date.parse(m.sentAt)) / 1000));
+    this.persistedMessages.inc(messages.length);
   }
 
   onLost(_requestIdx: number, count: number): void {

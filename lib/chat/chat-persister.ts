@@ -13,8 +13,8 @@ const ROOMS_PER_ROUND = 200;
 const ROWS_PER_INSERT = 1000;
 
 export interface PersistObserver {
-  /** Seconds from acceptance (sentAt) to commit, per message committed. */
-  onCommitted(lagSeconds: number[]): void;
+  /** Messages just committed (some may have been committed before by a concurrent run). */
+  onCommitted(messages: readonly ChatMessage[], committedAtMs: number): void;
   onLost(requestIdx: number, count: number): void;
 }
 
@@ -82,8 +82,7 @@ export class ChatPersister {
     });
     let written = 0;
     for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) written += await this.messages.insertMany(batch.slice(i, i + ROWS_PER_INSERT));
-    const now = Date.now();
-    this.observer?.onCommitted(batch.map((m) => (now - Date.parse(m.sentAt)) / 1000));
+    if (batch.length) this.observer?.onCommitted(batch, Date.now());
     const acks = this.redis.pipeline() as unknown as ScriptedRedis & { exec(): Promise<unknown> };
     for (const r of rooms) acks.ohPersistAck(2, this.keys.persistPending(persistShardOf(r.requestIdx)), this.keys.persistCommitted(), r.requestIdx, r.newest);
     await acks.exec();

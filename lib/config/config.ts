@@ -58,6 +58,9 @@ const envSchema = z.object({
   CLEANUP_INTERVAL_MS: intMs(86_400_000),
   TEMP_RETENTION_MS: intMs(216_000_000),
   DATA_DIR: z.string().default('.data'),
+  PUSH_INCLUDE_CONTENT: z.enum(['true', 'false']).default('true'),
+  PUSH_COLLAPSE_WINDOW_MS: intMs(3000),
+  PRESENCE_TTL_MS: intMs(60_000),
   QUEUE_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
   QUEUE_RETRY_CAP_MS: z.coerce.number().int().positive().default(60_000),
 });
@@ -116,6 +119,14 @@ export interface AppConfig {
   readonly cleanupIntervalMs: number;
   readonly tempRetentionMs: number;
   readonly dataDir: string;
+  readonly push: {
+    /** false → chat pushes carry no message text. */
+    readonly includeContent: boolean;
+    /** Chat pushes to one user for one room are collapsed into one per window. */
+    readonly collapseWindowMs: number;
+    /** A gateway session counts as present this long after its last refresh (refreshed every ttl/3). */
+    readonly presenceTtlMs: number;
+  };
   /** Retried jobs wait ~base·2^(n-1) with jitter, at most cap. */
   readonly queueRetry: { readonly baseMs: number; readonly capMs: number };
 }
@@ -222,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     cleanupIntervalMs: e.CLEANUP_INTERVAL_MS,
     tempRetentionMs: e.TEMP_RETENTION_MS,
     dataDir: e.DATA_DIR,
+    push: { includeContent: e.PUSH_INCLUDE_CONTENT === 'true', collapseWindowMs: e.PUSH_COLLAPSE_WINDOW_MS, presenceTtlMs: e.PRESENCE_TTL_MS },
     queueRetry: { baseMs: e.QUEUE_RETRY_BASE_MS, capMs: e.QUEUE_RETRY_CAP_MS },
   };
   return { config, warnings };

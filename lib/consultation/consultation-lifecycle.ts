@@ -18,9 +18,12 @@ import {
 } from './consultation-status';
 import type { ListInput } from './consultation-inputs';
 
-/** Told of every transition this process won, after it is committed and published (chat close, archive). */
+/**
+ * Told of every change this process made (a new request, or a transition it won), after it is committed
+ * and published: chat close, archive, push. `actorId` is null for the system (auto-close).
+ */
 export interface LifecycleObserver {
-  onTransition(c: ConsultationModel, action: LifecycleAction): Promise<void>;
+  onTransition(c: ConsultationModel, action: LifecycleAction | 'REQUEST', actorId: string | null): Promise<void>;
 }
 
 /** The consultation use cases: authorization, the conditional transition, and the events that follow. */
@@ -48,6 +51,7 @@ export class ConsultationLifecycle {
     });
     const created = await this.mustFind(requestIdx);
     await this.publish(created, 'REQUEST', actor.userId);
+    for (const o of this.observers) await o.onTransition(created, 'REQUEST', actor.userId);
     return created;
   }
 
@@ -160,7 +164,7 @@ export class ConsultationLifecycle {
       throw invalidTransition(`cannot ${action.toLowerCase()} a consultation that is ${now.status}`);
     }
     await this.publish(now, action, actorId);
-    for (const o of this.observers) await o.onTransition(now, action);
+    for (const o of this.observers) await o.onTransition(now, action, actorId);
     return now;
   }
 

@@ -1,5 +1,14 @@
 import type { QueueName } from './queue-names';
 
+/** A push to some users about one consultation; `notificationIds` is filled in once the log rows exist. */
+export interface NotifyJob {
+  kind: string;
+  userIds: string[];
+  requestIdx: number;
+  data: Record<string, string>;
+  notificationIds?: number[];
+}
+
 /**
  * Job names and payloads of every queue: producers and workers import the same union, and the worker
  * process refuses to start if a job name below has no handler.
@@ -11,6 +20,10 @@ export interface JobPayloads {
   };
   'consultation-archive': {
     archive: { requestIdx: number };
+  };
+  'push-notify': {
+    notify: NotifyJob;
+    'chat-digest': { requestIdx: number; recipientId: string };
   };
   maintenance: {
     'backup-cycle': Record<string, never>;
@@ -27,4 +40,5 @@ export const JOB_NAMES: { readonly [Q in QueueName]: readonly JobName<Q>[] } = {
   'chat-persist': ['persist-shard', 'persist-sweep'],
   'consultation-archive': ['archive'],
   maintenance: ['backup-cycle', 'auto-close-scan', 'cleanup-cycle'],
+  'push-notify': ['notify', 'chat-digest'],
 };

@@ -3,6 +3,7 @@ export const QUEUE_NAMES = {
   chatPersist: 'chat-persist',
   consultationArchive: 'consultation-archive',
   maintenance: 'maintenance',
+  pushNotify: 'push-notify',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];

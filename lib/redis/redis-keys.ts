@@ -26,6 +26,9 @@ export interface RedisKeys {
   backupSnapshotSeq(): string;
   /** A named lock (one maintenance cycle at a time across processes). */
   lock(name: string): string;
+  /** Set while chat pushes for (room, user) are being collapsed; holds the window's message count too. */
+  pushCollapse(requestIdx: number, userId: string): string;
+  pushCount(requestIdx: number, userId: string): string;
   /** SCAN pattern matching every room list. */
   chatRoomPattern(): string;
 }
@@ -44,6 +47,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     presence: (userId) => `${prefix}:presence:${userId}`,
     backupSnapshotSeq: () => `${prefix}:backup:snapshot-seq`,
     lock: (name) => `${prefix}:lock:${name}`,
+    pushCollapse: (id, userId) => `${prefix}:push:collapse:${id}:${userId}`,
+    pushCount: (id, userId) => `${prefix}:push:count:${id}:${userId}`,
     chatRoomPattern: () => `${prefix}:chat:room:*`,
   };
 }

@@ -24,6 +24,10 @@ import { EMBEDDED_S3_PORT } from '../config/config';
 import { PersistWakeups } from '../queues/persist-wakeups';
 import { QueueClient } from '../queues/queue-client';
 import { ObjectStore } from '../storage/object-store';
+import { DeviceTokenRepository } from '../push/device-token-repository';
+import { NotificationLog } from '../push/notification-log';
+import { Presence } from '../push/presence';
+import { PushScheduler } from '../push/push-scheduler';
 
 /** The clients and domain services every role builds once at start and passes down. */
 export interface CoreServices {
@@ -45,6 +49,10 @@ export interface CoreServices {
   readonly persister: ChatPersister;
   readonly store: ObjectStore;
   readonly keyring: ArchiveKeyring;
+  readonly presence: Presence;
+  readonly pushes: PushScheduler;
+  readonly deviceTokens: DeviceTokenRepository;
+  readonly notifications: NotificationLog;
   close(): Promise<void>;
 }
 
@@ -65,9 +73,11 @@ export function buildCoreServices(
   const rooms = new RoomDirectory(consultations);
   const queues = new QueueClient(redis, config.redisPrefix);
   const wakeups = new PersistWakeups(queues, log);
+  const pushes = new PushScheduler(queues);
   const lifecycle = new ConsultationLifecycle(consultations, users, events, [
     new ChatCloseObserver(chatLog),
     new ArchiveScheduler(queues),
+    pushes,
     ...(options.observers ?? []),
   ]);
   // Flush activity well inside the idle threshold so an active room never looks idle to auto-close.
@@ -99,6 +109,10 @@ export function buildCoreServices(
     persister: new ChatPersister(redis, keys, chatMessages, log, options.persistObserver),
     store,
     keyring: resolveArchiveKeyring(config),
+    presence: new Presence(redis, keys, config.push.presenceTtlMs),
+    pushes,
+    deviceTokens: new DeviceTokenRepository(knex),
+    notifications: new NotificationLog(knex),
     async close() {
       await activity.stop();
       await queues.close();

@@ -63,7 +63,7 @@ export function uniquePrefix(): string {
 export async function startTestSystem(
   overrides: Record<string, string> = {},
   gatewayOptions: Partial<Omit<GatewayOptions, 'core' | 'log'>> = {},
-  options: { s3?: boolean; workers?: boolean } = {},
+  options: { s3?: boolean; workers?: boolean; fcmHttpAgent?: import('node:http').Agent } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const prefix = uniquePrefix();
@@ -76,7 +76,7 @@ export async function startTestSystem(
   const core = buildCoreServices(config, 'test', log);
   if (s3) await core.store.ensureBucket();
   const gateway = await startGateway({ core, log, ...gatewayOptions }, '127.0.0.1', 0);
-  let workers = options.workers ? await startWorkers(config, log, { metricsPort: 0 }) : undefined;
+  let workers = options.workers ? await startWorkers(config, log, { metricsPort: 0, fcmHttpAgent: options.fcmHttpAgent }) : undefined;
   const baseUrl = `http://127.0.0.1:${gateway.port}`;
   return {
     get s3() {

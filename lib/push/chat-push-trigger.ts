@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import type { ChatMessage } from '../chat/chat-message';
+import type { RoomDirectory } from '../chat/room-directory';
+import type { Logger } from '../logging/logger';
+import type { QueueClient } from '../queues/queue-client';
+import { QUEUE_NAMES } from '../queues/queue-names';
+import type { RedisKeys } from '../redis/redis-keys';
+import type { Presence } from './presence';
+
+/**
+ * Chat pushes for recipients with no live session, collapsed: the first message in a window arms a
+ * delayed `chat-digest` job for (room, recipient); later ones only bump the count. The digest carries
+ * the latest message and the count. Runs on committed messages, off the send path.
+ */
+export class ChatPushTrigger {
+  constructor(
+    private readonly d: { redis: Redis; keys: RedisKeys; rooms: RoomDirectory; presence: Presence; queues: QueueClient; windowMs: number; log: Logger },
+  ) {}
+
+  async onMessages(messages: readonly ChatMessage[]): Promise<void> {
+    const perRecipient = new Map<string, { requestIdx: number; recipientId: string; count: number }>();
+    for (const m of messages) {
+      const room = await this.d.rooms.get(m.requestIdx);
+      const recipientId = m.senderId === room.studentId ? room.professorId : room.studentId;
+      const key = `${m.requestIdx}\u0000${recipientId}`;
+      const entry = perRecipient.get(key) ?? { requestIdx: m.requestIdx, recipientId, count: 0 };
+      entry.count++;
+      perRecipient.set(key, entry);
+    }
+    for (const e of perRecipient.values()) {
+      if (await this.d.presence.isOnline(e.recipientId)) continue;
+      const k = this.d.keys;
+      const [, armed] = (await this.d.redis
+        .multi()
+        .incrby(k.pushCount(e.requestIdx, e.recipientId), e.count)
+        .set(k.pushCollapse(e.requestIdx, e.recipientId), '1', 'PX', this.d.windowMs, 'NX')
+        .pexpire(k.pushCount(e.requestIdx, e.recipientId), this.d.windowMs * 10)
+        .exec()) ?? [];
+      if (armed?.[1] !== 'OK') continue;
+      await this.d.queues.add(QUEUE_NAMES.pushNotify, 'chat-digest', { requestIdx: e.requestIdx, recipientId: e.recipientId }, {
+        delay: this.d.windowMs,
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+      });
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../redis/redis-keys';
+
+/**
+ * Who has a live session on any gateway: per user, a sorted set of session ids scored by expiry.
+ * Gateways refresh their sessions every ttl/3; a crashed gateway's sessions simply expire.
+ */
+export class Presence {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    readonly ttlMs: number,
+  ) {}
+
+  async join(userId: string, sessionId: string): Promise<void> {
+    await this.refresh([[userId, sessionId]]);
+  }
+
+  async leave(userId: string, sessionId: string): Promise<void> {
+    await this.redis.zrem(this.keys.presence(userId), sessionId);
+  }
+
+  async refresh(sessions: readonly (readonly [string, string])[]): Promise<void> {
+    if (sessions.length === 0) return;
+    const expiry = Date.now() + this.ttlMs;
+    const pipeline = this.redis.pipeline();
+    for (const [userId, sessionId] of sessions) {
+      const key = this.keys.presence(userId);
+      pipeline.zadd(key, expiry, sessionId);
+      pipeline.pexpire(key, this.ttlMs * 2);
+    }
+    await pipeline.exec();
+  }
+
+  async isOnline(userId: string): Promise<boolean> {
+    const key = this.keys.presence(userId);
+    const now = Date.now();
+    const [, count] = (await this.redis.multi().zremrangebyscore(key, '-inf', now).zcount(key, now, '+inf').exec()) ?? [];
+    return Number(count?.[1] ?? 0) > 0;
+  }
+}
