@@ -41,6 +41,7 @@ export class GatewayMetrics {
     this.rateLimitedTotal = new Counter({ name: 'oh_gateway_rate_limited_total', help: 'Sends refused by the rate limiter', labelNames: ['kind'], registers: r });
     this.slowConsumers = new Counter({ name: 'oh_gateway_slow_consumer_disconnects_total', help: 'Sessions closed for exceeding the backpressure cap', registers: r });
     this.authFailures = new Counter({ name: 'oh_gateway_stomp_auth_failures_total', help: 'CONNECT frames refused for authentication', registers: r });
+    for (const kind of ['send', 'typing'] as const) this.rateLimitedTotal.inc({ kind }, 0);
   }
 
   framesIn(n: number): void {

@@ -31,10 +31,14 @@ export interface GatewayOptions {
   readonly maxBackpressureBytes?: number;
   /** How long a drain waits for in-flight work before closing sessions. */
   readonly drainTimeoutMs?: number;
+  /** Overrides GATEWAY_METRICS_PORT. */
+  readonly metricsPort?: number;
 }
 
 export interface RunningGateway {
   readonly port: number;
+  /** The per-instance metrics port, when one was asked for. */
+  readonly metricsPort: number | undefined;
   readonly metrics: GatewayMetrics;
   /** Open STOMP sessions in this process. */
   sessionCount(): number;
@@ -114,10 +118,23 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const token = await new Promise<uWS.us_listen_socket | false>((resolve) => app.listen(host, port, resolve));
   if (!token) throw new Error(`gateway could not listen on ${host}:${port}`);
   const boundPort = uWS.us_socket_local_port(token);
-  log.info({ port: boundPort }, 'gateway listening');
+  // Gateways share PORT (SO_REUSEPORT), so a scrape of PORT reaches a random one; each also gets its own port.
+  let metricsToken: uWS.us_listen_socket | undefined;
+  const metricsPort = options.metricsPort ?? core.config.gatewayMetricsPort;
+  if (metricsPort !== undefined) {
+    const metricsApp = uWS.App();
+    const metricsRouter = new Router();
+    registerMetricsRoute(metricsRouter, metrics.registry);
+    metricsApp.any('/*', createHttpPipeline({ router: metricsRouter, verifier: core.verifier, users: core.users, origins, log }));
+    const t = await new Promise<uWS.us_listen_socket | false>((resolve) => metricsApp.listen(host, metricsPort, resolve));
+    if (!t) throw new Error(`gateway metrics could not listen on ${host}:${metricsPort}`);
+    metricsToken = t;
+  }
+  log.info({ port: boundPort, metricsPort: metricsToken ? uWS.us_socket_local_port(metricsToken) : undefined }, 'gateway listening');
 
   return {
     port: boundPort,
+    metricsPort: metricsToken ? uWS.us_socket_local_port(metricsToken) : undefined,
     metrics,
     sessionCount: () => registry.size,
     async close() {
@@ -125,6 +142,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
       draining = true;
       clearInterval(presenceTimer);
       uWS.us_listen_socket_close(token);
+      if (metricsToken) uWS.us_listen_socket_close(metricsToken);
       const deadline = Date.now() + (options.drainTimeoutMs ?? 10_000);
       while (inFlight.size > 0 && Date.now() < deadline) await Promise.race([Promise.allSettled([...inFlight]), delay(100)]);
       for (const s of registry.all()) s.fail('server is restarting; reconnect', CLOSE.goingAway);

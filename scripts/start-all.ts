@@ -13,6 +13,7 @@ const ROOT = path.resolve(__dirname, '..');
 const ROLES: { name: string; entry: string }[] = [
   { name: 'gateway', entry: 'gateway/main.ts' },
   { name: 'workers', entry: 'workers/main.ts' },
+  { name: 'dashboards', entry: 'dashboards/main.ts' },
 ];
 
 function run(entry: string, env: NodeJS.ProcessEnv): ChildProcess {

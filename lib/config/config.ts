@@ -23,6 +23,7 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
+  GATEWAY_METRICS_PORT: optionalString.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(0).max(65535).optional()),
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/office_hours'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -77,6 +78,8 @@ export interface AppConfig {
   readonly host: string;
   readonly port: number;
   readonly workerMetricsPort: number;
+  /** A per-instance /metrics port for gateways sharing PORT (PM2 increments it per instance). */
+  readonly gatewayMetricsPort: number | undefined;
   readonly dashboardPort: number;
   readonly databaseUrl: string;
   readonly redisUrl: string;
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     host: e.HOST,
     port: e.PORT,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    gatewayMetricsPort: e.GATEWAY_METRICS_PORT,
     dashboardPort: e.DASHBOARD_PORT,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,

@@ -1,0 +1,47 @@
+// PM2 production layout: `pm2 start ecosystem.config.js` (see docs/operations.md).
+// uWebSockets.js does not work under PM2's cluster mode: gateways run in fork mode and share PORT
+// through SO_REUSEPORT (the kernel spreads connections). Each instance gets its own metrics port.
+const GATEWAYS = Number(process.env.OH_GATEWAY_INSTANCES || 2);
+const WORKERS = Number(process.env.OH_WORKER_INSTANCES || 2);
+
+const common = {
+  exec_mode: 'fork',
+  interpreter: 'node',
+  node_args: '--import tsx',
+  cwd: __dirname,
+  merge_logs: true,
+  time: false,
+  env: { NODE_ENV: process.env.NODE_ENV || 'production', LOG_PRETTY: '0' },
+};
+
+module.exports = {
+  apps: [
+    {
+      ...common,
+      name: 'oh-gateway',
+      script: 'gateway/main.ts',
+      instances: GATEWAYS,
+      // Per-instance scrape target: 9200, 9201, …
+      increment_var: 'GATEWAY_METRICS_PORT',
+      env: { ...common.env, GATEWAY_METRICS_PORT: Number(process.env.GATEWAY_METRICS_PORT || 9200) },
+      // SIGINT → drain: stop accepting, finish in-flight sends, tell clients to reconnect.
+      kill_timeout: 15000,
+    },
+    {
+      ...common,
+      name: 'oh-workers',
+      script: 'workers/main.ts',
+      instances: WORKERS,
+      increment_var: 'WORKER_METRICS_PORT',
+      env: { ...common.env, WORKER_METRICS_PORT: Number(process.env.WORKER_METRICS_PORT || 9101) },
+      // Let active jobs finish; BullMQ re-runs any a hard kill interrupts.
+      kill_timeout: 30000,
+    },
+    {
+      ...common,
+      name: 'oh-dashboards',
+      script: 'dashboards/main.ts',
+      instances: 1,
+    },
+  ],
+};
