@@ -51,6 +51,13 @@ export class ChatMessageRepository {
     return rows.map(toMessage);
   }
 
+  /** Last committed seq of many rooms in one query (rooms without messages are absent). */
+  async lastSeqs(requestIdxs: readonly number[]): Promise<Map<number, number>> {
+    if (requestIdxs.length === 0) return new Map();
+    const rows = await this.knex(TABLE).whereIn('request_idx', requestIdxs).groupBy('request_idx').select('request_idx').max('seq as max');
+    return new Map(rows.map((r) => [Number(r['request_idx']), Number(r['max'])]));
+  }
+
   async lastSeq(requestIdx: number): Promise<number> {
     const row = await this.knex(TABLE).where('request_idx', requestIdx).max<{ max: number | null }[]>('seq as max');
     return Number(row[0]?.max ?? 0);

@@ -80,11 +80,13 @@ export class BackupCycle {
     for (const id of ids) pipeline.hget(k.chatMeta(id), 'seq');
     const current = (await pipeline.exec()) ?? [];
     const snapshotted = await this.d.redis.hmget(k.backupSnapshotSeq(), ...ids.map(String));
+    const inRedis = ids.map((_, i) => current[i]?.[1] as string | null | undefined);
+    // Rooms not in Redis (expired or lost): PostgreSQL knows their last committed seq, in one query.
+    const durable = await this.d.messages.lastSeqs(ids.filter((_, i) => inRedis[i] === null || inRedis[i] === undefined));
     const out: { requestIdx: number; seq: number }[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const raw = current[i]?.[1] as string | null;
-      // Not in Redis (expired or lost): PostgreSQL knows the last committed seq.
-      const seq = raw !== null && raw !== undefined ? Number(raw) : await this.d.messages.lastSeq(ids[i]!);
+      const raw = inRedis[i];
+      const seq = raw !== null && raw !== undefined ? Number(raw) : (durable.get(ids[i]!) ?? 0);
       if (seq > 0 && seq !== Number(snapshotted[i] ?? 0)) out.push({ requestIdx: ids[i]!, seq });
     }
     return out;
