@@ -27,16 +27,21 @@ export class ChatPushTrigger {
       entry.count++;
       perRecipient.set(key, entry);
     }
-    for (const e of perRecipient.values()) {
-      if (await this.d.presence.isOnline(e.recipientId)) continue;
-      const k = this.d.keys;
-      const [, armed] = (await this.d.redis
-        .multi()
-        .incrby(k.pushCount(e.requestIdx, e.recipientId), e.count)
-        .set(k.pushCollapse(e.requestIdx, e.recipientId), '1', 'PX', this.d.windowMs, 'NX')
-        .pexpire(k.pushCount(e.requestIdx, e.recipientId), this.d.windowMs * 10)
-        .exec()) ?? [];
-      if (armed?.[1] !== 'OK') continue;
+    const entries = [...perRecipient.values()];
+    const online = await this.d.presence.onlineAmong([...new Set(entries.map((e) => e.recipientId))]);
+    const offline = entries.filter((e) => !online.has(e.recipientId));
+    if (offline.length === 0) return;
+    const k = this.d.keys;
+    const pipeline = this.d.redis.pipeline();
+    for (const e of offline) {
+      pipeline.incrby(k.pushCount(e.requestIdx, e.recipientId), e.count);
+      pipeline.pexpire(k.pushCount(e.requestIdx, e.recipientId), this.d.windowMs * 10);
+      pipeline.set(k.pushCollapse(e.requestIdx, e.recipientId), '1', 'PX', this.d.windowMs, 'NX');
+    }
+    const res = (await pipeline.exec()) ?? [];
+    for (const [i, e] of offline.entries()) {
+      // Only the first message of a window arms the digest; the rest are counted into it.
+      if (res[i * 3 + 2]?.[1] !== 'OK') continue;
       await this.d.queues.add(QUEUE_NAMES.pushNotify, 'chat-digest', { requestIdx: e.requestIdx, recipientId: e.recipientId }, {
         delay: this.d.windowMs,
         removeOnComplete: 1000,

@@ -33,9 +33,19 @@ export class Presence {
   }
 
   async isOnline(userId: string): Promise<boolean> {
-    const key = this.keys.presence(userId);
+    return (await this.onlineAmong([userId])).has(userId);
+  }
+
+  /** The users among `userIds` with a live session, in one round trip (expired members are pruned too). */
+  async onlineAmong(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
     const now = Date.now();
-    const [, count] = (await this.redis.multi().zremrangebyscore(key, '-inf', now).zcount(key, now, '+inf').exec()) ?? [];
-    return Number(count?.[1] ?? 0) > 0;
+    const pipeline = this.redis.pipeline();
+    for (const id of userIds) {
+      pipeline.zremrangebyscore(this.keys.presence(id), '-inf', now);
+      pipeline.zcount(this.keys.presence(id), now, '+inf');
+    }
+    const res = (await pipeline.exec()) ?? [];
+    return new Set(userIds.filter((_, i) => Number(res[i * 2 + 1]?.[1] ?? 0) > 0));
   }
 }

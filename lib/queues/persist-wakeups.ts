@@ -4,37 +4,45 @@ import type { QueueClient } from './queue-client';
 import { QUEUE_NAMES } from './queue-names';
 
 /**
- * Wakes the persistence worker after appends: at most one queue add per shard per event-loop turn,
- * deduplicated in BullMQ to one active plus one waiting job per shard. If this process dies between an
- * append and the add, the periodic persist-sweep finds the room in the pending set.
+ * Wakes the persistence worker after appends: the first append to a shard wakes it at once; further
+ * ones within `throttleMs` share one trailing wake-up (the job commits everything pending, however
+ * much arrived). BullMQ deduplicates to one active plus one waiting job per shard. If this process dies
+ * between an append and the add, the periodic persist-sweep finds the room in the pending set.
  */
 export class PersistWakeups {
-  private readonly due = new Set<number>();
-  private scheduled = false;
+  private readonly lastWake = new Map<number, number>();
+  private readonly trailing = new Set<number>();
 
   constructor(
     private readonly queues: QueueClient,
     private readonly log: Logger,
+    private readonly throttleMs = 50,
   ) {}
 
   notify(requestIdx: number): void {
-    this.due.add(persistShardOf(requestIdx));
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      const shards = [...this.due];
-      this.due.clear();
-      for (const shard of shards) {
-        this.wake(shard).catch((err: unknown) => this.log.warn({ err, shard }, 'persist wake-up failed; the sweep will cover it'));
-      }
-    });
+    const shard = persistShardOf(requestIdx);
+    if (this.trailing.has(shard)) return;
+    const wait = (this.lastWake.get(shard) ?? 0) + this.throttleMs - Date.now();
+    if (wait <= 0) {
+      this.fire(shard);
+      return;
+    }
+    this.trailing.add(shard);
+    setTimeout(() => {
+      this.trailing.delete(shard);
+      this.fire(shard);
+    }, wait).unref();
+  }
+
+  private fire(shard: number): void {
+    this.lastWake.set(shard, Date.now());
+    this.wake(shard).catch((err: unknown) => this.log.warn({ err, shard }, 'persist wake-up failed; the sweep will cover it'));
   }
 
   wake(shard: number): Promise<void> {
     return this.queues.add(QUEUE_NAMES.chatPersist, 'persist-shard', { shard }, {
       deduplication: { id: `persist-${shard}`, keepLastIfActive: true },
-      removeOnComplete: 100,
+      removeOnComplete: true,
       removeOnFail: 500,
       attempts: 5,
       backoff: { type: 'custom' },

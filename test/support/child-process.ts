@@ -13,9 +13,9 @@ export interface RoleProcess {
 }
 
 /** Runs a role's entry file (e.g. gateway/main.ts) as a real process, reading its JSON logs. */
-export function startRole(entry: string, env: NodeJS.ProcessEnv): RoleProcess {
+export function startRole(entry: string, env: NodeJS.ProcessEnv, args: string[] = [], nodeArgs: string[] = []): RoleProcess {
   // `node --import tsx` (not the tsx CLI, which runs node as a grandchild): a signal reaches the role itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { env: { ...env, LOG_PRETTY: '0', LOG_LEVEL: 'info' }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, entry), ...args], { env: { ...env, LOG_PRETTY: '0', LOG_LEVEL: 'info' }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   let waiters: (() => void)[] = [];
   const onLine = (line: string) => {

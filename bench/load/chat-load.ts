@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
+import { LatencyHistogram, nowMicros } from '../support/latency-histogram';
+
+/**
+ * Load generator process (one of several): clients in rooms of two, all speaking the same load shape
+ * to one of three servers: the full STOMP path, a raw uWebSockets.js relay, or a socket.io relay.
+ * Messages carry their send time; a peer's delivery is a latency sample, the sender's own echo frees
+ * a window slot (closed loop). Prints one JSON result line.
+ */
+export interface LoadConfig {
+  kind: 'stomp' | 'raw' | 'socketio';
+  port: number;
+  rooms: { requestIdx: number; tokens: [string, string] }[];
+  mode: 'closed' | 'open' | 'idle';
+  window: number;
+  ratePerClient: number;
+  warmupMs: number;
+  durationMs: number;
+  localAddresses: string[];
+}
+
+interface BenchClient {
+  index: number;
+  requestIdx: number;
+  inFlight: number;
+  sent: number;
+  send(content: string): void;
+  close(): void;
+}
+
+// The config (rooms and tokens) comes in a file: it is too large for argv.
+const cfg = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadConfig;
+// clientMsgIds must not repeat across runs against the same rooms (the server would dedupe them).
+const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+const hist = new LatencyHistogram();
+let measuring = false;
+let sentMeasured = 0;
+let deliveredMeasured = 0;
+let errors = 0;
+const clients: BenchClient[] = [];
+
+function onContent(receiver: BenchClient, content: string): void {
+  // content = t<micros>|<senderIndex>|…
+  const bar1 = content.indexOf('|');
+  const bar2 = content.indexOf('|', bar1 + 1);
+  const sentAt = Number(content.slice(1, bar1));
+  const sender = Number(content.slice(bar1 + 1, bar2));
+  if (sender === receiver.index) {
+    receiver.inFlight--;
+    if (cfg.mode === 'closed') pump(receiver);
+    return;
+  }
+  if (measuring) {
+    deliveredMeasured++;
+    hist.recordMicros(nowMicros() - sentAt);
+  }
+}
+
+function pump(c: BenchClient): void {
+  while (c.inFlight < cfg.window) sendOne(c);
+}
+
+function sendOne(c: BenchClient): void {
+  c.inFlight++;
+  c.sent++;
+  if (measuring) sentMeasured++;
+  c.send(`t${nowMicros()}|${c.index}|${'x'.repeat(32)}`);
+}
+
+const CONTENT = '"content":"';
+
+function connectStomp(index: number, requestIdx: number, token: string, localAddress: string): Promise<BenchClient> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${cfg.port}/ws/chat`, ['v12.stomp'], { localAddress, perMessageDeflate: false });
+    const c: BenchClient = {
+      index,
+      requestIdx,
+      inFlight: 0,
+      sent: 0,
+      send: (content) =>
+        ws.send(`SEND\ndestination:/app/chat.send\ncontent-type:application/json\n\n{"requestIdx":${requestIdx},"content":"${content}","clientMsgId":"${RUN}-${index}-${c.sent}"}\0`),
+      close: () => ws.close(),
+    };
+    ws.on('open', () => ws.send(`CONNECT\naccept-version:1.2\nheart-beat:0,0\nAuthorization:Bearer ${token}\n\n\0`));
+    ws.on('message', (data) => {
+      const text = data.toString();
+      if (text.startsWith('CONNECTED')) {
+        ws.send('SUBSCRIBE\nid:0\ndestination:/user/queue/chat\n\n\0SUBSCRIBE\nid:1\ndestination:/user/queue/errors\nreceipt:ready\n\n\0');
+        return;
+      }
+      if (text.startsWith('RECEIPT')) return resolve(c);
+      if (text.startsWith('ERROR')) {
+        errors++;
+        return reject(new Error(text.slice(0, 200)));
+      }
+      const at = text.indexOf(CONTENT);
+      if (at < 0) {
+        if (text.includes('"type":"ERROR"')) errors++;
+        return;
+      }
+      const start = at + CONTENT.length;
+      onContent(c, text.slice(start, text.indexOf('"', start)));
+    });
+    ws.on('error', (err) => {
+      errors++;
+      reject(err);
+    });
+  });
+}
+
+function connectRaw(index: number, requestIdx: number, localAddress: string): Promise<BenchClient> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${cfg.port}/relay?room=${requestIdx}`, { localAddress, perMessageDeflate: false });
+    const c: BenchClient = { index, requestIdx, inFlight: 0, sent: 0, send: (content) => ws.send(content), close: () => ws.close() };
+    ws.on('open', () => resolve(c));
+    ws.on('message', (data) => onContent(c, data.toString()));
+    ws.on('error', (err) => {
+      errors++;
+      reject(err);
+    });
+  });
+}
+
+function connectSocketIo(index: number, requestIdx: number, localAddress: string): Promise<BenchClient> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = ioClient(`http://127.0.0.1:${cfg.port}`, {
+      transports: ['websocket'],
+      reconnection: false,
+      query: { room: String(requestIdx) },
+      localAddress,
+    } as Parameters<typeof ioClient>[1]);
+    const c: BenchClient = { index, requestIdx, inFlight: 0, sent: 0, send: (content) => socket.emit('msg', content), close: () => socket.close() };
+    socket.on('joined', () => resolve(c));
+    socket.on('msg', (content: string) => onContent(c, content));
+    socket.on('connect_error', (err) => {
+      errors++;
+      reject(err);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  let i = 0;
+  const pending: Promise<BenchClient>[] = [];
+  for (const room of cfg.rooms) {
+    for (const token of room.tokens) {
+      const localAddress = cfg.localAddresses[i % cfg.localAddresses.length]!;
+      const index = i++;
+      pending.push(
+        cfg.kind === 'stomp' ? connectStomp(index, room.requestIdx, token, localAddress) : cfg.kind === 'raw' ? connectRaw(index, room.requestIdx, localAddress) : connectSocketIo(index, room.requestIdx, localAddress),
+      );
+      // Bound concurrent handshakes so connecting does not look like an attack to the server.
+      if (pending.length % 200 === 0) clients.push(...(await Promise.all(pending.splice(0))));
+    }
+  }
+  clients.push(...(await Promise.all(pending)));
+  const connectMs = Date.now() - t0;
+
+  if (cfg.mode === 'idle') {
+    process.stdout.write(`${JSON.stringify({ ready: true, clients: clients.length, connectMs })}\n`);
+    process.stdin.resume();
+    process.stdin.on('end', () => process.exit(0));
+    return;
+  }
+
+  const cpu0 = process.cpuUsage();
+  if (cfg.mode === 'closed') for (const c of clients) pump(c);
+  let timer: NodeJS.Timeout | undefined;
+  if (cfg.mode === 'open') {
+    const start = Date.now();
+    timer = setInterval(() => {
+      const due = Math.floor(((Date.now() - start) / 1000) * cfg.ratePerClient);
+      for (const c of clients) while (c.sent < due) sendOne(c);
+    }, 5);
+  }
+  await new Promise((r) => setTimeout(r, cfg.warmupMs));
+  measuring = true;
+  const m0 = Date.now();
+  await new Promise((r) => setTimeout(r, cfg.durationMs));
+  measuring = false;
+  const measuredMs = Date.now() - m0;
+  if (timer) clearInterval(timer);
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(
+    `${JSON.stringify({ clients: clients.length, connectMs, measuredMs, sentMeasured, deliveredMeasured, errors, cpuSeconds: (cpu.user + cpu.system) / 1e6, hist: hist.toJSON() })}\n`,
+  );
+  for (const c of clients) c.close();
+  setTimeout(() => process.exit(0), 200).unref();
+}
+
+void main().catch((err: unknown) => {
+  process.stdout.write(`${JSON.stringify({ error: String(err) })}\n`);
+  process.exit(1);
+});
