@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chatSuite, type ChatSuiteResult } from './suites/chat-suite';
+import { backupSuite } from './suites/backup-suite';
 import { connectionsSuite } from './suites/connections-suite';
+import { restSuite } from './suites/rest-suite';
+import { scanSuite } from './suites/scan-suite';
 
 /**
  * npm run bench [-- --quick] [-- --only chat,connections,backup,scan,rest]
@@ -52,6 +55,40 @@ async function main(): Promise<void> {
       console.log(`| ${r.server} | ${r.sessions} | ${f(r.rssPerSessionBytes / 1024, 2)} KiB | ${heap} | ${f(r.connectPerSec, 0)} |`);
     }
     console.log(`ratio: full path / raw uWS per-session RSS = ${f(rows[0]!.rssPerSessionBytes / rows[1]!.rssPerSessionBytes, 2)}× (target ≤ 4 KiB per session)`);
+  }
+  if (want('backup')) {
+    const r = await backupSuite(quick);
+    results['backup'] = r;
+    const row = (name: string, b: typeof r.allChangedPool) => `| ${name} | ${b.scanned} | ${b.changed} | ${b.uploaded} | ${b.failed} | ${f(b.durationMs / 1000, 2)} s |`;
+    console.log(`\n## backup: ${r.rooms} open rooms × ${r.messagesPerRoom} messages, one cycle`);
+    console.log('| cycle | scanned | changed | uploaded | failed | time |');
+    console.log('|---|---|---|---|---|---|');
+    console.log(row(`all changed, piscina pool (${r.threads} threads)`, r.allChangedPool));
+    console.log(row('all changed, one thread', r.allChangedSingle));
+    console.log(row('1 % changed, pool', r.onePercentChanged));
+    console.log(`ratio: one thread / pool time = ${f(r.allChangedSingle.durationMs / r.allChangedPool.durationMs, 2)}×; 1 % changed / all changed time = ${f(r.onePercentChanged.durationMs / r.allChangedPool.durationMs, 3)}×`);
+  }
+  if (want('scan')) {
+    const r = await scanSuite(quick);
+    results['scan'] = r;
+    console.log(`\n## auto-close scan: ${r.consultations} open consultations`);
+    console.log('| run | time |');
+    console.log('|---|---|');
+    console.log(`| index-backed scan, nothing to close | ${f(r.indexedScanMs, 1)} ms |`);
+    console.log(`| naive scan (load all open rows, filter in process) | ${f(r.naiveScanMs, 1)} ms |`);
+    console.log(`| scan closing ${r.idle} idle (1 %) through the lifecycle | ${f(r.closeRunMs, 0)} ms (${r.closed} closed, ${f(r.closed / (r.closeRunMs / 1000), 0)}/s) |`);
+    console.log(`ratio: naive / index-backed = ${f(r.naiveScanMs / r.indexedScanMs, 1)}×`);
+  }
+  if (want('rest')) {
+    const r = await restSuite(quick);
+    results['rest'] = r;
+    console.log('\n## REST (autocannon, 32 connections)');
+    console.log('| endpoint | req/s | p99 ms |');
+    console.log('|---|---|---|');
+    console.log(`| GET /api/consultation/active (auth + PostgreSQL) | ${f(r.listReqPerSec, 0)} | ${f(r.listP99Ms, 1)} |`);
+    console.log(`| raw uWS GET /ping (baseline) | ${f(r.pingReqPerSec, 0)} | ${f(r.pingP99Ms, 1)} |`);
+    console.log(`| request→approve→start→end flows (16 concurrent) | ${f(r.flowsPerSec, 0)} flows/s = ${f(r.flowsPerSec * 4, 0)} req/s | |`);
+    console.log(`ratio: list / raw ping = ${f(r.listReqPerSec / r.pingReqPerSec, 3)}×`);
   }
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });

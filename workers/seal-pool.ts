@@ -8,7 +8,9 @@ export class SealPool implements Sealer {
   private readonly pool: Piscina;
 
   constructor(threads = availableParallelism()) {
-    this.pool = new Piscina({ filename: path.join(__dirname, 'seal-worker.cjs'), minThreads: 1, maxThreads: Math.max(1, threads) });
+    // Threads stay up: a new one pays for loading TypeScript (~100 ms), which would dominate short tasks.
+    const size = Math.max(1, threads);
+    this.pool = new Piscina({ filename: path.join(__dirname, 'seal-worker.cjs'), minThreads: size, maxThreads: size, idleTimeout: 60_000 });
   }
 
   get threads(): number {

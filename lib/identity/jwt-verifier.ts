@@ -1,3 +1,4 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm, type JwtPayload } from 'jsonwebtoken';
 import { AppError, unauthenticated } from '../errors/app-error';
 import type { Principal } from './principal';
@@ -14,21 +15,27 @@ const MAX_TOKEN_CHARS = 8192;
 
 /** Verifies bearer tokens with an algorithm allow-list: HS256 with the secret, RS256/ES256 with the public key. */
 export class JwtVerifier {
+  // Key objects are built once: given a string, jsonwebtoken parses it (and first tries it as a PEM) on every verify.
+  private readonly secretKey: KeyObject | undefined;
+  private readonly publicKey: KeyObject | undefined;
+
   constructor(private readonly options: JwtVerifierOptions) {
     if (!options.secret && !options.publicKey) throw new Error('JwtVerifier needs a secret or a public key');
+    this.secretKey = options.secret ? createSecretKey(Buffer.from(options.secret, 'utf8')) : undefined;
+    this.publicKey = options.publicKey ? createPublicKey(options.publicKey) : undefined;
   }
 
   verify(token: string): Principal {
     if (!token || token.length > MAX_TOKEN_CHARS) throw unauthenticated('invalid token');
     const header = jwt.decode(token, { complete: true })?.header;
     const alg = header?.alg;
-    let key: string;
+    let key: KeyObject;
     let algorithms: Algorithm[];
-    if (alg === 'HS256' && this.options.secret) {
-      key = this.options.secret;
+    if (alg === 'HS256' && this.secretKey) {
+      key = this.secretKey;
       algorithms = ['HS256'];
-    } else if ((alg === 'RS256' || alg === 'ES256') && this.options.publicKey) {
-      key = this.options.publicKey;
+    } else if ((alg === 'RS256' || alg === 'ES256') && this.publicKey) {
+      key = this.publicKey;
       algorithms = [alg];
     } else {
       throw unauthenticated('invalid token');
