@@ -4,10 +4,7 @@ import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 
 export class GatewayMetrics {
   readonly connections: Gauge;
   readonly sessions: Gauge;
-  private readonly framesInTotal: Counter;
-  private readonly framesOutTotal: Counter;
   private readonly messagesSent: Counter;
-  private readonly messagesDelivered: Counter;
   private readonly sendToDeliver: Histogram;
   private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   private readonly httpDuration: Histogram<'route' | 'method'>;
@@ -15,15 +12,45 @@ export class GatewayMetrics {
   private readonly slowConsumers: Counter;
   private readonly authFailures: Counter;
 
+  // Per-frame counts are plain numbers folded into the counters at scrape time: the hot path stays a `+= 1`.
+  private pendingFramesIn = 0;
+  private pendingFramesOut = 0;
+  private pendingDelivered = 0;
+
   constructor(readonly registry: Registry) {
     collectDefaultMetrics({ register: registry, prefix: 'oh_gateway_' });
     const r = [registry];
     this.connections = new Gauge({ name: 'oh_gateway_connections', help: 'Open WebSocket connections', registers: r });
     this.sessions = new Gauge({ name: 'oh_gateway_sessions', help: 'Authenticated STOMP sessions', registers: r });
-    this.framesInTotal = new Counter({ name: 'oh_gateway_frames_in_total', help: 'STOMP frames received', registers: r });
-    this.framesOutTotal = new Counter({ name: 'oh_gateway_frames_out_total', help: 'STOMP frames and heart-beats sent', registers: r });
+    const self = this;
+    new Counter({
+      name: 'oh_gateway_frames_in_total',
+      help: 'STOMP frames received',
+      registers: r,
+      collect() {
+        this.inc(self.pendingFramesIn);
+        self.pendingFramesIn = 0;
+      },
+    });
+    new Counter({
+      name: 'oh_gateway_frames_out_total',
+      help: 'STOMP frames and heart-beats sent',
+      registers: r,
+      collect() {
+        this.inc(self.pendingFramesOut);
+        self.pendingFramesOut = 0;
+      },
+    });
     this.messagesSent = new Counter({ name: 'oh_gateway_messages_sent_total', help: 'Chat messages appended (receipted)', registers: r });
-    this.messagesDelivered = new Counter({ name: 'oh_gateway_messages_delivered_total', help: 'MESSAGE frames delivered to subscriptions', registers: r });
+    new Counter({
+      name: 'oh_gateway_messages_delivered_total',
+      help: 'MESSAGE frames delivered to subscriptions',
+      registers: r,
+      collect() {
+        this.inc(self.pendingDelivered);
+        self.pendingDelivered = 0;
+      },
+    });
     this.sendToDeliver = new Histogram({
       name: 'oh_gateway_send_to_deliver_seconds',
       help: 'From a chat message being accepted to its delivery by this gateway',
@@ -45,16 +72,16 @@ export class GatewayMetrics {
   }
 
   framesIn(n: number): void {
-    if (n) this.framesInTotal.inc(n);
+    this.pendingFramesIn += n;
   }
   framesOut(n: number): void {
-    this.framesOutTotal.inc(n);
+    this.pendingFramesOut += n;
   }
   sent(): void {
     this.messagesSent.inc();
   }
   delivered(): void {
-    this.messagesDelivered.inc();
+    this.pendingDelivered++;
   }
   observeDeliveryLatency(seconds: number): void {
     if (seconds >= 0) this.sendToDeliver.observe(seconds);

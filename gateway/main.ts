@@ -1,18 +1,19 @@
 import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
 import { buildCoreServices } from '../lib/runtime/core-services';
+import { checkServices } from '../lib/runtime/service-checks';
 import { startGateway } from './gateway-server';
 
 /** Gateway process: REST + STOMP over uWebSockets.js. */
 async function main(): Promise<void> {
   const { config, log } = bootProcess('gateway');
-  const core = buildCoreServices(config, 'gateway', log);
+  let core;
   let gateway;
   try {
-    await core.knex.raw('select 1');
-    await core.redis.ping();
+    await checkServices(config);
+    core = buildCoreServices(config, 'gateway', log);
     gateway = await startGateway({ core, log }, config.host, config.port);
   } catch (err) {
-    exitOnStartupError(err, config, log, 'gateway');
+    exitOnStartupError(err, log, 'gateway');
   }
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,11 +1,13 @@
 import { createKnex, ensureDatabase } from '../lib/db/knex-client';
 import { migrateToLatest } from '../lib/db/migration-source';
 import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
+import { checkServices } from '../lib/runtime/service-checks';
 
 /** npm run migrate: creates the database if missing and applies every migration. */
 async function main(): Promise<void> {
   const { config, log } = bootProcess('migrate');
   try {
+    await checkServices(config, { postgres: true });
     const created = await ensureDatabase(config.databaseUrl);
     const knex = createKnex(config.databaseUrl, { min: 0, max: 1 });
     try {
@@ -15,7 +17,7 @@ async function main(): Promise<void> {
       await knex.destroy();
     }
   } catch (err) {
-    exitOnStartupError(err, config, log, 'migrate');
+    exitOnStartupError(err, log, 'migrate');
   }
 }
 

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     if (err instanceof Error && /does not exist|no (archive|temp) object/.test(err.message)) {
       process.stderr.write(`restore: ${err.message}\n`);
       process.exitCode = 1;
-    } else exitOnStartupError(err, config, log, 'restore');
+    } else exitOnStartupError(err, log, 'restore');
   } finally {
     await core.close();
   }

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { EMBEDDED_S3_CREDENTIALS, EMBEDDED_S3_PORT } from '../lib/config/config';
-import { bootProcess } from '../lib/runtime/process-boot';
+import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
+import { checkServices } from '../lib/runtime/service-checks';
 import { startEmbeddedS3, type EmbeddedS3 } from '../lib/storage/embedded-s3';
 import { ObjectStore } from '../lib/storage/object-store';
 
@@ -33,6 +34,11 @@ async function main(): Promise<void> {
   // Children print their own warnings; pretty logs when a person is watching.
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.stdout.isTTY ? '1' : (process.env['LOG_PRETTY'] ?? '0') };
 
+  try {
+    await checkServices(config);
+  } catch (err) {
+    exitOnStartupError(err, log, 'start');
+  }
   const migrated = await waitExit(run('scripts/migrate.ts', env));
   if (migrated !== 0) process.exit(migrated);
 

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < users.length; i += 500) await directory.upsertMany(users.slice(i, i + 500));
     log.info({ imported: users.length, skipped: rows.length - users.length }, 'users imported');
   } catch (err) {
-    exitOnStartupError(err, config, log, 'users-import');
+    exitOnStartupError(err, log, 'users-import');
   } finally {
     await knex.destroy();
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestStompClient } from './support/stomp-test-client';
+import { RawSocket } from './support/raw-websocket';
 import { badTokens } from './support/tokens';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
@@ -72,6 +73,35 @@ describe('STOMP connect', () => {
     const c = await connect(sys.token('s1', 'STUDENT', { expiresInSec: 2 }));
     await c.waitClosed(6000);
     expect(c.stompError?.headers['message']).toMatch(/token expired/);
+  });
+});
+
+describe('STOMP frames', () => {
+  it('MESSAGE frames carry an ack header in client-individual mode, and ACK is accepted', async () => {
+    const id = await consultation('IN_PROGRESS');
+    const professor = await connect(professorToken, { ack: 'client-individual' });
+    const student = await connect(studentToken);
+    await student.send(id, 'ack me', 'ack-1');
+    await professor.waitFor(() => professor.chat(id).length === 1);
+    const headers = professor.headers[professor.headers.length - 1]!;
+    expect(headers['ack']).toBe(headers['message-id']);
+    expect(headers['subscription']).toBeDefined();
+    expect(headers['destination']).toBe('/user/queue/chat');
+    expect(student.headers[student.headers.length - 1]!['ack']).toBeUndefined();
+  });
+
+  it('answers DISCONNECT with its RECEIPT, then closes', async () => {
+    const raw = await RawSocket.open(sys.gateway.port);
+    raw.send(`CONNECT\naccept-version:1.2\nAuthorization:Bearer ${studentToken}\n\n\0`);
+    raw.send('DISCONNECT\nreceipt:bye-1\n\n\0');
+    expect(await raw.waitClosed()).toBe(1000);
+    expect(raw.received[0]).toMatch(/^CONNECTED\n/);
+    expect(raw.received[1]).toBe('RECEIPT\nreceipt-id:bye-1\n\n\0');
+  });
+
+  it('serves a client that offers only the v11.stomp subprotocol', async () => {
+    const c = await connect(studentToken, { protocols: ['v11.stomp'], subscribe: false });
+    expect(c.connectedHeaders['version']).toBe('1.2');
   });
 });
 

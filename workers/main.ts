@@ -1,4 +1,5 @@
 import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
+import { checkServices } from '../lib/runtime/service-checks';
 import { startWorkers, type RunningWorkers } from './worker-app';
 
 /** Worker process: BullMQ workers and job schedulers. */
@@ -6,9 +7,10 @@ async function main(): Promise<void> {
   const { config, log } = bootProcess('workers');
   let running: RunningWorkers;
   try {
+    await checkServices(config);
     running = await startWorkers(config, log);
   } catch (err) {
-    exitOnStartupError(err, config, log, 'workers');
+    exitOnStartupError(err, log, 'workers');
   }
   let stopping = false;
   const stop = async (signal: string) => {

@@ -168,13 +168,21 @@ async function main(): Promise<void> {
 
   const cpu0 = process.cpuUsage();
   if (cfg.mode === 'closed') for (const c of clients) pump(c);
-  let timer: NodeJS.Timeout | undefined;
+  // Open loop: every client on its own timer with a random phase, so arrivals are spread rather than
+  // sent in synchronized bursts (which would measure the generator's ticks, not the server).
+  const timers: NodeJS.Timeout[] = [];
   if (cfg.mode === 'open') {
-    const start = Date.now();
-    timer = setInterval(() => {
-      const due = Math.floor(((Date.now() - start) / 1000) * cfg.ratePerClient);
-      for (const c of clients) while (c.sent < due) sendOne(c);
-    }, 5);
+    const intervalMs = Math.max(1, 1000 / cfg.ratePerClient);
+    const perTick = Math.max(1, Math.round((cfg.ratePerClient * intervalMs) / 1000));
+    for (const c of clients) {
+      timers.push(
+        setTimeout(() => {
+          timers.push(setInterval(() => {
+            for (let k = 0; k < perTick; k++) sendOne(c);
+          }, intervalMs));
+        }, Math.random() * intervalMs),
+      );
+    }
   }
   await new Promise((r) => setTimeout(r, cfg.warmupMs));
   measuring = true;
@@ -182,7 +190,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, cfg.durationMs));
   measuring = false;
   const measuredMs = Date.now() - m0;
-  if (timer) clearInterval(timer);
+  for (const t of timers) clearInterval(t);
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(
     `${JSON.stringify({ clients: clients.length, connectMs, measuredMs, sentMeasured, deliveredMeasured, errors, cpuSeconds: (cpu.user + cpu.system) / 1e6, hist: hist.toJSON() })}\n`,

@@ -50,7 +50,10 @@ export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, 
     body?.catch(() => undefined);
     let routeLabel = 'unmatched';
     const finish = () => {
-      deps.observer?.onResponse(routeLabel, ex.method, ex.statusSent, ex.elapsedMs() / 1000);
+      const seconds = ex.elapsedMs() / 1000;
+      deps.observer?.onResponse(routeLabel, ex.method, ex.statusSent, seconds);
+      // The access log: the request id ties it to the response header and any error logged above.
+      log.info({ method: ex.method, route: routeLabel, status: ex.statusSent, ms: Math.round(seconds * 1000) }, 'request');
     };
     void (async () => {
       if (ex.method === 'OPTIONS') {

@@ -8,6 +8,7 @@ import type { StompSessionHost } from './stomp-session-host';
 /** The part of a uWS WebSocket a session uses (the socket itself satisfies it: no wrapper per session). */
 export interface SessionTransport {
   send(message: string, isBinary?: boolean): number;
+  cork(cb: () => void): unknown;
   getBufferedAmount(): number;
   end(code?: number, shortMessage?: string): void;
 }
@@ -155,7 +156,9 @@ export class StompSession {
       this.close(CLOSE.tryAgain, 'slow consumer: reconnect and sync');
       return;
     }
-    this.transport.send(text, false);
+    // Writes from Redis callbacks and timers run outside uWS's own dispatch: corking flushes them now
+    // instead of at uWS's next loop turn (milliseconds of latency at low load).
+    this.transport.cork(() => this.transport.send(text, false));
     this.lastOutAt = Date.now();
     this.host.metrics.framesOut(1);
   }

@@ -53,10 +53,6 @@ export class UserChannelHub {
     }
   }
 
-  sessionsOf(userId: string): ReadonlySet<StompSession> | undefined {
-    return this.sessionsByUser.get(userId);
-  }
-
   private dispatch(channel: string, payload: string): void {
     const set = this.sessionsByUser.get(channel.slice(this.channelPrefixLength));
     if (payload.startsWith('{"type":"STATUS"')) this.noteStatus(payload);

@@ -88,9 +88,6 @@ export class ChatLog {
     return this.redis.lrange(this.keys.chatRoom(requestIdx), afterSeq, afterSeq + limit - 1);
   }
 
-  async lastSeq(requestIdx: number): Promise<number> {
-    return Number((await this.redis.hget(this.keys.chatMeta(requestIdx), 'seq')) ?? 0);
-  }
 
   /** Marks a room closed for chat (terminal status) so appends racing the end are refused. */
   async markClosed(requestIdx: number): Promise<void> {

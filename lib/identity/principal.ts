@@ -9,4 +9,3 @@ export interface Principal {
   readonly expiresAt: number | undefined;
 }
 
-export const hasRole = (p: Principal, role: Role): boolean => p.roles.has(role);

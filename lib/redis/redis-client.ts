@@ -7,12 +7,11 @@ export type { Redis };
  * auto-pipelining: their blocking commands must not queue behind others);
  * request paths keep a bounded retry so a Redis outage fails a request instead of hanging it.
  */
-export function createRedis(url: string, role: string, options: { forBullWorker?: boolean; lazy?: boolean } = {}): Redis {
+export function createRedis(url: string, role: string, options: { forBullWorker?: boolean } = {}): Redis {
   return new Redis(url, {
     connectionName: `office-hours:${role}`,
     maxRetriesPerRequest: options.forBullWorker ? null : 3,
     enableReadyCheck: true,
-    lazyConnect: options.lazy ?? false,
     // Commands issued in the same event-loop turn go out in one write: far fewer syscalls under load.
     enableAutoPipelining: !options.forBullWorker,
   });

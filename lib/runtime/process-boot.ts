@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type AppConfig } from '../config/config';
 import { createLogger, type Logger } from '../logging/logger';
+import { StartupError } from './service-checks';
 
 /**
  * Entry-point start-up shared by every role: config parsed once, warnings logged loudly once, and
@@ -23,33 +24,9 @@ export function bootProcess(role: string): { config: AppConfig; log: Logger } {
   return { config, log };
 }
 
-/** A one-line explanation for the usual start-up failures (services down), or undefined. */
-export function explainStartupError(err: unknown, config: AppConfig): string | undefined {
-  const e = err as { code?: string; message?: string; errors?: { code?: string }[] };
-  const code = e.code ?? e.errors?.[0]?.code;
-  const msg = e.message ?? '';
-  if (code === 'ECONNREFUSED' && (msg.includes(':5432') || msg.includes('postgres') || /5432/.test(JSON.stringify(e.errors ?? '')))) {
-    return `PostgreSQL is not reachable at ${redactUrl(config.databaseUrl)}. Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or set DATABASE_URL)`;
-  }
-  if (code === 'ECONNREFUSED' || msg.includes('6379') || msg.includes('Redis')) {
-    return `Redis is not reachable at ${redactUrl(config.redisUrl)}. Start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no (or set REDIS_URL)`;
-  }
-  return undefined;
-}
-
-export function exitOnStartupError(err: unknown, config: AppConfig, log: Logger, role: string): never {
-  const line = explainStartupError(err, config);
-  if (line) process.stderr.write(`office-hours ${role}: ${line}\n`);
+/** Prints a StartupError as its one line (no stack trace); anything else is logged as fatal. Exits 1. */
+export function exitOnStartupError(err: unknown, log: Logger, role: string): never {
+  if (err instanceof StartupError) process.stderr.write(`office-hours ${role}: ${err.message}\n`);
   else log.fatal({ err }, 'start-up failed');
   process.exit(1);
-}
-
-function redactUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(invalid url)';
-  }
 }

@@ -2,7 +2,6 @@
 export const archiveObjectKey = (requestIdx: number) => `archive/chat_${requestIdx}_final.txt`;
 export const snapshotObjectKey = (requestIdx: number) => `temp/chat_${requestIdx}_snapshot.txt`;
 export const SNAPSHOT_PREFIX = 'temp/';
-export const ARCHIVE_PREFIX = 'archive/';
 
 /** The request id in a temp snapshot's name, or undefined. */
 export function requestIdxOfSnapshot(key: string): number | undefined {
