@@ -1,32 +1,17 @@
-import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
 import { buildCoreServices } from '../lib/runtime/core-services';
+import { runRole } from '../lib/runtime/process-boot';
 import { checkServices } from '../lib/runtime/service-checks';
 import { startGateway } from './gateway-server';
 
 /** Gateway process: REST + STOMP over uWebSockets.js. */
-async function main(): Promise<void> {
-  const { config, log } = bootProcess('gateway');
-  let core;
-  let gateway;
-  try {
-    await checkServices(config);
-    core = buildCoreServices(config, 'gateway', log);
-    gateway = await startGateway({ core, log }, config.host, config.port);
-  } catch (err) {
-    exitOnStartupError(err, log, 'gateway');
-  }
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'gateway draining');
-    await gateway.close();
-    await core.close();
-    log.info('gateway stopped');
-    process.exit(0);
+void runRole('gateway', async (config, log) => {
+  await checkServices(config);
+  const core = buildCoreServices(config, 'gateway', log);
+  const gateway = await startGateway({ core, log }, config.host, config.port);
+  return {
+    async close() {
+      await gateway.close();
+      await core.close();
+    },
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-void main();
+});

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { readSealedObject } from '../lib/archive/archive-reader';
 import { ArchiveRestorer } from '../lib/archive/archive-restorer';
 import { loadConfig } from '../lib/config/config';
@@ -173,6 +176,16 @@ describe('restore', () => {
     const rows = await sys.db.knex('chat_message').where({ request_idx: id }).orderBy('seq');
     expect(rows.map((r) => [r.seq, r.content, r.sender_id])).toEqual([[1, 'r1', 's1'], [2, 'r2 multi\nline', 's1'], [3, 'r3 \\ slash', 's1']]);
     expect((await restorer().restore(id, 'archive')).inserted).toBe(0);
+
+    // The same through the command line, with progress output.
+    await sys.db.knex('chat_message').where({ request_idx: id }).del();
+    const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'restore.ts'), '--request', String(id), '--from', 'archive'], {
+      env: { ...process.env, ...sys.env, LOG_LEVEL: 'warn' },
+      timeout: 30_000,
+    });
+    expect(cli.stdout).toMatch(new RegExp(`restore ${id}: 3/3 lines`));
+    expect(cli.stdout).toMatch(/3 lines, 3 rows inserted/);
+    expect(Number((await sys.db.knex('chat_message').where({ request_idx: id }).count<{ count: string }[]>('* as count'))[0]!.count)).toBe(3);
   });
 
   it('rebuilds an open room from its temp snapshot, in PostgreSQL and Redis', async () => {

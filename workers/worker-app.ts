@@ -81,20 +81,7 @@ export async function startWorkers(
   });
 
   const scans = new ConsultationScans(core.knex);
-  const backup = new BackupCycle({
-    scans,
-    consultations: core.consultations,
-    chatLog: core.chatLog,
-    messages: core.chatMessages,
-    redis: core.redis,
-    keys: core.keys,
-    store: core.store,
-    sealer,
-    keyring: core.keyring,
-    timeZone: config.archiveTimezone,
-    log,
-    uploadConcurrency: 8,
-  });
+  const backup = BackupCycle.forCore(core, sealer, log);
   const autoClose = new AutoCloseScan({
     scans,
     consultations: core.consultations,
@@ -161,7 +148,6 @@ export async function startWorkers(
       await pool?.close();
       await bullConnection.quit().catch(() => undefined);
       await core.close();
-      log.info('workers stopped');
     },
   };
 }

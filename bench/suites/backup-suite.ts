@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { runSealTask } from '../../lib/archive/seal-task';
-import { ConsultationScans } from '../../lib/consultation/consultation-scans';
 import { createLogger } from '../../lib/logging/logger';
 import { BackupCycle, type BackupReport } from '../../lib/maintenance/backup-cycle';
 import { buildCoreServices } from '../../lib/runtime/core-services';
@@ -39,21 +38,7 @@ export async function backupSuite(quick: boolean): Promise<BackupSuiteResult> {
        FROM "CONSULTATION_REQUEST_TBL" c, generate_series(1, ${perRoom}) s WHERE c.request_idx BETWEEN ? AND ?`,
       [first, last],
     );
-    const cycle = (sealer: Sealer) =>
-      new BackupCycle({
-        scans: new ConsultationScans(core.knex),
-        consultations: core.consultations,
-        chatLog: core.chatLog,
-        messages: core.chatMessages,
-        redis: core.redis,
-        keys: core.keys,
-        store: core.store,
-        sealer,
-        keyring: core.keyring,
-        timeZone: sys.config.archiveTimezone,
-        log,
-        uploadConcurrency: 8,
-      });
+    const cycle = (sealer: Sealer) => BackupCycle.forCore(core, sealer, log);
     const resetSnapshots = () => core.redis.del(core.keys.backupSnapshotSeq());
     // Warm-up cycle (first object writes, PostgreSQL caches, pool threads), then the two timed ones.
     await cycle({ seal: async (t) => runSealTask(t) }).run();

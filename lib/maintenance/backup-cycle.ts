@@ -4,7 +4,8 @@ import type { ChatLog } from '../chat/chat-log';
 import type { ChatMessage } from '../chat/chat-message';
 import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
-import type { ConsultationScans } from '../consultation/consultation-scans';
+import { ConsultationScans } from '../consultation/consultation-scans';
+import type { CoreServices } from '../runtime/core-services';
 import { headerOf } from '../archive/consultation-archiver';
 import type { Sealer } from '../archive/sealer';
 import type { Logger } from '../logging/logger';
@@ -45,6 +46,24 @@ export class BackupCycle {
       uploadConcurrency: number;
     },
   ) {}
+
+  /** The cycle over a process's core services (the worker and the benchmark build it the same way). */
+  static forCore(core: CoreServices, sealer: Sealer, log: Logger, uploadConcurrency = 8): BackupCycle {
+    return new BackupCycle({
+      scans: new ConsultationScans(core.knex),
+      consultations: core.consultations,
+      chatLog: core.chatLog,
+      messages: core.chatMessages,
+      redis: core.redis,
+      keys: core.keys,
+      store: core.store,
+      sealer,
+      keyring: core.keyring,
+      timeZone: core.config.archiveTimezone,
+      log,
+      uploadConcurrency,
+    });
+  }
 
   async run(): Promise<BackupReport> {
     const started = Date.now();

@@ -30,3 +30,28 @@ export function exitOnStartupError(err: unknown, log: Logger, role: string): nev
   else log.fatal({ err }, 'start-up failed');
   process.exit(1);
 }
+
+/**
+ * Runs a role: start it (a StartupError becomes one line on stderr), then on SIGTERM/SIGINT stop it once
+ * (drain) and exit.
+ */
+export async function runRole(role: string, start: (config: AppConfig, log: Logger) => Promise<{ close(): Promise<void> }>): Promise<void> {
+  const { config, log } = bootProcess(role);
+  let running: { close(): Promise<void> };
+  try {
+    running = await start(config, log);
+  } catch (err) {
+    exitOnStartupError(err, log, role);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, `${role} draining`);
+    await running.close();
+    log.info(`${role} stopped`);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
