@@ -25,9 +25,10 @@ function printChat(r: ChatSuiteResult): void {
   console.log(`\n## chat: ${r.rooms} rooms × 2 clients, closed loop (window 4) for max, open loop at 25/50/90 % of each server's max`);
   console.log('| server | max msg/s | server CPU % | loadgen CPU % | p50/p99/p999 ms @25% | @50% | @90% |');
   console.log('|---|---|---|---|---|---|---|');
+  const label: Record<string, string> = { stomp: 'full path (STOMP)', raw: 'raw uWS relay', socketio: 'socket.io + Redis' };
   for (const row of r.rows) {
     const at = row.atLoad.map((a) => `${ms(a.p50)} / ${ms(a.p99)} / ${ms(a.p999)}`);
-    console.log(`| ${row.server} | ${f(row.maxMsgsPerSec, 0)} | ${f(row.serverCpuPercentAtMax, 0)} | ${f(row.loadCpuPercentAtMax, 0)} | ${at.join(' | ')} |`);
+    console.log(`| ${label[row.server] ?? row.server} | ${f(row.maxMsgsPerSec, 0)} | ${f(row.serverCpuPercentAtMax, 0)} | ${f(row.loadCpuPercentAtMax, 0)} | ${at.join(' | ')} |`);
   }
   console.log(`\nratios: full path / raw uWS relay = ${f(full!.maxMsgsPerSec / raw!.maxMsgsPerSec, 2)}× (target ≥ 0.5×); full path / socket.io relay = ${f(full!.maxMsgsPerSec / sio!.maxMsgsPerSec, 2)}× (target ≥ 2×)`);
   const half = full!.atLoad.find((a) => a.fraction === 0.5)!;
