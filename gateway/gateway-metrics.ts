@@ -22,34 +22,21 @@ export class GatewayMetrics {
     const r = [registry];
     this.connections = new Gauge({ name: 'oh_gateway_connections', help: 'Open WebSocket connections', registers: r });
     this.sessions = new Gauge({ name: 'oh_gateway_sessions', help: 'Authenticated STOMP sessions', registers: r });
-    const self = this;
-    new Counter({
-      name: 'oh_gateway_frames_in_total',
-      help: 'STOMP frames received',
-      registers: r,
-      collect() {
-        this.inc(self.pendingFramesIn);
-        self.pendingFramesIn = 0;
-      },
+    lazyCounter(registry, 'oh_gateway_frames_in_total', 'STOMP frames received', () => {
+      const n = this.pendingFramesIn;
+      this.pendingFramesIn = 0;
+      return n;
     });
-    new Counter({
-      name: 'oh_gateway_frames_out_total',
-      help: 'STOMP frames and heart-beats sent',
-      registers: r,
-      collect() {
-        this.inc(self.pendingFramesOut);
-        self.pendingFramesOut = 0;
-      },
+    lazyCounter(registry, 'oh_gateway_frames_out_total', 'STOMP frames and heart-beats sent', () => {
+      const n = this.pendingFramesOut;
+      this.pendingFramesOut = 0;
+      return n;
     });
     this.messagesSent = new Counter({ name: 'oh_gateway_messages_sent_total', help: 'Chat messages appended (receipted)', registers: r });
-    new Counter({
-      name: 'oh_gateway_messages_delivered_total',
-      help: 'MESSAGE frames delivered to subscriptions',
-      registers: r,
-      collect() {
-        this.inc(self.pendingDelivered);
-        self.pendingDelivered = 0;
-      },
+    lazyCounter(registry, 'oh_gateway_messages_delivered_total', 'MESSAGE frames delivered to subscriptions', () => {
+      const n = this.pendingDelivered;
+      this.pendingDelivered = 0;
+      return n;
     });
     this.sendToDeliver = new Histogram({
       name: 'oh_gateway_send_to_deliver_seconds',
@@ -99,4 +86,16 @@ export class GatewayMetrics {
   authFailed(): void {
     this.authFailures.inc();
   }
+}
+
+/** A counter fed at scrape time from a plain number the hot path increments. */
+function lazyCounter(registry: Registry, name: string, help: string, take: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.inc(take());
+    },
+  });
 }

@@ -263,7 +263,9 @@ export class StompSession {
     this.write(
       serializeFrame('CONNECTED', {
         version,
-        'heart-beat': `${server},${server}`,
+        // The negotiated values (what this server will send, what it expects); a client computing the
+        // negotiation from them reaches the same result as from the server's offer.
+        'heart-beat': `${this.outgoingMs},${this.incomingMs}`,
         'user-name': principal.userId,
         server: SERVER_NAME,
         session: this.id,
