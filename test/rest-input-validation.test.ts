@@ -40,6 +40,7 @@ describe('input validation', () => {
     ['over-long title', { professorId: 'p1', title: 'x'.repeat(201), content: 'c' }, /title/],
     ['over-long content', { professorId: 'p1', title: 't', content: 'x'.repeat(4001) }, /content/],
     ['bad desiredTime', { professorId: 'p1', title: 't', content: 'c', desiredTime: 'tomorrow' }, /desiredTime/],
+    ['a NUL in the title', { professorId: 'p1', title: 'a\u0000b', content: 'c' }, /title/],
   ])('request with %s → 400 VALIDATION_FAILED', async (_n, body, field) => {
     const res = await sys.http('POST', '/api/consultation/request', { token: student, body });
     expect(res.status).toBe(400);

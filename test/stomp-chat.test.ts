@@ -226,6 +226,7 @@ describe('chat', () => {
     await expect(student.send(pending, 'hi', 'p-1')).rejects.toThrow(/INVALID_STATE_TRANSITION/);
     await expect(student.send(open, 'x'.repeat(4001), 'long-1')).rejects.toThrow(/VALIDATION_FAILED/);
     await expect(student.send(open, '   ', 'blank-1')).rejects.toThrow(/VALIDATION_FAILED/);
+    await expect(student.send(open, 'nul \u0000 inside', 'nul-1')).rejects.toThrow(/NUL/);
     await expect(student.publishWithReceipt('/app/chat.send', JSON.stringify({ requestIdx: open, content: 'x' }))).rejects.toThrow(/clientMsgId/);
     await expect(student.publishWithReceipt('/app/chat.send', 'not json')).rejects.toThrow(/VALIDATION_FAILED/);
     await expect(student.publishWithReceipt('/app/chat.nope', '{}')).rejects.toThrow(/NOT_FOUND/);

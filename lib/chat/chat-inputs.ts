@@ -6,8 +6,16 @@ const seqSchema = z.union([z.number().int().min(0), z.string().regex(/^\d{1,15}$
 /** Content length is checked by the service against CHAT_MAX_MESSAGE_CHARS (configurable). */
 export const sendInput = z.object({
   requestIdx: idSchema,
-  content: z.string().refine((s) => s.trim().length > 0, 'must not be blank'),
-  clientMsgId: z.string().min(1, 'is required').max(128, 'must be at most 128 characters'),
+  // PostgreSQL text cannot hold NUL: refused here, it would otherwise block the room's persistence.
+  content: z
+    .string()
+    .refine((s) => s.trim().length > 0, 'must not be blank')
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters'),
+  clientMsgId: z
+    .string()
+    .min(1, 'is required')
+    .max(128, 'must be at most 128 characters')
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters'),
 });
 export const roomInput = z.object({ requestIdx: idSchema });
 export const syncInput = z.object({ requestIdx: idSchema, afterSeq: seqSchema.default(0) });

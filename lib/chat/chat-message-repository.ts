@@ -29,21 +29,29 @@ const toMessage = (r: Row): ChatMessage => ({
 export class ChatMessageRepository {
   constructor(private readonly knex: Knex) {}
 
-  /** Idempotent batched insert: rows already present (same room+seq, or same sender+clientMsgId) are skipped. */
+  /**
+   * Idempotent batched insert: rows already present (same room+seq, or same sender+clientMsgId) are
+   * skipped. One statement with eight array parameters (`unnest`), not eight bindings per row: building
+   * and binding thousands of placeholders was the costly part of large batches.
+   */
   async insertMany(messages: readonly ChatMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
-    const rows = messages.map((m) => ({
-      request_idx: m.requestIdx,
-      seq: m.seq,
-      message_id: m.messageId,
-      sender_id: m.senderId,
-      sender_role: m.senderRole,
-      content: m.content,
-      sent_at: m.sentAt,
-      client_msg_id: m.clientMsgId,
-    }));
-    const inserted = await this.knex(TABLE).insert(rows).onConflict().ignore().returning('seq');
-    return inserted.length;
+    const res = await this.knex.raw(
+      `INSERT INTO ${TABLE} (request_idx, seq, message_id, sender_id, sender_role, content, sent_at, client_msg_id)
+       SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[])
+       ON CONFLICT DO NOTHING`,
+      [
+        messages.map((m) => m.requestIdx),
+        messages.map((m) => m.seq),
+        messages.map((m) => m.messageId),
+        messages.map((m) => m.senderId),
+        messages.map((m) => m.senderRole),
+        messages.map((m) => m.content),
+        messages.map((m) => m.sentAt),
+        messages.map((m) => m.clientMsgId),
+      ],
+    );
+    return (res as { rowCount: number }).rowCount;
   }
 
   async listAfter(requestIdx: number, afterSeq: number, limit: number): Promise<ChatMessage[]> {

@@ -11,7 +11,10 @@ export const createRequestInput = z.object({
 
 export const approveInput = z.object({ requestIdx: idSchema, scheduledTime: isoDateTime.nullish() });
 export const rejectInput = z.object({ requestIdx: idSchema, reason: text(1000) });
-export const cancelInput = z.object({ requestIdx: idSchema, reason: z.string().trim().max(1000).nullish() });
+export const cancelInput = z.object({
+  requestIdx: idSchema,
+  reason: z.string().trim().max(1000).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters').nullish(),
+});
 export const requestIdxInput = z.object({ requestIdx: idSchema });
 
 const pageNumber = z.union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)]);

@@ -57,7 +57,7 @@ export class JwtVerifier {
 
 function principalFromClaims(claims: JwtPayload): Principal {
   const sub = claims.sub;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128) throw unauthenticated('token has no usable sub');
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128 || sub.includes('\u0000')) throw unauthenticated('token has no usable sub');
   const rawRoles: unknown[] = Array.isArray(claims.roles) ? claims.roles : [claims.role];
   const roles = new Set<Role>();
   for (const r of rawRoles) {
@@ -65,7 +65,7 @@ function principalFromClaims(claims: JwtPayload): Principal {
     if (role) roles.add(role);
   }
   if (roles.size === 0) throw new AppError('UNAUTHENTICATED', 'token carries no known role');
-  const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : sub;
+  const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.replace(/\u0000/g, '').trim().slice(0, 200) || sub : sub;
   return {
     userId: sub,
     name,

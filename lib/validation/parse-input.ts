@@ -20,6 +20,12 @@ export const idSchema = z.union([
 ]);
 
 /** A non-blank string after trimming, with a maximum length in characters. */
-export const text = (max: number) => z.string().trim().min(1, 'must not be blank').max(max, `must be at most ${max} characters`);
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be blank')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
 
 export const isoDateTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
