@@ -18,7 +18,7 @@ export interface BackupSuiteResult {
 
 /** One backup cycle over R open rooms of 100 messages: all changed (pool vs one thread), then 1 % changed. */
 export async function backupSuite(quick: boolean): Promise<BackupSuiteResult> {
-  const roomsCount = quick ? 1000 : 10_000;
+  const roomsCount = quick ? 300 : 10_000;
   const perRoom = 100;
   const sys = await startBenchSystem();
   const log = createLogger({ level: 'warn', role: 'bench' });

@@ -46,7 +46,7 @@ async function measure(
 /** The whole path vs a raw uWS relay vs a socket.io + Redis relay, same load shape, same run. */
 export async function chatSuite(quick: boolean): Promise<ChatSuiteResult> {
   const roomsCount = quick ? 50 : 100;
-  const o = { warmupMs: quick ? 1000 : 3000, durationMs: quick ? 3000 : 10_000, window: 4, processes: 2 };
+  const o = { warmupMs: quick ? 500 : 3000, durationMs: quick ? 1500 : 10_000, window: 4, processes: 2 };
   const sys = await startBenchSystem();
   const servers: BenchServer[] = [];
   try {

@@ -19,7 +19,7 @@ async function cannon(url: string, headers: Record<string, string>, durationSec:
 
 /** autocannon on a list endpoint vs the raw uWS /ping baseline, and the request→approve→start→end flow. */
 export async function restSuite(quick: boolean): Promise<RestSuiteResult> {
-  const duration = quick ? 3 : 10;
+  const duration = quick ? 2 : 10;
   const sys = await startBenchSystem();
   const servers: BenchServer[] = [];
   try {
