@@ -133,6 +133,11 @@ export async function startWorkers(
     { connection: bullConnection, redisPrefix: config.redisPrefix, log, metrics, retry: config.queueRetry },
   );
   await upsertJobSchedulers(core.queues, config);
+  // Upserts are idempotent; repeating them restores the schedules if Redis lost them (restart without persistence).
+  const reschedule = setInterval(() => {
+    upsertJobSchedulers(core.queues, config).catch((err: unknown) => log.warn({ err }, 'job scheduler upsert failed'));
+  }, 60_000);
+  reschedule.unref();
   const stopStats = startQueueStats(core.queues, metrics);
   const server = await startMetricsServer(metrics.registry, config.host, options.metricsPort ?? config.workerMetricsPort);
   log.info({ metricsPort: server.port, queues: workers.map((w) => w.name), sealThreads: pool?.threads }, 'workers started');
@@ -142,6 +147,7 @@ export async function startWorkers(
     metrics,
     metricsPort: server.port,
     async close() {
+      clearInterval(reschedule);
       stopStats();
       await Promise.all(workers.map((w) => w.close()));
       await server.close();
