@@ -121,6 +121,9 @@ describe('lists', () => {
     expect(p0.body.items.map((c: { title: string }) => c.title)).toEqual(['L6', 'L5', 'L4']);
     const p2 = await sys.http('GET', '/api/consultation/my-requests?page=2&size=3', { token: other });
     expect(p2.body.items.map((c: { title: string }) => c.title)).toEqual(['L0']);
+    expect(p2.body.total).toBe(7);
+    const beyond = await sys.http('GET', '/api/consultation/my-requests?page=5&size=3', { token: other });
+    expect(beyond.body).toEqual({ items: [], page: 5, size: 3, total: 7 });
     const viaPost = await sys.http('POST', '/api/consultation/my-requests', { token: other, body: { page: 1, size: 3 } });
     expect(viaPost.body.items.map((c: { title: string }) => c.title)).toEqual(['L3', 'L2', 'L1']);
   });

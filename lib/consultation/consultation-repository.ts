@@ -127,15 +127,23 @@ export class ConsultationRepository {
       if (query.statuses) qb.whereIn('c.status', query.statuses as ConsultationStatus[]);
       return qb;
     };
-    const countRow = (await filtered(this.knex(`${CONSULTATION_TABLE} as c`)).count<{ count: string }[]>('* as count'))[0];
-    const items = await this.withNames()
+    // One round trip: the page and, through a window count, the total. Only a page past the end
+    // (no rows to carry the count) needs a separate count.
+    const rows = (await this.withNames()
+      .select(this.knex.raw('count(*) over () as total_count'))
       .modify((qb) => filtered(qb as unknown as Knex.QueryBuilder))
       .orderBy([
         { column: 'c.created_at', order: 'desc' },
         { column: 'c.request_idx', order: 'desc' },
       ])
       .offset(query.page * query.size)
-      .limit(query.size);
-    return { items, page: query.page, size: query.size, total: Number(countRow?.count ?? 0) };
+      .limit(query.size)) as (ConsultationModel & { totalCount?: number })[];
+    let total = Number(rows[0]?.totalCount ?? 0);
+    if (rows.length === 0 && query.page > 0) {
+      const countRow = (await filtered(this.knex(`${CONSULTATION_TABLE} as c`)).count<{ count: string }[]>('* as count'))[0];
+      total = Number(countRow?.count ?? 0);
+    }
+    for (const r of rows) delete r.totalCount;
+    return { items: rows, page: query.page, size: query.size, total };
   }
 }
