@@ -99,9 +99,16 @@ describe('input validation', () => {
     expect(await rawHttp(lying)).toMatch(/^HTTP\/1\.1 413/);
   });
 
-  it('a request id given by the client is echoed back', async () => {
-    const res = await sys.http('GET', '/healthz', { headers: { 'x-request-id': 'trace-abc-123' } });
-    expect(res.headers.get('x-request-id')).toBe('trace-abc-123');
+  it('a request id given by the client is echoed back; an unusable one is replaced', async () => {
+    for (const id of ['trace-abc-123', 'req/42 {a}', '5f2b8c3e-1d2a-4c7e-9b1f-0a1b2c3d4e5f']) {
+      const res = await sys.http('GET', '/healthz', { headers: { 'x-request-id': id } });
+      expect(res.headers.get('x-request-id')).toBe(id);
+    }
+    const long = await sys.http('GET', '/healthz', { headers: { 'x-request-id': 'x'.repeat(300) } });
+    expect(long.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const none = await sys.http('POST', '/api/consultation/approve', { body: {} });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('bad input changed no row, and the process still serves', async () => {

@@ -17,7 +17,8 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+// Any visible ASCII (and spaces) is echoed back as given; control characters or oversized ids get a fresh one.
+const REQUEST_ID_PATTERN = /^[\x20-\x7e]{1,200}$/;
 
 /**
  * One HTTP exchange over uWebSockets.js: captures what the request says up front (uWS invalidates `req`
