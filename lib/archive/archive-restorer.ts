@@ -44,7 +44,7 @@ export class ArchiveRestorer {
     const key = source === 'archive' ? archiveObjectKey(requestIdx) : snapshotObjectKey(requestIdx);
     const text = await readSealedObject(d.store, d.keyring, key);
     if (!text) throw new Error(`no ${source} object ${key}`);
-    const parsed = parseArchive(text.toString('utf8'), text.toString('utf8').match(/^Time zone: (.+)$/m)?.[1] ?? d.timeZone);
+    const parsed = parseArchive(text.toString('utf8'), d.timeZone);
     const messages: ChatMessage[] = parsed.lines.map((line, i) => ({
       requestIdx,
       seq: i + 1,

@@ -52,8 +52,11 @@ export function formatArchive(header: ArchiveHeader, messages: readonly ChatMess
   return `${out.join('\n')}\n`;
 }
 
-/** Parses the message lines back (restore). Header lines are returned as key/value pairs. */
-export function parseArchive(text: string, timeZone: string): { header: Record<string, string>; lines: ArchiveLine[] } {
+/**
+ * Parses the message lines back (restore). Header lines are returned as key/value pairs; times are read
+ * in the archive's own `Time zone:` header, or in `defaultTimeZone` for texts without one.
+ */
+export function parseArchive(text: string, defaultTimeZone: string): { header: Record<string, string>; lines: ArchiveLine[] } {
   const rows = text.split('\n');
   if (rows[rows.length - 1] === '') rows.pop();
   const sep = rows.indexOf(SEPARATOR);
@@ -63,6 +66,7 @@ export function parseArchive(text: string, timeZone: string): { header: Record<s
     const colon = row.indexOf(': ');
     if (colon > 0) header[row.slice(0, colon)] = row.slice(colon + 2);
   }
+  const timeZone = header['Time zone'] ?? defaultTimeZone;
   const lines = rows.slice(sep + 1).map((row, i) => {
     const m = LINE.exec(row);
     if (!m) throw new Error(`archive line ${sep + i + 2} does not parse`);

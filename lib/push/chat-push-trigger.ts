@@ -18,14 +18,23 @@ export class ChatPushTrigger {
   ) {}
 
   async onMessages(messages: readonly ChatMessage[]): Promise<void> {
+    // Count per (room, recipient); one room lookup per room, not per message.
     const perRecipient = new Map<string, { requestIdx: number; recipientId: string; count: number }>();
+    const byRoom = new Map<number, ChatMessage[]>();
     for (const m of messages) {
-      const room = await this.d.rooms.get(m.requestIdx);
-      const recipientId = m.senderId === room.studentId ? room.professorId : room.studentId;
-      const key = `${m.requestIdx}\u0000${recipientId}`;
-      const entry = perRecipient.get(key) ?? { requestIdx: m.requestIdx, recipientId, count: 0 };
-      entry.count++;
-      perRecipient.set(key, entry);
+      const list = byRoom.get(m.requestIdx);
+      if (list) list.push(m);
+      else byRoom.set(m.requestIdx, [m]);
+    }
+    for (const [requestIdx, roomMessages] of byRoom) {
+      const room = await this.d.rooms.get(requestIdx);
+      for (const m of roomMessages) {
+        const recipientId = m.senderId === room.studentId ? room.professorId : room.studentId;
+        const key = `${requestIdx}\u0000${recipientId}`;
+        const entry = perRecipient.get(key) ?? { requestIdx, recipientId, count: 0 };
+        entry.count++;
+        perRecipient.set(key, entry);
+      }
     }
     const entries = [...perRecipient.values()];
     const online = await this.d.presence.onlineAmong([...new Set(entries.map((e) => e.recipientId))]);
