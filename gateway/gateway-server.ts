@@ -1,5 +1,4 @@
 import uWS from 'uWebSockets.js';
-import { Registry } from 'prom-client';
 import type { Logger } from '../lib/logging/logger';
 import { createRedis } from '../lib/redis/redis-client';
 import type { CoreServices } from '../lib/runtime/core-services';
@@ -50,7 +49,7 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions, host: string, port: number): Promise<RunningGateway> {
   const { core, log } = options;
   let draining = false;
-  const metrics = new GatewayMetrics(new Registry());
+  const metrics = new GatewayMetrics(core.registry);
   const origins = new OriginPolicy(core.config.allowedOrigins, core.config.isProduction);
   const subscriber = createRedis(core.config.redisUrl, 'gateway-subscriber');
   const hub = new UserChannelHub(subscriber, core.keys, core.rooms, metrics, log);

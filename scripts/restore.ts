@@ -18,6 +18,7 @@ async function main(): Promise<void> {
       consultations: core.consultations,
       messages: core.chatMessages,
       chatLog: core.chatLog,
+      rebuilder: core.rebuilder,
       store: core.store,
       keyring: core.keyring,
       timeZone: config.archiveTimezone,

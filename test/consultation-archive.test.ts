@@ -60,7 +60,8 @@ describe('persistence', () => {
 
     const history = await sys.http('GET', `/api/chat/messages/${id}`, { token: professorToken() });
     expect(history.body.items.map((m: { content: string }) => m.content)).toEqual(texts);
-    await student.send(id, 'after', `a-${id}-after`).then((r) => expect(r['seq']).toBe('4'));
+    // Every key of the room is gone, so its seq reservation is skipped: strictly after, never reused.
+    await student.send(id, 'after', `a-${id}-after`).then((r) => expect(Number(r['seq'])).toBeGreaterThan(3));
     const again = await student.send(id, 'before 1', `a-${id}-0`);
     expect(again).toMatchObject({ seq: '1', duplicate: 'true' });
 
@@ -155,6 +156,7 @@ describe('archive', () => {
 describe('restore', () => {
   const restorer = () =>
     new ArchiveRestorer({
+      rebuilder: sys.core.rebuilder,
       consultations: sys.core.consultations,
       messages: sys.core.chatMessages,
       chatLog: sys.core.chatLog,
@@ -199,7 +201,9 @@ describe('restore', () => {
     await sys.core.chatLog.remove(id);
     const report = await restorer().restore(id, 'temp');
     expect(report).toMatchObject({ lines: 2, inserted: 2, redisRebuilt: true });
-    expect((await sys.core.chatLog.rangeRaw(id, 0, 10)).map((r) => JSON.parse(r).content)).toEqual(texts);
-    expect((await student.send(id, 't3', `a-${id}-t3`))['seq']).toBe('3');
+    expect((await sys.core.roomMessages.readRaw(id, 0, 10, true)).map((r) => JSON.parse(r).content)).toEqual(texts);
+    // The room's Redis state was removed, so nobody knows how much of its seq reservation was used: the
+    // next seq comes after the reservation (strictly increasing, never reused).
+    expect(Number((await student.send(id, 't3', `a-${id}-t3`))['seq'])).toBeGreaterThan(2);
   });
 });

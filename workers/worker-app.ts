@@ -48,8 +48,8 @@ export async function startWorkers(
         metrics.onCommitted(messages, at);
         chatPushes?.onMessages(messages).catch((err: unknown) => log.warn({ err }, 'chat push trigger failed'));
       },
-      onLost: (id, n) => metrics.onLost(id, n),
     },
+    registry: metrics.registry,
   });
   chatPushes = new ChatPushTrigger({
     redis: core.redis,

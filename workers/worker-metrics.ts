@@ -1,14 +1,12 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 import type { ChatMessage } from '../lib/chat/chat-message';
-import type { PersistObserver } from '../lib/chat/chat-persister';
 
 /** Worker series (names are what dashboards/ and alert rules use; bounded labels only). */
-export class WorkerMetrics implements Pick<PersistObserver, 'onLost'> {
+export class WorkerMetrics {
   readonly queueJobs: Gauge<'queue' | 'state'>;
   readonly jobDuration: Histogram<'queue' | 'name' | 'outcome'>;
   private readonly persistLag: Histogram;
   private readonly persistedMessages: Counter;
-  private readonly lostMessages: Counter;
   readonly archives: Counter<'outcome'>;
   readonly backupRooms: Counter<'result'>;
   readonly backupCycleSeconds: Histogram;
@@ -35,7 +33,6 @@ export class WorkerMetrics implements Pick<PersistObserver, 'onLost'> {
       registers: r,
     });
     this.persistedMessages = new Counter({ name: 'oh_persisted_messages_total', help: 'Messages committed to PostgreSQL', registers: r });
-    this.lostMessages = new Counter({ name: 'oh_persist_lost_messages_total', help: 'Receipted messages gone from Redis before commit', registers: r });
     this.archives = new Counter({ name: 'oh_archives_total', help: 'Archive job outcomes', labelNames: ['outcome'], registers: r });
     this.backupRooms = new Counter({ name: 'oh_backup_rooms_total', help: 'Backup cycle rooms by result', labelNames: ['result'], registers: r });
     this.backupCycleSeconds = new Histogram({ name: 'oh_backup_cycle_seconds', help: 'Backup cycle duration', buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300], registers: r });
@@ -49,9 +46,5 @@ export class WorkerMetrics implements Pick<PersistObserver, 'onLost'> {
   onCommitted(messages: readonly ChatMessage[], committedAtMs: number): void {
     for (const m of messages) this.persistLag.observe(Math.max(0, (committedAtMs - Date.parse(m.sentAt)) / 1000));
     this.persistedMessages.inc(messages.length);
-  }
-
-  onLost(_requestIdx: number, count: number): void {
-    this.lostMessages.inc(count);
   }
 }

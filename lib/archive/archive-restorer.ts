@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ArchiveKeyring } from '../config/config';
 import type { ChatLog } from '../chat/chat-log';
+import type { HotLogRebuilder } from '../chat/hot-log-rebuilder';
 import type { ChatMessage } from '../chat/chat-message';
 import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
@@ -31,6 +32,7 @@ export class ArchiveRestorer {
       consultations: ConsultationRepository;
       messages: ChatMessageRepository;
       chatLog: ChatLog;
+      rebuilder: HotLogRebuilder;
       store: ObjectStore;
       keyring: ArchiveKeyring;
       timeZone: string;
@@ -57,15 +59,16 @@ export class ArchiveRestorer {
     }));
     let inserted = 0;
     for (let i = 0; i < messages.length; i += 500) {
-      inserted += await d.messages.insertMany(messages.slice(i, i + 500));
+      inserted += (await d.messages.insertMany(messages.slice(i, i + 500))).size;
       progress(Math.min(i + 500, messages.length), messages.length);
     }
     if (messages.length === 0) progress(0, 0);
     let redisRebuilt = false;
     if (CHAT_OPEN_STATUSES.includes(c.status)) {
-      const durable = await d.messages.listAfter(requestIdx, 0, 1_000_000);
-      await d.chatLog.remove(requestIdx);
-      redisRebuilt = await d.chatLog.restore(requestIdx, durable);
+      // The hot log rebuilds from PostgreSQL by seq (committing anything it still held first).
+      await d.chatLog.invalidate(requestIdx);
+      await d.rebuilder.rebuild(requestIdx, 'restore');
+      redisRebuilt = true;
     }
     return { source, lines: messages.length, inserted, redisRebuilt };
   }

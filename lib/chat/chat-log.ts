@@ -1,20 +1,48 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
-import { defineScripts, readLua } from '../redis/lua-scripts';
+import { defineScripts, readLua, readLuaWithPrelude } from '../redis/lua-scripts';
 import type { ChatMessage } from './chat-message';
 
-const SCRIPTS = { ohChatAppend: readLua(__dirname, 'chat-append'), ohChatRestore: readLua(__dirname, 'chat-restore') };
+const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state', name);
+const SCRIPTS = {
+  ohChatAppend: withState('chat-append'),
+  ohChatRead: withState('chat-read'),
+  ohChatInspect: withState('chat-inspect'),
+  ohChatRebuild: readLua(__dirname, 'chat-rebuild'),
+  ohChatLease: readLua(__dirname, 'chat-lease'),
+  ohEpochSet: readLua(__dirname, 'epoch-set'),
+};
 
+type Args = (string | number)[];
 type ScriptedRedis = Redis & {
-  ohChatAppend(...args: (string | number)[]): Promise<[number, number]>;
-  ohChatRestore(...args: (string | number)[]): Promise<number>;
+  ohChatAppend(...args: Args): Promise<[number, number, number]>;
+  ohChatRead(...args: Args): Promise<(number | string)[]>;
+  ohChatInspect(...args: Args): Promise<(number | string)[]>;
+  ohChatRebuild(...args: Args): Promise<number>;
+  ohChatLease(...args: Args): Promise<number>;
+  ohEpochSet(...args: Args): Promise<number>;
 };
 
 export type AppendOutcome =
-  | { kind: 'appended'; seq: number }
+  | { kind: 'appended'; seq: number; lease: number }
   | { kind: 'duplicate'; seq: number }
-  | { kind: 'not-loaded' }
+  | { kind: 'invalid' }
+  | { kind: 'lease-exhausted'; seq: number; lease: number }
   | { kind: 'closed' };
+
+/** A verified read: `base` (seqs up to it are in PostgreSQL only), the last seq, and raw JSON after max(afterSeq, base). */
+export type ReadOutcome = { kind: 'invalid' } | { kind: 'ok'; base: number; seq: number; raw: string[] };
+
+/** What is left of a room that failed verification (see chat-inspect.lua); -1 = the meta field is gone. */
+export interface RoomRemains {
+  metaSeq: number;
+  metaBase: number;
+  committed: number;
+  pending: number;
+  /** The meta was written in this Redis incarnation and not invalidated: metaSeq and the marks are exact. */
+  sameEpoch: boolean;
+  raw: string[];
+}
 
 /** Persistence is sharded by room so several workers can commit in parallel, one job per shard at a time. */
 export const PERSIST_SHARDS = 4;
@@ -22,7 +50,11 @@ export const persistShardOf = (requestIdx: number) => requestIdx % PERSIST_SHARD
 
 export const dedupeField = (senderId: string, clientMsgId: string) => `${senderId}\u0000${clientMsgId}`;
 
-/** The room's hot log in Redis (CONTRACT §6): atomic append with fan-out, range reads, restore. */
+/**
+ * The room's hot log in Redis (CONTRACT §6), a self-checking cache of PostgreSQL: every append and read
+ * first verifies that the room's keys agree (hot-log-state.lua) and reports `invalid` otherwise, so the
+ * caller rebuilds the room from PostgreSQL (HotLogRebuilder) instead of trusting drifted state.
+ */
 export class ChatLog {
   private readonly redis: ScriptedRedis;
 
@@ -33,6 +65,21 @@ export class ChatLog {
   ) {
     defineScripts(redis, SCRIPTS);
     this.redis = redis as ScriptedRedis;
+    // Every (re)connection may reach a restarted or failed-over server: record its incarnation first.
+    redis.on('ready', () => void this.refreshEpoch().catch(() => undefined));
+  }
+
+  /** Sets the epoch key to the server's run id; true when it changed (every room then rebuilds once). */
+  async refreshEpoch(): Promise<boolean> {
+    const info = await this.redis.info('server');
+    const runId = /run_id:([0-9a-f]+)/.exec(info)?.[1];
+    if (!runId) throw new Error('Redis INFO has no run_id');
+    return (await this.redis.ohEpochSet(1, this.keys.chatEpoch(), runId)) === 1;
+  }
+
+  private roomKeys(id: number): string[] {
+    const k = this.keys;
+    return [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistPending(persistShardOf(id)), k.persistCommitted(), k.chatEpoch()];
   }
 
   async append(message: Omit<ChatMessage, 'seq'>, peerId: string, nowMs: number): Promise<AppendOutcome> {
@@ -48,13 +95,15 @@ export class ChatLog {
       clientMsgId: message.clientMsgId,
     }).slice(1)}`;
     const k = this.keys;
-    const [status, seq] = await this.redis.ohChatAppend(
-      7,
+    const [status, seq, lease] = await this.redis.ohChatAppend(
+      9,
       k.chatRoom(id),
       k.chatMeta(id),
       k.chatDedupe(id),
       k.chatClosed(id),
       k.persistPending(persistShardOf(id)),
+      k.persistCommitted(),
+      k.chatEpoch(),
       k.userChannel(message.senderId),
       k.userChannel(peerId),
       dedupeField(message.senderId, message.clientMsgId),
@@ -64,30 +113,71 @@ export class ChatLog {
       id,
       nowMs,
     );
-    if (status === 1) return { kind: 'appended', seq };
-    if (status === 0) return { kind: 'duplicate', seq };
-    return status === -1 ? { kind: 'not-loaded' } : { kind: 'closed' };
+    switch (status) {
+      case 1:
+        return { kind: 'appended', seq, lease };
+      case 0:
+        return { kind: 'duplicate', seq };
+      case -3:
+        return { kind: 'lease-exhausted', seq, lease };
+      case -2:
+        return { kind: 'closed' };
+      default:
+        return { kind: 'invalid' };
+    }
   }
 
   async isLoaded(requestIdx: number): Promise<boolean> {
     return (await this.redis.exists(this.keys.chatMeta(requestIdx))) === 1;
   }
 
-  /** Loads messages (seq 1..n, contiguous) unless the room is already present; true when this call loaded it. */
-  async restore(requestIdx: number, messages: readonly ChatMessage[]): Promise<boolean> {
-    const args: (string | number)[] = [];
-    for (const m of messages) args.push(JSON.stringify(m), dedupeField(m.senderId, m.clientMsgId));
-    const lastSeq = messages.length ? messages[messages.length - 1]!.seq : 0;
-    const k = this.keys;
-    const loaded = await this.redis.ohChatRestore(3, k.chatRoom(requestIdx), k.chatMeta(requestIdx), k.chatDedupe(requestIdx), this.ttlMs, lastSeq, ...args);
-    return loaded === 1;
+  /** Messages with seq in (max(afterSeq, base), …], at most `limit`, after verifying the room. */
+  async read(requestIdx: number, afterSeq: number, limit: number): Promise<ReadOutcome> {
+    const out = await this.redis.ohChatRead(6, ...this.roomKeys(requestIdx), requestIdx, afterSeq, limit);
+    if (Number(out[0]) !== 1) return { kind: 'invalid' };
+    return { kind: 'ok', base: Number(out[1]), seq: Number(out[2]), raw: out.slice(3) as string[] };
   }
 
-  /** Raw JSON of messages with seq in (afterSeq, afterSeq + limit]; list index = seq - 1. */
-  async rangeRaw(requestIdx: number, afterSeq: number, limit: number): Promise<string[]> {
-    return this.redis.lrange(this.keys.chatRoom(requestIdx), afterSeq, afterSeq + limit - 1);
+  /** undefined when the room verifies after all; else what is left of it. */
+  async inspect(requestIdx: number): Promise<RoomRemains | undefined> {
+    const out = await this.redis.ohChatInspect(6, ...this.roomKeys(requestIdx), requestIdx);
+    if (Number(out[0]) === 1) return undefined;
+    return {
+      metaSeq: Number(out[1]),
+      metaBase: Number(out[2]),
+      committed: Number(out[3]),
+      pending: Number(out[4]),
+      sameEpoch: Number(out[5]) === 1,
+      raw: out.slice(6) as string[],
+    };
   }
 
+  /** Resets the room to "all up to seq is in PostgreSQL" with the given lease and dedupe entries (see chat-rebuild.lua). */
+  async rebuild(requestIdx: number, seq: number, lease: number, dedupe: readonly { senderId: string; clientMsgId: string; seq: number }[]): Promise<void> {
+    const args: Args = [];
+    for (const d of dedupe) args.push(dedupeField(d.senderId, d.clientMsgId), d.seq);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if ((await this.redis.ohChatRebuild(6, ...this.roomKeys(requestIdx), requestIdx, seq, lease, this.ttlMs, ...args)) === 1) return;
+      await this.refreshEpoch();
+    }
+    throw new Error('hot-log epoch is missing');
+  }
+
+  /** The room's current seq and lease, as the lease extension reads them. */
+  async leaseState(requestIdx: number): Promise<{ seq: number; lease: number } | undefined> {
+    const [seq, lease] = await this.redis.hmget(this.keys.chatMeta(requestIdx), 'seq', 'lease');
+    return seq === null || lease === null ? undefined : { seq: Number(seq), lease: Number(lease) };
+  }
+
+  /** Raises the lease from `from` to `to`; false when the room moved on meanwhile. */
+  async setLease(requestIdx: number, from: number, to: number): Promise<boolean> {
+    return (await this.redis.ohChatLease(1, this.keys.chatMeta(requestIdx), from, to)) === 1;
+  }
+
+  /** Makes the room fail verification, so its next use rebuilds it from PostgreSQL. */
+  async invalidate(requestIdx: number): Promise<void> {
+    await this.redis.hdel(this.keys.chatMeta(requestIdx), 'epoch');
+  }
 
   /** Marks a room closed for chat (terminal status) so appends racing the end are refused. */
   async markClosed(requestIdx: number): Promise<void> {

@@ -31,15 +31,16 @@ export class ChatMessageRepository {
 
   /**
    * Idempotent batched insert: rows already present (same room+seq, or same sender+clientMsgId) are
-   * skipped. One statement with eight array parameters (`unnest`), not eight bindings per row: building
-   * and binding thousands of placeholders was the costly part of large batches.
+   * skipped; returns the `room:seq` of the rows actually inserted. One statement with eight array
+   * parameters (`unnest`), not eight bindings per row: building and binding thousands of placeholders was
+   * the costly part of large batches.
    */
-  async insertMany(messages: readonly ChatMessage[]): Promise<number> {
-    if (messages.length === 0) return 0;
+  async insertMany(messages: readonly ChatMessage[]): Promise<Set<string>> {
+    if (messages.length === 0) return new Set();
     const res = await this.knex.raw(
       `INSERT INTO ${TABLE} (request_idx, seq, message_id, sender_id, sender_role, content, sent_at, client_msg_id)
        SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[])
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT DO NOTHING RETURNING request_idx, seq`,
       [
         messages.map((m) => m.requestIdx),
         messages.map((m) => m.seq),
@@ -51,7 +52,34 @@ export class ChatMessageRepository {
         messages.map((m) => m.clientMsgId),
       ],
     );
-    return (res as { rowCount: number }).rowCount;
+    return new Set((res as { rows: { request_idx: string; seq: number }[] }).rows.map((r) => `${r.request_idx}:${r.seq}`));
+  }
+
+  /** Stored rows that share a room+seq or a room+sender+clientMsgId with any of `messages`. */
+  async findClashing(messages: readonly ChatMessage[]): Promise<ChatMessage[]> {
+    if (messages.length === 0) return [];
+    const res = await this.knex.raw(
+      `SELECT c.* FROM ${TABLE} c JOIN unnest(?::bigint[], ?::int[], ?::text[], ?::text[]) AS m(request_idx, seq, sender_id, client_msg_id)
+         ON c.request_idx = m.request_idx AND (c.seq = m.seq OR (c.sender_id = m.sender_id AND c.client_msg_id = m.client_msg_id))`,
+      [messages.map((m) => m.requestIdx), messages.map((m) => m.seq), messages.map((m) => m.senderId), messages.map((m) => m.clientMsgId)],
+    );
+    return (res as { rows: Row[] }).rows.map(toMessage);
+  }
+
+  /** How many stored messages of a room have seq in (lo, hi]. */
+  async countBetween(requestIdx: number, lo: number, hi: number): Promise<number> {
+    const row = await this.knex(TABLE).where('request_idx', requestIdx).andWhere('seq', '>', lo).andWhere('seq', '<=', hi).count<{ n: string }[]>('* as n');
+    return Number(row[0]?.n ?? 0);
+  }
+
+  /** Every stored (sender, clientMsgId) → seq of a room: the dedupe state a rebuilt hot log starts with. */
+  async dedupeEntries(requestIdx: number): Promise<{ senderId: string; clientMsgId: string; seq: number }[]> {
+    const rows = await this.knex(TABLE).where('request_idx', requestIdx).select('sender_id', 'client_msg_id', 'seq');
+    return rows.map((r: { sender_id: string; client_msg_id: string; seq: number }) => ({ senderId: r.sender_id, clientMsgId: r.client_msg_id, seq: r.seq }));
+  }
+
+  async exists(requestIdx: number, seq: number): Promise<boolean> {
+    return (await this.knex(TABLE).where({ request_idx: requestIdx, seq }).first('seq')) !== undefined;
   }
 
   async listAfter(requestIdx: number, afterSeq: number, limit: number): Promise<ChatMessage[]> {

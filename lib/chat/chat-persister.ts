@@ -1,47 +1,50 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logging/logger';
 import type { RedisKeys } from '../redis/redis-keys';
 import { defineScripts, readLua } from '../redis/lua-scripts';
-import { PERSIST_SHARDS, persistShardOf } from './chat-log';
+import { PERSIST_SHARDS, persistShardOf, type ChatLog } from './chat-log';
 import type { ChatMessage } from './chat-message';
-import type { ChatMessageRepository } from './chat-message-repository';
+import type { DurableCommit } from './durable-commit';
+import type { HotLogRebuilder } from './hot-log-rebuilder';
 
 const SCRIPTS = { ohPersistAck: readLua(__dirname, 'persist-ack') };
 type ScriptedRedis = Redis & { ohPersistAck(...args: (string | number)[]): Promise<number> };
 
 const ROOMS_PER_ROUND = 200;
-const ROWS_PER_INSERT = 1000;
 
 export interface PersistObserver {
-  /** Messages just committed (some may have been committed before by a concurrent run). */
+  /** Rows this run inserted (a row committed earlier by a retry or another writer is not counted again). */
   onCommitted(messages: readonly ChatMessage[], committedAtMs: number): void;
-  onLost(requestIdx: number, count: number): void;
 }
 
 /**
  * Moves receipted messages from the Redis hot log into PostgreSQL. The pending set says which rooms
- * have uncommitted messages; inserts are idempotent, so a crash, a retry or two workers on the same
- * room never duplicate a row, and the pending mark is cleared only after the commit.
+ * have uncommitted messages; each room's slice is read through verification, written through
+ * DurableCommit (which proves every row stored), and only then acknowledged. A room that fails
+ * verification is rebuilt instead (the rebuild commits what is left and counts what is lost), so a range
+ * is never marked committed that was not written.
  */
 export class ChatPersister {
   private readonly redis: ScriptedRedis;
 
   constructor(
-    redis: Redis,
-    private readonly keys: RedisKeys,
-    private readonly messages: ChatMessageRepository,
-    private readonly log: Logger,
-    private readonly observer?: PersistObserver,
+    private readonly d: {
+      redis: Redis;
+      keys: RedisKeys;
+      chatLog: ChatLog;
+      commit: DurableCommit;
+      rebuilder: HotLogRebuilder;
+      observer?: PersistObserver;
+    },
   ) {
-    defineScripts(redis, SCRIPTS);
-    this.redis = redis as ScriptedRedis;
+    defineScripts(d.redis, SCRIPTS);
+    this.redis = d.redis as ScriptedRedis;
   }
 
   /** Commits every pending room of a shard, round after round, until the shard is empty; returns rows written. */
   async persistShard(shard: number, maxRounds = 50): Promise<number> {
     let written = 0;
     for (let round = 0; round < maxRounds; round++) {
-      const flat = await this.redis.zrange(this.keys.persistPending(shard), '0', String(ROOMS_PER_ROUND - 1), 'WITHSCORES');
+      const flat = await this.redis.zrange(this.d.keys.persistPending(shard), '0', String(ROOMS_PER_ROUND - 1), 'WITHSCORES');
       if (flat.length === 0) break;
       const rooms: { requestIdx: number; newest: number }[] = [];
       for (let i = 0; i < flat.length; i += 2) rooms.push({ requestIdx: Number(flat[i]), newest: Number(flat[i + 1]) });
@@ -52,40 +55,48 @@ export class ChatPersister {
 
   /** Commits one room's pending messages now (the archive does this before reading PostgreSQL). */
   async persistRoom(requestIdx: number): Promise<void> {
-    const score = await this.redis.zscore(this.keys.persistPending(persistShardOf(requestIdx)), String(requestIdx));
+    const score = await this.redis.zscore(this.d.keys.persistPending(persistShardOf(requestIdx)), String(requestIdx));
     if (score !== null) await this.persistRooms([{ requestIdx, newest: Number(score) }]);
   }
 
   /** Shards that have pending rooms (the sweep wakes these). */
   async pendingShards(): Promise<number[]> {
     const pipeline = this.redis.pipeline();
-    for (let s = 0; s < PERSIST_SHARDS; s++) pipeline.zcard(this.keys.persistPending(s));
+    for (let s = 0; s < PERSIST_SHARDS; s++) pipeline.zcard(this.d.keys.persistPending(s));
     const counts = (await pipeline.exec()) ?? [];
     return counts.flatMap(([, n], s) => (Number(n) > 0 ? [s] : []));
   }
 
   private async persistRooms(rooms: { requestIdx: number; newest: number }[]): Promise<number> {
-    const committedRaw = await this.redis.hmget(this.keys.persistCommitted(), ...rooms.map((r) => String(r.requestIdx)));
-    const reads = this.redis.pipeline();
-    rooms.forEach((r, i) => reads.lrange(this.keys.chatRoom(r.requestIdx), Number(committedRaw[i] ?? 0), r.newest - 1));
-    const results = (await reads.exec()) ?? [];
+    const k = this.d.keys;
+    const committedRaw = await this.redis.hmget(k.persistCommitted(), ...rooms.map((r) => String(r.requestIdx)));
+    const reads = await Promise.all(
+      rooms.map((r, i) => {
+        const after = Number(committedRaw[i] ?? 0);
+        return this.d.chatLog.read(r.requestIdx, after, Math.max(0, r.newest - after));
+      }),
+    );
     const batch: ChatMessage[] = [];
-    rooms.forEach((r, i) => {
-      const raw = (results[i]?.[1] as string[] | undefined) ?? [];
-      const expected = r.newest - Number(committedRaw[i] ?? 0);
-      if (raw.length < expected) {
-        // The hot log is gone (Redis flushed or restarted without persistence): these are lost.
-        this.log.error({ requestIdx: r.requestIdx, missing: expected - raw.length }, 'receipted messages missing from Redis before commit');
-        this.observer?.onLost(r.requestIdx, expected - raw.length);
+    const acks: { requestIdx: number; newest: number }[] = [];
+    for (let i = 0; i < rooms.length; i++) {
+      const r = rooms[i]!;
+      const read = reads[i]!;
+      if (read.kind === 'invalid') {
+        // The rebuild commits whatever is left, counts what is lost and moves the marks past it.
+        await this.d.rebuilder.rebuild(r.requestIdx, 'persist');
+        continue;
       }
-      for (const json of raw) batch.push(JSON.parse(json) as ChatMessage);
-    });
-    let written = 0;
-    for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) written += await this.messages.insertMany(batch.slice(i, i + ROWS_PER_INSERT));
-    if (batch.length) this.observer?.onCommitted(batch, Date.now());
-    const acks = this.redis.pipeline() as unknown as ScriptedRedis & { exec(): Promise<unknown> };
-    for (const r of rooms) acks.ohPersistAck(2, this.keys.persistPending(persistShardOf(r.requestIdx)), this.keys.persistCommitted(), r.requestIdx, r.newest);
-    await acks.exec();
-    return written;
+      for (const raw of read.raw) {
+        const m = JSON.parse(raw) as ChatMessage;
+        if (m.seq <= r.newest) batch.push(m);
+      }
+      acks.push(r);
+    }
+    const { inserted } = await this.d.commit.commit(batch);
+    if (inserted.length) this.d.observer?.onCommitted(inserted, Date.now());
+    const ackPipeline = this.redis.pipeline() as unknown as ScriptedRedis & { exec(): Promise<unknown> };
+    for (const r of acks) ackPipeline.ohPersistAck(2, k.persistPending(persistShardOf(r.requestIdx)), k.persistCommitted(), r.requestIdx, r.newest);
+    await ackPipeline.exec();
+    return inserted.length;
   }
 }

@@ -5,7 +5,11 @@ import { CHAT_OPEN_STATUSES } from '../consultation/consultation-status';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Principal } from '../identity/principal';
 import type { ActivityRecorder } from './activity-recorder';
-import type { ChatLog } from './chat-log';
+import type { AppendOutcome, ChatLog } from './chat-log';
+import type { CommitBatcher } from './commit-batcher';
+import type { HotLogRebuilder } from './hot-log-rebuilder';
+import type { RoomMessages } from './room-messages';
+import { SeqLease } from './seq-lease';
 import type { ChatMessage } from './chat-message';
 import type { ChatMessageRepository } from './chat-message-repository';
 import type { RoomDirectory, RoomInfo } from './room-directory';
@@ -18,32 +22,45 @@ export interface SendResult {
 /** Most messages one sync or history call returns; clients page with afterSeq. */
 export const MAX_SYNC_BATCH = 500;
 
+/** `redis`: RECEIPT once appended in Redis; `postgres`: once committed in PostgreSQL (CONTRACT §2). */
+export type ReceiptAfter = 'redis' | 'postgres';
+
+const APPEND_ATTEMPTS = 5;
+const notStored = () => new AppError('INTERNAL', 'the message could not be stored yet; retry with the same clientMsgId');
+
+export interface ChatServiceDeps {
+  rooms: RoomDirectory;
+  chatLog: ChatLog;
+  roomMessages: RoomMessages;
+  rebuilder: HotLogRebuilder;
+  lease: SeqLease;
+  durable: ChatMessageRepository;
+  lifecycle: ConsultationLifecycle;
+  events: EventPublisher;
+  activity: ActivityRecorder;
+  maxMessageChars: number;
+  receiptAfter: ReceiptAfter;
+  /** Group commit for `postgres` receipts. */
+  batcher: CommitBatcher;
+  /** Told of every new append (wakes the persistence worker). */
+  onAppended(requestIdx: number): void;
+}
+
 /** Chat use cases shared by STOMP and REST: send, read marks, sync, typing, history. */
 export class ChatService {
-  private readonly loading = new Map<number, Promise<void>>();
-
-  constructor(
-    private readonly rooms: RoomDirectory,
-    private readonly chatLog: ChatLog,
-    private readonly durable: ChatMessageRepository,
-    private readonly lifecycle: ConsultationLifecycle,
-    private readonly events: EventPublisher,
-    private readonly activity: ActivityRecorder,
-    private readonly maxMessageChars: number,
-    /** Told of every new append (wakes the persistence worker). */
-    private readonly onAppended: (requestIdx: number) => void = () => undefined,
-  ) {}
+  constructor(private readonly d: ChatServiceDeps) {}
 
   async send(actor: Principal, input: { requestIdx: number; content: string; clientMsgId: string }): Promise<SendResult> {
-    if (input.content.length > this.maxMessageChars && [...input.content].length > this.maxMessageChars) {
-      throw new AppError('VALIDATION_FAILED', `content must be at most ${this.maxMessageChars} characters`);
+    const d = this.d;
+    if (input.content.length > d.maxMessageChars && [...input.content].length > d.maxMessageChars) {
+      throw new AppError('VALIDATION_FAILED', `content must be at most ${d.maxMessageChars} characters`);
     }
     let room = await this.participantRoom(actor, input.requestIdx);
-    if (!CHAT_OPEN_STATUSES.includes(room.status)) room = await this.rooms.get(input.requestIdx, { fresh: true });
+    if (!CHAT_OPEN_STATUSES.includes(room.status)) room = await d.rooms.get(input.requestIdx, { fresh: true });
     if (!CHAT_OPEN_STATUSES.includes(room.status)) throw invalidTransition(`consultation is ${room.status}; messages are not accepted`);
     if (room.status === 'SCHEDULED') {
-      const started = await this.lifecycle.startForChat(room.requestIdx, actor.userId);
-      this.rooms.noteStatus(room.requestIdx, started.status);
+      const started = await d.lifecycle.startForChat(room.requestIdx, actor.userId);
+      d.rooms.noteStatus(room.requestIdx, started.status);
     }
     const now = new Date();
     const isStudent = actor.userId === room.studentId;
@@ -56,81 +73,82 @@ export class ChatService {
       sentAt: now.toISOString(),
       clientMsgId: input.clientMsgId,
     };
-    const peerId = isStudent ? room.professorId : room.studentId;
-    let outcome = await this.chatLog.append(message, peerId, now.getTime());
-    if (outcome.kind === 'not-loaded') {
-      await this.ensureLoaded(room.requestIdx);
-      outcome = await this.chatLog.append(message, peerId, now.getTime());
-    }
+    const outcome = await this.appendVerified(message, isStudent ? room.professorId : room.studentId, now.getTime());
     if (outcome.kind === 'closed') {
-      this.rooms.noteStatus(room.requestIdx, 'COMPLETED');
+      d.rooms.noteStatus(room.requestIdx, 'COMPLETED');
       throw invalidTransition('consultation has ended; messages are not accepted');
     }
-    if (outcome.kind === 'not-loaded') throw new AppError('INTERNAL', 'room could not be loaded');
     if (outcome.kind === 'appended') {
-      this.activity.touch(room.requestIdx, now);
-      this.onAppended(room.requestIdx);
+      d.activity.touch(room.requestIdx, now);
+      d.onAppended(room.requestIdx);
+      if (SeqLease.runningLow(outcome.seq, outcome.lease)) d.lease.extendSoon(room.requestIdx);
     }
-    return { seq: outcome.seq, duplicate: outcome.kind === 'duplicate' };
+    if (d.receiptAfter === 'redis') return { seq: outcome.seq, duplicate: outcome.kind === 'duplicate' };
+    const seq = outcome.kind === 'appended' ? await d.batcher.commit({ ...message, seq: outcome.seq }).catch(() => Promise.reject(notStored())) : await this.ensureCommitted(room.requestIdx, outcome.seq);
+    return { seq, duplicate: outcome.kind === 'duplicate' };
   }
 
   async read(actor: Principal, requestIdx: number) {
-    return this.lifecycle.markRead(actor, requestIdx);
+    return this.d.lifecycle.markRead(actor, requestIdx);
   }
 
   async typing(actor: Principal, requestIdx: number): Promise<void> {
     const room = await this.participantRoom(actor, requestIdx);
     const peerId = actor.userId === room.studentId ? room.professorId : room.studentId;
-    await this.events.toUsers([peerId], { type: 'TYPING', requestIdx, userId: actor.userId });
+    await this.d.events.toUsers([peerId], { type: 'TYPING', requestIdx, userId: actor.userId });
   }
 
   /** CHAT events after `afterSeq` as raw message JSON, in seq order (at most MAX_SYNC_BATCH). */
   async sync(actor: Principal, requestIdx: number, afterSeq: number, limit = MAX_SYNC_BATCH): Promise<string[]> {
-    await this.participantRoom(actor, requestIdx);
-    return this.range(requestIdx, afterSeq, Math.min(limit, MAX_SYNC_BATCH));
+    const room = await this.participantRoom(actor, requestIdx);
+    return this.d.roomMessages.readRaw(requestIdx, afterSeq, Math.min(limit, MAX_SYNC_BATCH), CHAT_OPEN_STATUSES.includes(room.status));
   }
 
   /** History page for REST: participants and ADMIN. */
   async history(actor: Principal, requestIdx: number, afterSeq: number, limit: number): Promise<{ items: ChatMessage[]; nextAfterSeq: number }> {
-    const room = await this.rooms.get(requestIdx);
+    const room = await this.d.rooms.get(requestIdx);
     if (actor.userId !== room.studentId && actor.userId !== room.professorId && !actor.roles.has('ADMIN')) throw notParticipant();
-    const items = (await this.range(requestIdx, afterSeq, limit)).map((raw) => JSON.parse(raw) as ChatMessage);
+    const raw = await this.d.roomMessages.readRaw(requestIdx, afterSeq, limit, CHAT_OPEN_STATUSES.includes(room.status));
+    const items = raw.map((r) => JSON.parse(r) as ChatMessage);
     return { items, nextAfterSeq: items.length ? items[items.length - 1]!.seq : afterSeq };
   }
 
-  private async range(requestIdx: number, afterSeq: number, limit: number): Promise<string[]> {
-    if (!(await this.chatLog.isLoaded(requestIdx))) {
-      // Ended and archived rooms are read from PostgreSQL without warming Redis.
-      const room = await this.rooms.get(requestIdx);
-      if (!CHAT_OPEN_STATUSES.includes(room.status)) {
-        return (await this.durable.listAfter(requestIdx, afterSeq, limit)).map((m) => JSON.stringify(m));
+  /** Appends against a verified room: rebuilds a room that fails verification, extends a used-up seq lease. */
+  private async appendVerified(message: Omit<ChatMessage, 'seq'>, peerId: string, nowMs: number): Promise<Exclude<AppendOutcome, { kind: 'invalid' | 'lease-exhausted' }>> {
+    const d = this.d;
+    let rebuilt = false;
+    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
+      const outcome = await d.chatLog.append(message, peerId, nowMs);
+      try {
+        if (outcome.kind === 'invalid') {
+          if (rebuilt) break;
+          rebuilt = true;
+          await d.rebuilder.rebuild(message.requestIdx, 'append');
+        } else if (outcome.kind === 'lease-exhausted') await d.lease.extend(message.requestIdx);
+        else return outcome;
+      } catch {
+        throw notStored(); // PostgreSQL is needed to rebuild or extend: the client retries
       }
-      await this.ensureLoaded(requestIdx);
     }
-    return this.chatLog.rangeRaw(requestIdx, afterSeq, limit);
+    throw notStored();
+  }
+
+  /** A duplicate's original is receipted in `postgres` mode only once it is committed (commits it if needed). */
+  private async ensureCommitted(requestIdx: number, seq: number): Promise<number> {
+    try {
+      if (await this.d.durable.exists(requestIdx, seq)) return seq;
+      const [raw] = await this.d.roomMessages.readRaw(requestIdx, seq - 1, 1, true);
+      const original = raw ? (JSON.parse(raw) as ChatMessage) : undefined;
+      if (!original || original.seq !== seq) throw notStored();
+      return await this.d.batcher.commit(original);
+    } catch {
+      throw notStored();
+    }
   }
 
   private async participantRoom(actor: Principal, requestIdx: number): Promise<RoomInfo> {
-    const room = await this.rooms.get(requestIdx);
+    const room = await this.d.rooms.get(requestIdx);
     if (actor.userId !== room.studentId && actor.userId !== room.professorId) throw notParticipant();
     return room;
-  }
-
-  /** Rebuilds the hot log from PostgreSQL (one loader per room per process). */
-  private ensureLoaded(requestIdx: number): Promise<void> {
-    let pending = this.loading.get(requestIdx);
-    if (!pending) {
-      pending = (async () => {
-        const messages: ChatMessage[] = [];
-        for (;;) {
-          const batch = await this.durable.listAfter(requestIdx, messages.length ? messages[messages.length - 1]!.seq : 0, 5000);
-          messages.push(...batch);
-          if (batch.length < 5000) break;
-        }
-        await this.chatLog.restore(requestIdx, messages);
-      })().finally(() => this.loading.delete(requestIdx));
-      this.loading.set(requestIdx, pending);
-    }
-    return pending;
   }
 }

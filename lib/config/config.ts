@@ -48,6 +48,7 @@ const envSchema = z.object({
   DASHBOARD_PASSWORD: optionalString,
   CHAT_TTL_MS: intMs(604_800_000),
   CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().positive().default(4000),
+  CHAT_RECEIPT_AFTER: z.enum(['redis', 'postgres']).default('redis'),
   CHAT_SEND_RATE_PER_SEC: z.coerce.number().int().positive().default(20),
   CHAT_SEND_BURST: z.coerce.number().int().positive().default(40),
   STOMP_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
@@ -107,6 +108,8 @@ export interface AppConfig {
   readonly chat: {
     readonly ttlMs: number;
     readonly maxMessageChars: number;
+    /** When a chat.send is receipted: appended in Redis, or committed in PostgreSQL. */
+    readonly receiptAfter: 'redis' | 'postgres';
     readonly sendRatePerSec: number;
     readonly sendBurst: number;
   };
@@ -223,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     chat: {
       ttlMs: e.CHAT_TTL_MS,
       maxMessageChars: e.CHAT_MAX_MESSAGE_CHARS,
+      receiptAfter: e.CHAT_RECEIPT_AFTER,
       sendRatePerSec: e.CHAT_SEND_RATE_PER_SEC,
       sendBurst: e.CHAT_SEND_BURST,
     },

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ArchiveKeyring } from '../config/config';
-import type { ChatLog } from '../chat/chat-log';
+import type { RoomMessages } from '../chat/room-messages';
 import type { ChatMessage } from '../chat/chat-message';
 import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
@@ -23,6 +23,7 @@ export interface BackupReport {
 }
 
 const PAGE = 500;
+const PAGE_MESSAGES = 5000;
 
 /**
  * One backup cycle: for every IN_PROGRESS room whose last seq moved since its last snapshot, format,
@@ -34,7 +35,7 @@ export class BackupCycle {
     private readonly d: {
       scans: ConsultationScans;
       consultations: ConsultationRepository;
-      chatLog: ChatLog;
+      roomMessages: RoomMessages;
       messages: ChatMessageRepository;
       redis: Redis;
       keys: RedisKeys;
@@ -52,7 +53,7 @@ export class BackupCycle {
     return new BackupCycle({
       scans: new ConsultationScans(core.knex),
       consultations: core.consultations,
-      chatLog: core.chatLog,
+      roomMessages: core.roomMessages,
       messages: core.chatMessages,
       redis: core.redis,
       keys: core.keys,
@@ -114,11 +115,11 @@ export class BackupCycle {
   private async snapshot(requestIdx: number, seq: number): Promise<void> {
     const c = await this.d.consultations.findById(requestIdx);
     if (!c) return;
-    let messages: ChatMessage[];
-    if (await this.d.chatLog.isLoaded(requestIdx)) {
-      messages = (await this.d.chatLog.rangeRaw(requestIdx, 0, seq)).map((raw) => JSON.parse(raw) as ChatMessage);
-    } else {
-      messages = await this.d.messages.listAfter(requestIdx, 0, seq);
+    const messages: ChatMessage[] = [];
+    for (;;) {
+      const raw = await this.d.roomMessages.readRaw(requestIdx, messages.length ? messages[messages.length - 1]!.seq : 0, PAGE_MESSAGES, false);
+      for (const r of raw) messages.push(JSON.parse(r) as ChatMessage);
+      if (raw.length < PAGE_MESSAGES) break;
     }
     const { activeKeyId, keys } = this.d.keyring;
     const sealed = await this.d.sealer.seal({ header: headerOf(c), messages, timeZone: this.d.timeZone, keyId: activeKeyId, key: keys.get(activeKeyId)! });

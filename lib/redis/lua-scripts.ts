@@ -7,6 +7,11 @@ export function readLua(dir: string, name: string): string {
   return readFileSync(path.join(dir, 'lua', `${name}.lua`), 'utf8');
 }
 
+/** A script with shared Lua prepended (e.g. a function several scripts use). */
+export function readLuaWithPrelude(dir: string, prelude: string, name: string): string {
+  return `${readLua(dir, prelude)}\n${readLua(dir, name)}`;
+}
+
 /**
  * Registers scripts once per connection (ioredis sends EVALSHA and falls back to EVAL after a
  * SCRIPT FLUSH or a Redis restart).

@@ -6,7 +6,8 @@ export interface RedisKeys {
   readonly prefix: string;
   /** CONTRACT §6: the room's hot log, a list of message JSON in seq order. */
   chatRoom(requestIdx: number): string;
-  /** Hash: `seq` (last assigned) for the room; its existence means the room is loaded in Redis. */
+  /** Hash: `seq` (last assigned), `base` (seqs up to it live in PostgreSQL only), `lease` (highest seq PostgreSQL
+   *  reserved for this state), `dd` (dedupe entries), `epoch`, `lastActivityMs`. See chat/lua/hot-log-state.lua. */
   chatMeta(requestIdx: number): string;
   /** Hash: `{senderId}\u0000{clientMsgId}` → seq, for idempotent sends. */
   chatDedupe(requestIdx: number): string;
@@ -16,6 +17,8 @@ export interface RedisKeys {
   persistPending(shard: number): string;
   /** Hash: room → last seq known committed to PostgreSQL. */
   persistCommitted(): string;
+  /** The Redis incarnation the hot logs were written in (the server's run id). */
+  chatEpoch(): string;
   /** Pub/sub channel of one user's events (CHAT, READ, STATUS, WARNING, TYPING). */
   userChannel(userId: string): string;
   /** Pub/sub channel of lifecycle domain events, for any process that wants them. */
@@ -40,6 +43,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     chatMeta: (id) => `${prefix}:chat:meta:${id}`,
     chatDedupe: (id) => `${prefix}:chat:dedupe:${id}`,
     chatClosed: (id) => `${prefix}:chat:closed:${id}`,
+    chatEpoch: () => `${prefix}:chat:epoch`,
     persistPending: (shard) => `${prefix}:persist:pending:${shard}`,
     persistCommitted: () => `${prefix}:persist:committed`,
     userChannel: (userId) => `${prefix}:user:${userId}`,

@@ -4,7 +4,15 @@ import { ActivityRecorder } from '../chat/activity-recorder';
 import { ChatCloseObserver } from '../chat/chat-close-observer';
 import { ChatLog } from '../chat/chat-log';
 import { ChatMessageRepository } from '../chat/chat-message-repository';
-import { ChatService } from '../chat/chat-service';
+import { ChatService, type ReceiptAfter } from '../chat/chat-service';
+import { CommitBatcher } from '../chat/commit-batcher';
+import { DurabilityMetrics } from '../chat/durability-observer';
+import { DurableCommit } from '../chat/durable-commit';
+import { HotLogRebuilder } from '../chat/hot-log-rebuilder';
+import { RoomMessages } from '../chat/room-messages';
+import { SeqLease } from '../chat/seq-lease';
+import { SeqReservations } from '../chat/seq-reservations';
+import { Registry } from 'prom-client';
 import { RoomDirectory } from '../chat/room-directory';
 import type { AppConfig } from '../config/config';
 import { ConsultationLifecycle, type LifecycleObserver } from '../consultation/consultation-lifecycle';
@@ -45,6 +53,10 @@ export interface CoreServices {
   readonly rooms: RoomDirectory;
   readonly activity: ActivityRecorder;
   readonly chat: ChatService;
+  readonly roomMessages: RoomMessages;
+  readonly rebuilder: HotLogRebuilder;
+  /** The process's metrics registry (the durability series are registered in it). */
+  readonly registry: Registry;
   readonly queues: QueueClient;
   readonly persister: ChatPersister;
   readonly store: ObjectStore;
@@ -60,7 +72,7 @@ export function buildCoreServices(
   config: AppConfig,
   role: string,
   log: Logger,
-  options: { observers?: LifecycleObserver[]; persistObserver?: PersistObserver } = {},
+  options: { observers?: LifecycleObserver[]; persistObserver?: PersistObserver; registry?: Registry } = {},
 ): CoreServices {
   const knex = createKnex(config.databaseUrl);
   const redis = createRedis(config.redisUrl, role);
@@ -83,7 +95,27 @@ export function buildCoreServices(
   // Flush activity well inside the idle threshold so an active room never looks idle to auto-close.
   const activity = new ActivityRecorder(consultations, log, Math.max(50, Math.min(5000, Math.floor(config.autoClose.inactiveMs / 4))));
   activity.start();
-  const chat = new ChatService(rooms, chatLog, chatMessages, lifecycle, events, activity, config.chat.maxMessageChars, (id) => wakeups.notify(id));
+  const registry = options.registry ?? new Registry();
+  const durability = new DurabilityMetrics(registry);
+  const reservations = new SeqReservations(knex);
+  const commit = new DurableCommit(chatMessages, reservations, chatLog, log, durability);
+  const rebuilder = new HotLogRebuilder({ redis, keys, chatLog, messages: chatMessages, reservations, commit, observer: durability, log });
+  const roomMessages = new RoomMessages(chatLog, chatMessages, rebuilder);
+  const chat = new ChatService({
+    rooms,
+    chatLog,
+    roomMessages,
+    rebuilder,
+    lease: new SeqLease({ redis, keys, chatLog, reservations, log }),
+    durable: chatMessages,
+    lifecycle,
+    events,
+    activity,
+    maxMessageChars: config.chat.maxMessageChars,
+    receiptAfter: config.chat.receiptAfter as ReceiptAfter,
+    batcher: new CommitBatcher(commit),
+    onAppended: (id) => wakeups.notify(id),
+  });
   const store = new ObjectStore({
     endpoint: config.s3.endpoint ?? `http://127.0.0.1:${EMBEDDED_S3_PORT}`,
     accessKey: config.s3.accessKey,
@@ -105,8 +137,11 @@ export function buildCoreServices(
     rooms,
     activity,
     chat,
+    roomMessages,
+    rebuilder,
+    registry,
     queues,
-    persister: new ChatPersister(redis, keys, chatMessages, log, options.persistObserver),
+    persister: new ChatPersister({ redis, keys, chatLog, commit, rebuilder, observer: options.persistObserver }),
     store,
     keyring: resolveArchiveKeyring(config),
     presence: new Presence(redis, keys, config.push.presenceTtlMs),

@@ -1,0 +1,87 @@
+import type { Logger } from '../logging/logger';
+import type { ChatLog } from './chat-log';
+import type { ChatMessage } from './chat-message';
+import type { ChatMessageRepository } from './chat-message-repository';
+import type { DurabilityObserver } from './durability-observer';
+import type { SeqReservations } from './seq-reservations';
+
+const ROWS_PER_INSERT = 1000;
+
+export interface CommitResult {
+  /** Messages this call inserted (with their final seq). */
+  readonly inserted: ChatMessage[];
+  /** messageId → the seq under which the message is stored (differs from its Redis seq after a repair). */
+  readonly storedSeq: ReadonlyMap<string, number>;
+}
+
+/**
+ * Writes hot-log messages to PostgreSQL and proves each one is stored. A message whose seq or clientMsgId
+ * already belongs to a *different* stored message is never skipped silently: it is an alarm (metric and
+ * error log) and a repair, and the room's hot log is invalidated so it rebuilds from PostgreSQL.
+ *  - same room+seq, different message (a stale Redis reused a seq): stored again under a fresh seq;
+ *  - same sender+clientMsgId, different seq (a lost dedupe hash let a retry through): the original stays.
+ */
+export class DurableCommit {
+  constructor(
+    private readonly messages: ChatMessageRepository,
+    private readonly reservations: SeqReservations,
+    private readonly chatLog: ChatLog,
+    private readonly log: Logger,
+    private readonly observer: DurabilityObserver,
+  ) {}
+
+  async commit(batch: readonly ChatMessage[]): Promise<CommitResult> {
+    const inserted: ChatMessage[] = [];
+    const storedSeq = new Map<string, number>();
+    for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) {
+      const slice = batch.slice(i, i + ROWS_PER_INSERT);
+      const done = await this.messages.insertMany(slice);
+      const rest: ChatMessage[] = [];
+      for (const m of slice) {
+        if (done.has(`${m.requestIdx}:${m.seq}`)) {
+          inserted.push(m);
+          storedSeq.set(m.messageId, m.seq);
+        } else rest.push(m);
+      }
+      if (rest.length) await this.settleClashes(rest, inserted, storedSeq);
+    }
+    return { inserted, storedSeq };
+  }
+
+  private async settleClashes(rest: ChatMessage[], inserted: ChatMessage[], storedSeq: Map<string, number>): Promise<void> {
+    const clashing = await this.messages.findClashing(rest);
+    const bySeq = new Map(clashing.map((c) => [`${c.requestIdx}:${c.seq}`, c]));
+    const byClient = new Map(clashing.map((c) => [`${c.requestIdx}:${c.senderId}\u0000${c.clientMsgId}`, c]));
+    const invalidRooms = new Set<number>();
+    for (const m of rest) {
+      const same = bySeq.get(`${m.requestIdx}:${m.seq}`);
+      if (same && same.messageId === m.messageId) {
+        storedSeq.set(m.messageId, m.seq); // committed before (a retry or a second writer)
+        continue;
+      }
+      const original = byClient.get(`${m.requestIdx}:${m.senderId}\u0000${m.clientMsgId}`);
+      if (original && original.messageId === m.messageId) {
+        storedSeq.set(m.messageId, original.seq); // re-homed by an earlier attempt
+        continue;
+      }
+      invalidRooms.add(m.requestIdx);
+      if (original) {
+        this.alarm('duplicate-client-msg', m, original.seq);
+        storedSeq.set(m.messageId, original.seq);
+        continue;
+      }
+      const fresh = { ...m, seq: await this.reservations.takeOne(m.requestIdx) };
+      const again = await this.messages.insertMany([fresh]);
+      if (!again.has(`${fresh.requestIdx}:${fresh.seq}`)) throw new Error(`could not re-home message of room ${m.requestIdx} seq ${m.seq}`);
+      this.alarm('seq-taken', m, fresh.seq);
+      inserted.push(fresh);
+      storedSeq.set(m.messageId, fresh.seq);
+    }
+    for (const id of invalidRooms) await this.chatLog.invalidate(id);
+  }
+
+  private alarm(kind: 'seq-taken' | 'duplicate-client-msg', m: ChatMessage, storedSeq: number): void {
+    this.observer.onConflict(kind);
+    this.log.error({ requestIdx: m.requestIdx, redisSeq: m.seq, storedSeq, kind }, 'hot log disagreed with PostgreSQL; repaired');
+  }
+}

@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger';
+import type { RedisKeys } from '../redis/redis-keys';
+import { withLock } from '../redis/redis-lock';
+import type { ChatLog } from './chat-log';
+import type { ChatMessage } from './chat-message';
+import type { ChatMessageRepository } from './chat-message-repository';
+import type { DurabilityObserver } from './durability-observer';
+import type { DurableCommit } from './durable-commit';
+import type { SeqReservations } from './seq-reservations';
+
+const LOCK_TTL_MS = 30_000;
+const WAIT_STEP_MS = 20;
+const WAIT_LIMIT_MS = 10_000;
+
+/**
+ * Rebuilds a room whose hot log failed verification, by seq and never by position:
+ *  1. whatever is left of the list is committed to PostgreSQL first (uncommitted messages are not dropped);
+ *  2. messages known to have been appended but found nowhere are counted as lost;
+ *  3. the room continues after the last seq it is known to have handed out when its meta survived in this
+ *     Redis incarnation, else after PostgreSQL's high-water mark (the seq reservation), with the dedupe state
+ *     of every stored message, so no seq and no clientMsgId is ever reused.
+ * One rebuild per room at a time across processes (a Redis lock); others wait for it.
+ */
+export class HotLogRebuilder {
+  private readonly inFlight = new Map<number, Promise<void>>();
+
+  constructor(
+    private readonly d: {
+      redis: Redis;
+      keys: RedisKeys;
+      chatLog: ChatLog;
+      messages: ChatMessageRepository;
+      reservations: SeqReservations;
+      commit: DurableCommit;
+      observer: DurabilityObserver;
+      log: Logger;
+    },
+  ) {}
+
+  rebuild(requestIdx: number, reason: string): Promise<void> {
+    let pending = this.inFlight.get(requestIdx);
+    if (!pending) {
+      pending = this.rebuildOnce(requestIdx, reason).finally(() => this.inFlight.delete(requestIdx));
+      this.inFlight.set(requestIdx, pending);
+    }
+    return pending;
+  }
+
+  private async rebuildOnce(requestIdx: number, reason: string): Promise<void> {
+    const started = Date.now();
+    for (;;) {
+      const ran = await withLock(this.d.redis, this.d.keys.lock(`rebuild:${requestIdx}`), LOCK_TTL_MS, async () => {
+        await this.rebuildLocked(requestIdx, reason);
+        return true;
+      });
+      if (ran) return;
+      // Another process is rebuilding: done once the room verifies again.
+      if ((await this.d.chatLog.inspect(requestIdx)) === undefined) return;
+      if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`room ${requestIdx} rebuild did not finish`);
+      await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
+    }
+  }
+
+  private async rebuildLocked(requestIdx: number, reason: string): Promise<void> {
+    const d = this.d;
+    const remains = await d.chatLog.inspect(requestIdx);
+    if (!remains) return;
+    const survivors = remains.raw.map((raw) => JSON.parse(raw) as ChatMessage).filter((m) => m.requestIdx === requestIdx);
+    if (survivors.length) await d.commit.commit(survivors);
+
+    // Seqs in (lo, expectedHigh] were handed out by the lost state; those not stored now are lost. Within one
+    // Redis incarnation the persistence marks cover every seq handed out, so expectedHigh is exact there.
+    const lo = Math.max(remains.committed, remains.metaBase);
+    const expectedHigh = Math.max(remains.metaSeq, remains.pending, remains.committed);
+    const lost = expectedHigh > lo ? expectedHigh - lo - (await d.messages.countBetween(requestIdx, lo, expectedHigh)) : 0;
+    const { hw, storedMax } = await d.reservations.highWater(requestIdx, expectedHigh);
+    // Without a meta of this incarnation nobody knows how much of the reservation was used: skip all of it.
+    const seq = remains.sameEpoch ? Math.max(storedMax, expectedHigh) : hw;
+    const abandoned = seq - Math.max(storedMax, expectedHigh);
+    await d.chatLog.rebuild(requestIdx, seq, hw, await d.messages.dedupeEntries(requestIdx));
+
+    // A room that simply is not in Redis (new, or expired by its TTL) is a load, not a repair.
+    const cold = remains.metaSeq < 0 && remains.raw.length === 0 && remains.pending === 0;
+    if (!cold || abandoned > 0) d.observer.onRebuilt({ requestIdx, lost, abandoned, reason });
+    const fields = { requestIdx, reason: cold ? 'not-loaded' : reason, seq, survivors: survivors.length, lost, abandoned };
+    if (lost > 0) d.log.error(fields, 'hot log rebuilt; receipted messages were lost with Redis before their commit');
+    else if (abandoned > 0) d.log.warn(fields, 'hot log rebuilt; reserved seqs skipped (messages lost with Redis, if any, are among them)');
+    else if (!cold) d.log.info(fields, 'hot log rebuilt from PostgreSQL');
+  }
+}

@@ -1,0 +1,35 @@
+import type { ChatLog } from './chat-log';
+import type { ChatMessageRepository } from './chat-message-repository';
+import type { HotLogRebuilder } from './hot-log-rebuilder';
+
+/**
+ * Reads a room's messages in seq order from where they are: PostgreSQL up to the hot log's base, the
+ * verified hot log after it. A room that fails verification is rebuilt and read again once; a closed
+ * room that is not in Redis is read from PostgreSQL without warming it.
+ */
+export class RoomMessages {
+  constructor(
+    private readonly chatLog: ChatLog,
+    private readonly durable: ChatMessageRepository,
+    private readonly rebuilder: HotLogRebuilder,
+  ) {}
+
+  /** Raw message JSON with seq > afterSeq, at most `limit`; `open` says whether the room may be warmed. */
+  async readRaw(requestIdx: number, afterSeq: number, limit: number, open: boolean): Promise<string[]> {
+    let hot = await this.chatLog.read(requestIdx, afterSeq, limit);
+    if (hot.kind === 'invalid') {
+      if (!open) return this.fromDurable(requestIdx, afterSeq, limit, Number.MAX_SAFE_INTEGER);
+      await this.rebuilder.rebuild(requestIdx, 'read');
+      hot = await this.chatLog.read(requestIdx, afterSeq, limit);
+      if (hot.kind === 'invalid') throw new Error(`room ${requestIdx} does not verify after a rebuild`);
+    }
+    if (afterSeq >= hot.base) return hot.raw;
+    const older = await this.fromDurable(requestIdx, afterSeq, limit, hot.base);
+    return older.length >= limit ? older : older.concat(hot.raw.slice(0, limit - older.length));
+  }
+
+  private async fromDurable(requestIdx: number, afterSeq: number, limit: number, uptoSeq: number): Promise<string[]> {
+    const rows = await this.durable.listAfter(requestIdx, afterSeq, limit);
+    return rows.filter((m) => m.seq <= uptoSeq).map((m) => JSON.stringify(m));
+  }
+}

@@ -1,0 +1,56 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger';
+import type { RedisKeys } from '../redis/redis-keys';
+import { withLock } from '../redis/redis-lock';
+import type { ChatLog } from './chat-log';
+import type { SeqReservations } from './seq-reservations';
+
+/** Seqs one lease grants: a PostgreSQL write per this many messages of a room, and at most this many skipped per Redis loss. */
+export const SEQ_LEASE_SIZE = 128;
+
+/**
+ * Extends a room's seq lease: PostgreSQL first (compare-and-set from the lease Redis holds), then Redis.
+ * A failed compare means PostgreSQL granted a newer lease to some other Redis state, so this one is stale:
+ * it is invalidated and rebuilt. One extension per room at a time across processes.
+ */
+export class SeqLease {
+  private readonly inFlight = new Map<number, Promise<void>>();
+
+  constructor(
+    private readonly d: { redis: Redis; keys: RedisKeys; chatLog: ChatLog; reservations: SeqReservations; log: Logger },
+  ) {}
+
+  /** True when the lease is getting short and should be extended ahead of use. */
+  static runningLow(seq: number, lease: number): boolean {
+    return lease - seq <= SEQ_LEASE_SIZE / 2;
+  }
+
+  extend(requestIdx: number): Promise<void> {
+    let pending = this.inFlight.get(requestIdx);
+    if (!pending) {
+      pending = this.extendOnce(requestIdx).finally(() => this.inFlight.delete(requestIdx));
+      this.inFlight.set(requestIdx, pending);
+    }
+    return pending;
+  }
+
+  /** Fire-and-forget extension ahead of need (a failure only means the next append asks again). */
+  extendSoon(requestIdx: number): void {
+    this.extend(requestIdx).catch((err: unknown) => this.d.log.warn({ err, requestIdx }, 'seq lease extension failed; retried on demand'));
+  }
+
+  private async extendOnce(requestIdx: number): Promise<void> {
+    const d = this.d;
+    await withLock(d.redis, d.keys.lock(`lease:${requestIdx}`), 10_000, async () => {
+      const state = await d.chatLog.leaseState(requestIdx);
+      if (!state || !SeqLease.runningLow(state.seq, state.lease)) return;
+      const upto = Math.max(state.lease, state.seq) + SEQ_LEASE_SIZE;
+      if (!(await d.reservations.extend(requestIdx, state.lease, upto))) {
+        d.log.warn({ requestIdx, lease: state.lease }, 'seq lease is behind PostgreSQL: the hot log is stale; rebuilding');
+        await d.chatLog.invalidate(requestIdx);
+        return;
+      }
+      await d.chatLog.setLease(requestIdx, state.lease, upto);
+    });
+  }
+}
