@@ -51,7 +51,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   let draining = false;
   const metrics = new GatewayMetrics(core.registry);
   const origins = new OriginPolicy(core.config.allowedOrigins, core.config.isProduction);
-  const subscriber = createRedis(core.config.redisUrl, 'gateway-subscriber');
+  const subscriber = createRedis(core.config.redisUrl, 'gateway-subscriber', { log });
   const hub = new UserChannelHub(subscriber, core.keys, core.rooms, metrics, log);
   const destinations = new ChatDestinations(
     core.chat,

@@ -62,7 +62,7 @@ export async function startWorkers(
   });
   const sender = config.fcmCredentials ? new FcmPushSender(config.fcmCredentials, options.fcmHttpAgent) : undefined;
   if (!sender) log.warn('FCM_CREDENTIALS is not set: push notifications are logged as SKIPPED');
-  const bullConnection = createRedis(config.redisUrl, 'workers-bull', { forBullWorker: true });
+  const bullConnection = createRedis(config.redisUrl, 'workers-bull', { forBullWorker: true, log });
   const pool = options.sealer ? undefined : new SealPool();
   const sealer = options.sealer ?? pool!;
   await core.store.ensureBucket();

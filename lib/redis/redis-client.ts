@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger';
 
 export type { Redis };
 
@@ -7,12 +8,20 @@ export type { Redis };
  * auto-pipelining: their blocking commands must not queue behind others);
  * request paths keep a bounded retry so a Redis outage fails a request instead of hanging it.
  */
-export function createRedis(url: string, role: string, options: { forBullWorker?: boolean } = {}): Redis {
-  return new Redis(url, {
+export function createRedis(url: string, role: string, options: { forBullWorker?: boolean; log?: Logger } = {}): Redis {
+  const redis = new Redis(url, {
     connectionName: `office-hours:${role}`,
     maxRetriesPerRequest: options.forBullWorker ? null : 3,
     enableReadyCheck: true,
     // Commands issued in the same event-loop turn go out in one write: far fewer syscalls under load.
     enableAutoPipelining: !options.forBullWorker,
   });
+  // While Redis is down ioredis reconnects and reports every attempt: one log line per 10 s is enough.
+  let lastLogged = 0;
+  redis.on('error', (err: Error) => {
+    if (Date.now() - lastLogged < 10_000) return;
+    lastLogged = Date.now();
+    options.log?.warn({ err: err.message, connection: role }, 'Redis connection error; reconnecting');
+  });
+  return redis;
 }

@@ -75,7 +75,7 @@ export function buildCoreServices(
   options: { observers?: LifecycleObserver[]; persistObserver?: PersistObserver; registry?: Registry } = {},
 ): CoreServices {
   const knex = createKnex(config.databaseUrl);
-  const redis = createRedis(config.redisUrl, role);
+  const redis = createRedis(config.redisUrl, role, { log });
   const keys = createRedisKeys(config.redisPrefix);
   const users = new UserDirectory(knex);
   const consultations = new ConsultationRepository(knex);

@@ -1,0 +1,104 @@
+import { eventually } from './eventually';
+import { ChatTraffic, startFaultSystem, verifyRoom, type FaultSystem } from './fault-harness';
+import { TestStompClient } from './stomp-test-client';
+
+/**
+ * The fault suite (issue 11, docs/durability.md), run once per receipt mode. With `postgres` receipts
+ * nothing receipted may be lost, whatever the fault; with `redis` receipts a Redis that loses data may take
+ * uncommitted messages with it, but no seq is ever reused and every loss is counted.
+ */
+export function defineFaultCases(mode: 'redis' | 'postgres'): void {
+  let fs: FaultSystem;
+  beforeAll(async () => {
+    fs = await startFaultSystem({ CHAT_RECEIPT_AFTER: mode });
+  }, 60_000);
+  afterAll(async () => {
+    // FAULT_LOGS=1 shows what the role processes complained about (warnings and errors).
+    if (process.env['FAULT_LOGS'] && fs) {
+      for (const [role, p] of [['gateway', fs.gateway], ['worker', fs.worker]] as const) {
+        for (const l of p.logs.filter((x) => Number(x['level'] ?? 0) >= 40 || x['raw'])) process.stdout.write(`${role}: ${JSON.stringify(l).slice(0, 400)}\n`);
+      }
+    }
+    await fs?.close();
+  }, 30_000);
+
+  const traffic = async (id: number, tag: string) => new ChatTraffic(await TestStompClient.connect(fs.gatewayPort, fs.sys.token('s1', 'STUDENT')), id, tag).start();
+  const finish = async (t: ChatTraffic) => {
+    await t.stop();
+    await t.client.close();
+  };
+  const counted = async () => (await fs.counter('oh_persist_lost_messages_total')) + (await fs.counter('oh_chat_seqs_abandoned_total'));
+  /** Waits until PostgreSQL holds every receipted message (the worker caught up). */
+  const caughtUp = (id: number, t: ChatTraffic) =>
+    eventually(
+      async () => {
+        const rows = await fs.sys.db.knex('chat_message').where({ request_idx: id }).whereIn('seq', [...t.receipted.values()]).count<{ n: string }[]>('* as n');
+        return Number(rows[0]!.n) === t.receipted.size;
+      },
+      30_000,
+      'persistence caught up',
+    );
+
+  it(`loses each key kind of a room under traffic (list, meta, dedupe): rebuilt by seq, dedupe kept (${mode} receipts)`, async () => {
+    const id = await fs.openRoom('key loss');
+    const t = await traffic(id, 'keys');
+    const k = fs.sys.core.keys;
+    await t.receiptsMore(60);
+    const rebuildsBefore = await fs.counter('oh_hot_log_rebuilds_total');
+    for (const key of [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id)]) {
+      await fs.redis.client.del(key);
+      await t.receiptsMore(60);
+    }
+    // A retry of an old clientMsgId after the dedupe hash is lost is answered with its original seq.
+    await fs.redis.client.del(k.chatDedupe(id));
+    const [firstId, firstSeq] = [...t.receipted].find(([, seq]) => seq === Math.min(...t.receipted.values()))!;
+    expect(await t.client.send(id, ChatTraffic.content(firstId), firstId)).toMatchObject({ seq: String(firstSeq), duplicate: 'true' });
+    await t.receiptsMore(30);
+    await finish(t);
+    expect(await fs.counter('oh_hot_log_rebuilds_total')).toBeGreaterThanOrEqual(rebuildsBefore + 3);
+    await verifyRoom(fs, id, t.receipted, mode === 'redis' ? counted : undefined);
+  }, 120_000);
+
+  it(`continues past PostgreSQL when a room's keys come back older (${mode} receipts)`, async () => {
+    const id = await fs.openRoom('older state');
+    const t = await traffic(id, 'old');
+    const k = fs.sys.core.keys;
+    await t.receiptsMore(60);
+    const keys = [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id)];
+    const dumps = await Promise.all(keys.map((key) => fs.redis.client.dumpBuffer(key)));
+    await t.receiptsMore(200);
+    await caughtUp(id, t);
+    for (let i = 0; i < keys.length; i++) await fs.redis.client.restore(keys[i]!, 0, dumps[i]!, 'REPLACE');
+    await t.receiptsMore(100);
+    await finish(t);
+    await verifyRoom(fs, id, t.receipted);
+  }, 120_000);
+
+  it(`survives Redis SHUTDOWN NOSAVE and a restart under traffic (${mode} receipts)`, async () => {
+    const ids = [await fs.openRoom('restart a'), await fs.openRoom('restart b')];
+    const flows = await Promise.all(ids.map((id, i) => traffic(id, `restart${i}`)));
+    await Promise.all(flows.map((t) => t.receiptsMore(150)));
+    await fs.redis.shutdownNoSave();
+    await fs.redis.start();
+    await Promise.all(flows.map((t) => t.receiptsMore(150, 60_000)));
+    await Promise.all(flows.map(finish));
+    let missing = 0;
+    for (let i = 0; i < ids.length; i++) missing += await verifyRoom(fs, ids[i]!, flows[i]!.receipted, mode === 'redis' ? counted : undefined);
+    if (mode === 'postgres') expect(missing).toBe(0);
+  }, 180_000);
+
+  it(`delays or refuses sends while PostgreSQL is unreachable, and loses nothing (${mode} receipts)`, async () => {
+    const id = await fs.openRoom('postgres outage');
+    const t = await traffic(id, 'pgdown');
+    await t.receiptsMore(60);
+    fs.pgProxy.cut();
+    try {
+      await eventually(async () => t.refused >= 5, 60_000, 'sends refused while PostgreSQL is down');
+    } finally {
+      fs.pgProxy.heal();
+    }
+    await t.receiptsMore(60, 60_000);
+    await finish(t);
+    await verifyRoom(fs, id, t.receipted);
+  }, 180_000);
+}
