@@ -21,11 +21,16 @@ const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 const ms = (n: number) => (Number.isFinite(n) ? `${n < 10 ? n.toFixed(2) : n.toFixed(1)}` : '-');
 
 function printChat(r: ChatSuiteResult): void {
-  const [full, raw, sio] = r.rows;
+  const [full, fullPostgres, raw, sio] = r.rows;
   console.log(`\n## chat: ${r.rooms} rooms × 2 clients, closed loop (window 4) for max, open loop at 25/50/90 % of each server's max`);
   console.log('| server | max msg/s | server CPU % | loadgen CPU % | p50/p99/p999 ms @25% | @50% | @90% |');
   console.log('|---|---|---|---|---|---|---|');
-  const label: Record<string, string> = { stomp: 'full path (STOMP)', raw: 'raw uWS relay', socketio: 'socket.io + Redis' };
+  const label: Record<string, string> = {
+    stomp: 'full path, RECEIPT after Redis (default)',
+    'stomp-postgres': 'full path, RECEIPT after PostgreSQL',
+    raw: 'raw uWS relay',
+    socketio: 'socket.io + Redis',
+  };
   for (const row of r.rows) {
     const at = row.atLoad.map((a) => `${ms(a.p50)} / ${ms(a.p99)} / ${ms(a.p999)}`);
     console.log(`| ${label[row.server] ?? row.server} | ${f(row.maxMsgsPerSec, 0)} | ${f(row.serverCpuPercentAtMax, 0)} | ${f(row.loadCpuPercentAtMax, 0)} | ${at.join(' | ')} |`);
@@ -33,6 +38,14 @@ function printChat(r: ChatSuiteResult): void {
   console.log(`\nratios: full path / raw uWS relay = ${f(full!.maxMsgsPerSec / raw!.maxMsgsPerSec, 2)}× (target ≥ 0.5×); full path / socket.io relay = ${f(full!.maxMsgsPerSec / sio!.maxMsgsPerSec, 2)}× (target ≥ 2×)`);
   const half = full!.atLoad.find((a) => a.fraction === 0.5)!;
   console.log(`full path p99 send→deliver at 50 % load: ${ms(half.p99)} ms (target ≤ 10 ms)`);
+  console.log('\n| receipt mode | max msg/s | send→RECEIPT p50/p99 ms @max | @25% | @50% | @90% | send→deliver p50/p99 ms @50% |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of [full!, fullPostgres!]) {
+    const rc = row.atLoad.map((a) => `${ms(a.receiptP50)} / ${ms(a.receiptP99)}`);
+    const h = row.atLoad.find((a) => a.fraction === 0.5)!;
+    console.log(`| ${row.server === 'stomp' ? 'redis' : 'postgres'} | ${f(row.maxMsgsPerSec, 0)} | ${ms(row.receiptAtMax.p50)} / ${ms(row.receiptAtMax.p99)} | ${rc.join(' | ')} | ${ms(h.p50)} / ${ms(h.p99)} |`);
+  }
+  console.log(`postgres receipts / redis receipts throughput = ${f(fullPostgres!.maxMsgsPerSec / full!.maxMsgsPerSec, 2)}× (target ≥ 0.5×)`);
   if (r.persistLagMs) console.log(`RECEIPT → PostgreSQL at 50 % load: p50 ${ms(r.persistLagMs.p50)} ms, p99 ${ms(r.persistLagMs.p99)} ms (target p99 ≤ 250 ms)`);
 }
 

@@ -6,8 +6,10 @@ import { LatencyHistogram, nowMicros } from '../support/latency-histogram';
 /**
  * Load generator process (one of several): clients in rooms of two, all speaking the same load shape
  * to one of three servers: the full STOMP path, a raw uWebSockets.js relay, or a socket.io relay.
- * Messages carry their send time; a peer's delivery is a latency sample, the sender's own echo frees
- * a window slot (closed loop). Prints one JSON result line.
+ * Messages carry their send time; a peer's delivery is a latency sample (send→deliver). On the STOMP path
+ * each SEND asks for a RECEIPT, which is a second sample (send→RECEIPT) and frees the window slot (a
+ * client that waits for the durable ack); the relays free it on the sender's own echo. Prints one JSON
+ * result line.
  */
 export interface LoadConfig {
   kind: 'stomp' | 'raw' | 'socketio';
@@ -35,6 +37,7 @@ const cfg = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadConfig;
 // clientMsgIds must not repeat across runs against the same rooms (the server would dedupe them).
 const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 const hist = new LatencyHistogram();
+const receiptHist = new LatencyHistogram();
 let measuring = false;
 let sentMeasured = 0;
 let deliveredMeasured = 0;
@@ -48,14 +51,29 @@ function onContent(receiver: BenchClient, content: string): void {
   const sentAt = Number(content.slice(1, bar1));
   const sender = Number(content.slice(bar1 + 1, bar2));
   if (sender === receiver.index) {
-    receiver.inFlight--;
-    if (cfg.mode === 'closed') pump(receiver);
+    if (cfg.kind !== 'stomp') freeSlot(receiver);
     return;
   }
   if (measuring) {
     deliveredMeasured++;
     hist.recordMicros(nowMicros() - sentAt);
   }
+}
+
+function freeSlot(c: BenchClient): void {
+  c.inFlight--;
+  if (cfg.mode === 'closed') pump(c);
+}
+
+const RECEIPT_ID = 'receipt-id:';
+
+/** A RECEIPT for a chat.send carries the send time as its id. */
+function onReceipt(c: BenchClient, text: string): void {
+  const at = text.indexOf(RECEIPT_ID) + RECEIPT_ID.length;
+  const id = text.slice(at, text.indexOf('\n', at));
+  if (id[0] !== 't') return;
+  if (measuring) receiptHist.recordMicros(nowMicros() - Number(id.slice(1)));
+  freeSlot(c);
 }
 
 function pump(c: BenchClient): void {
@@ -80,7 +98,9 @@ function connectStomp(index: number, requestIdx: number, token: string, localAdd
       inFlight: 0,
       sent: 0,
       send: (content) =>
-        ws.send(`SEND\ndestination:/app/chat.send\ncontent-type:application/json\n\n{"requestIdx":${requestIdx},"content":"${content}","clientMsgId":"${RUN}-${index}-${c.sent}"}\0`),
+        ws.send(
+          `SEND\ndestination:/app/chat.send\ncontent-type:application/json\nreceipt:${content.slice(0, content.indexOf('|'))}\n\n{"requestIdx":${requestIdx},"content":"${content}","clientMsgId":"${RUN}-${index}-${c.sent}"}\0`,
+        ),
       close: () => ws.close(),
     };
     ws.on('open', () => ws.send(`CONNECT\naccept-version:1.2\nheart-beat:0,0\nAuthorization:Bearer ${token}\n\n\0`));
@@ -90,7 +110,10 @@ function connectStomp(index: number, requestIdx: number, token: string, localAdd
         ws.send('SUBSCRIBE\nid:0\ndestination:/user/queue/chat\n\n\0SUBSCRIBE\nid:1\ndestination:/user/queue/errors\nreceipt:ready\n\n\0');
         return;
       }
-      if (text.startsWith('RECEIPT')) return resolve(c);
+      if (text.startsWith('RECEIPT')) {
+        if (text.includes(`${RECEIPT_ID}ready`)) return resolve(c);
+        return onReceipt(c, text);
+      }
       if (text.startsWith('ERROR')) {
         errors++;
         return reject(new Error(text.slice(0, 200)));
@@ -193,7 +216,7 @@ async function main(): Promise<void> {
   for (const t of timers) clearInterval(t);
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(
-    `${JSON.stringify({ clients: clients.length, connectMs, measuredMs, sentMeasured, deliveredMeasured, errors, cpuSeconds: (cpu.user + cpu.system) / 1e6, hist: hist.toJSON() })}\n`,
+    `${JSON.stringify({ clients: clients.length, connectMs, measuredMs, sentMeasured, deliveredMeasured, errors, cpuSeconds: (cpu.user + cpu.system) / 1e6, hist: hist.toJSON(), receiptHist: receiptHist.toJSON() })}\n`,
   );
   for (const c of clients) c.close();
   setTimeout(() => process.exit(0), 200).unref();

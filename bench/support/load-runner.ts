@@ -11,6 +11,8 @@ export interface LoadResult {
   connectMs: number;
   msgsPerSec: number;
   hist: LatencyHistogram;
+  /** send→RECEIPT (STOMP path only). */
+  receiptHist: LatencyHistogram;
   loadCpuPercent: number;
   errors: number;
 }
@@ -48,11 +50,13 @@ export async function runLoad(config: Omit<LoadConfig, 'rooms' | 'localAddresses
     ),
   );
   const hist = new LatencyHistogram();
+  const receiptHist = new LatencyHistogram();
   let delivered = 0;
   let cpu = 0;
   let measuredMs = 0;
   for (const r of results) {
     hist.merge(r['hist']);
+    receiptHist.merge(r['receiptHist']);
     delivered += r['deliveredMeasured'];
     cpu += r['cpuSeconds'];
     measuredMs = Math.max(measuredMs, r['measuredMs']);
@@ -62,6 +66,7 @@ export async function runLoad(config: Omit<LoadConfig, 'rooms' | 'localAddresses
     connectMs: Math.max(...results.map((r) => r['connectMs'])),
     msgsPerSec: delivered / (measuredMs / 1000),
     hist,
+    receiptHist,
     loadCpuPercent: (cpu / ((config.warmupMs + config.durationMs) / 1000)) * 100,
     errors: results.reduce((n, r) => n + r['errors'], 0),
   };

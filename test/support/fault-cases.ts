@@ -68,10 +68,12 @@ export function defineFaultCases(mode: 'redis' | 'postgres'): void {
     const dumps = await Promise.all(keys.map((key) => fs.redis.client.dumpBuffer(key)));
     await t.receiptsMore(200);
     await caughtUp(id, t);
+    // PostgreSQL is now ahead of the old copy; messages receipted after the catch-up and still
+    // uncommitted are overwritten with the list (redis receipts: counted as lost, never reused).
     for (let i = 0; i < keys.length; i++) await fs.redis.client.restore(keys[i]!, 0, dumps[i]!, 'REPLACE');
     await t.receiptsMore(100);
     await finish(t);
-    await verifyRoom(fs, id, t.receipted);
+    await verifyRoom(fs, id, t.receipted, mode === 'redis' ? counted : undefined);
   }, 120_000);
 
   it(`survives Redis SHUTDOWN NOSAVE and a restart under traffic (${mode} receipts)`, async () => {
