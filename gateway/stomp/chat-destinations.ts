@@ -36,7 +36,11 @@ export class ChatDestinations {
           }
           const result = await this.chat.send(actor, input);
           if (!result.duplicate) this.metrics.sent();
-          session.receipt(frame, result.duplicate ? { seq: String(result.seq), duplicate: 'true' } : { seq: String(result.seq) });
+          // The RECEIPT waits for durability (CHAT_RECEIPT_AFTER) without holding the session's next frames.
+          result.receiptable.then(
+            (seq) => session.receipt(frame, result.duplicate ? { seq: String(seq), duplicate: 'true' } : { seq: String(seq) }),
+            (err: unknown) => session.deliverError(stompErrorEvent(err, this.log.child({ userId: actor.userId }), { requestIdx: input.requestIdx, clientMsgId: input.clientMsgId })),
+          );
           return;
         }
         case APP_READ: {

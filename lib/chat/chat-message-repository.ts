@@ -55,13 +55,24 @@ export class ChatMessageRepository {
     return new Set((res as { rows: { request_idx: string; seq: number }[] }).rows.map((r) => `${r.request_idx}:${r.seq}`));
   }
 
-  /** Stored rows that share a room+seq or a room+sender+clientMsgId with any of `messages`. */
+  /**
+   * Stored rows that share a room+seq or a room+sender+clientMsgId with any of `messages`: two equality
+   * joins, each served by its unique index (one OR-join would scan the rooms' rows).
+   */
   async findClashing(messages: readonly ChatMessage[]): Promise<ChatMessage[]> {
     if (messages.length === 0) return [];
     const res = await this.knex.raw(
-      `SELECT c.* FROM ${TABLE} c JOIN unnest(?::bigint[], ?::int[], ?::text[], ?::text[]) AS m(request_idx, seq, sender_id, client_msg_id)
-         ON c.request_idx = m.request_idx AND (c.seq = m.seq OR (c.sender_id = m.sender_id AND c.client_msg_id = m.client_msg_id))`,
-      [messages.map((m) => m.requestIdx), messages.map((m) => m.seq), messages.map((m) => m.senderId), messages.map((m) => m.clientMsgId)],
+      `SELECT c.* FROM ${TABLE} c JOIN unnest(?::bigint[], ?::int[]) AS m(request_idx, seq) ON c.request_idx = m.request_idx AND c.seq = m.seq
+       UNION
+       SELECT c.* FROM ${TABLE} c JOIN unnest(?::bigint[], ?::text[], ?::text[]) AS m(request_idx, sender_id, client_msg_id)
+         ON c.request_idx = m.request_idx AND c.sender_id = m.sender_id AND c.client_msg_id = m.client_msg_id`,
+      [
+        messages.map((m) => m.requestIdx),
+        messages.map((m) => m.seq),
+        messages.map((m) => m.requestIdx),
+        messages.map((m) => m.senderId),
+        messages.map((m) => m.clientMsgId),
+      ],
     );
     return (res as { rows: Row[] }).rows.map(toMessage);
   }

@@ -15,8 +15,15 @@ import type { ChatMessageRepository } from './chat-message-repository';
 import type { RoomDirectory, RoomInfo } from './room-directory';
 
 export interface SendResult {
+  /** The seq the append gave (the original one for a duplicate). */
   readonly seq: number;
   readonly duplicate: boolean;
+  /**
+   * Resolves with the seq the message is stored under once the RECEIPT may go out: at once with `redis`
+   * receipts, after the group commit with `postgres` receipts. Awaited apart from the send, so a session's
+   * next frames are not held behind a commit.
+   */
+  readonly receiptable: Promise<number>;
 }
 
 /** Most messages one sync or history call returns; clients page with afterSeq. */
@@ -83,9 +90,12 @@ export class ChatService {
       d.onAppended(room.requestIdx);
       if (SeqLease.runningLow(outcome.seq, outcome.lease)) d.lease.extendSoon(room.requestIdx);
     }
-    if (d.receiptAfter === 'redis') return { seq: outcome.seq, duplicate: outcome.kind === 'duplicate' };
-    const seq = outcome.kind === 'appended' ? await d.batcher.commit({ ...message, seq: outcome.seq }).catch(() => Promise.reject(notStored())) : await this.ensureCommitted(room.requestIdx, outcome.seq);
-    return { seq, duplicate: outcome.kind === 'duplicate' };
+    const duplicate = outcome.kind === 'duplicate';
+    if (d.receiptAfter === 'redis') return { seq: outcome.seq, duplicate, receiptable: Promise.resolve(outcome.seq) };
+    const receiptable = duplicate
+      ? this.ensureCommitted(room.requestIdx, outcome.seq)
+      : d.batcher.commit({ ...message, seq: outcome.seq }).catch(() => Promise.reject(notStored()));
+    return { seq: outcome.seq, duplicate, receiptable };
   }
 
   async read(actor: Principal, requestIdx: number) {

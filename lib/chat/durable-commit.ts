@@ -30,9 +30,12 @@ export class DurableCommit {
     private readonly observer: DurabilityObserver,
   ) {}
 
-  async commit(batch: readonly ChatMessage[]): Promise<CommitResult> {
+  async commit(messages: readonly ChatMessage[]): Promise<CommitResult> {
     const inserted: ChatMessage[] = [];
     const storedSeq = new Map<string, number>();
+    // Every writer inserts in (room, seq) order, so two writers of the same rows (the gateway's group
+    // commit and the worker) wait for each other instead of deadlocking.
+    const batch = [...messages].sort((a, b) => a.requestIdx - b.requestIdx || a.seq - b.seq);
     for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) {
       const slice = batch.slice(i, i + ROWS_PER_INSERT);
       const done = await this.messages.insertMany(slice);
