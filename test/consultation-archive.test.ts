@@ -39,6 +39,17 @@ async function chatRoom(messages: string[]): Promise<{ id: number; student: Test
 const persistedCount = (id: number) => sys.db.knex('chat_message').where({ request_idx: id }).count<{ count: string }[]>('* as count').then((r) => Number(r[0]!.count));
 const archived = (id: number) => sys.db.knex('CONSULTATION_REQUEST_TBL').where({ request_idx: id }).first().then((r) => (r.archived_at ? r : undefined));
 
+const restorer = () =>
+  new ArchiveRestorer({
+    rebuilder: sys.core.rebuilder,
+    consultations: sys.core.consultations,
+    messages: sys.core.chatMessages,
+    chatLog: sys.core.chatLog,
+    store: sys.core.store,
+    keyring: sys.core.keyring,
+    timeZone: 'Asia/Seoul',
+  });
+
 describe('persistence', () => {
   it('commits every receipted message to PostgreSQL once, in seq order', async () => {
     const texts = Array.from({ length: 50 }, (_, i) => `persist ${i}`);
@@ -100,7 +111,9 @@ describe('archive', () => {
     expect(row.archived_at).toBeTruthy();
 
     const obj = await sys.core.store.get(archiveObjectKey(id));
-    expect(obj!.metadata).toMatchObject({ 'key-id': 'k1', algorithm: 'AES-256-GCM', 'plaintext-sha256': expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(obj!.metadata).toMatchObject({ 'key-id': 'k1', algorithm: 'AES-256-GCM' });
+    // No digest of the plaintext in metadata: a bucket reader could confirm a guessed transcript with it.
+    expect(Object.keys(obj!.metadata).some((k) => /sha|hash|digest/i.test(k))).toBe(false);
     for (const t of ['첫 메시지', 'line one', 'bold', 'Archive me', 'Kim']) expect(obj!.body.includes(Buffer.from(t))).toBe(false);
     expect(await sys.core.chatLog.isLoaded(id)).toBe(false);
     expect(await sys.core.store.exists(snapshotObjectKey(id))).toBe(false);
@@ -110,6 +123,20 @@ describe('archive', () => {
     expect((await sys.http('GET', `/api/chat/archive/download/${id}`, { token: sys.token('a1', 'ADMIN') })).status).toBe(200);
     expect((await sys.http('GET', `/api/chat/archive/download/${id}`, { token: sys.token('s9', 'STUDENT') })).body.error.code).toBe('NOT_PARTICIPANT');
     expect((await sys.http('GET', `/api/chat/archive/download/${id}`)).status).toBe(401);
+  });
+
+  it("an archive copied over another consultation's key is refused at download and restore, never served", async () => {
+    const a = await chatRoom(['secret of A']);
+    const b = await chatRoom(['text of B']);
+    for (const id of [a.id, b.id]) await sys.http('POST', '/api/consultation/end', { token: professorToken(), body: { requestIdx: id } });
+    await eventually(async () => (await archived(a.id)) && archived(b.id), 15_000, 'both archived');
+    const objA = (await sys.core.store.get(archiveObjectKey(a.id)))!;
+    await sys.core.store.put(archiveObjectKey(b.id), objA.body, objA.metadata);
+    const res = await sys.http('GET', `/api/chat/archive/download/${b.id}`, { token: studentToken() });
+    expect(res.status).toBe(500);
+    expect(res.body.error.message).toMatch(new RegExp(`not the archive of consultation ${b.id}`));
+    expect(JSON.stringify(res.body)).not.toContain('secret of A');
+    await expect(restorer().restore(b.id, 'archive')).rejects.toThrow(/integrity check/);
   });
 
   it('a flipped byte in the stored object is refused with a clear error', async () => {
@@ -131,9 +158,9 @@ describe('archive', () => {
     await eventually(() => archived(id), 15_000, 'archived');
     const rotated = loadConfig({ ARCHIVE_KEYS: `k2:${Buffer.alloc(32, 9).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}` }).config.archiveKeys!;
     expect(rotated.activeKeyId).toBe('k2');
-    const text = await readSealedObject(sys.core.store, rotated, archiveObjectKey(id));
+    const text = await readSealedObject(sys.core.store, rotated, archiveObjectKey(id), { kind: 'archive', requestIdx: id });
     expect(text!.toString()).toContain('rotate me');
-    const sealed = runSealTask({ header: headerOf((await sys.core.consultations.findById(id))!), messages: [], timeZone: 'UTC', keyId: rotated.activeKeyId, key: rotated.keys.get('k2')! });
+    const sealed = runSealTask({ kind: 'archive', header: headerOf((await sys.core.consultations.findById(id))!), messages: [], timeZone: 'UTC', keyId: rotated.activeKeyId, key: rotated.keys.get('k2')! });
     expect(sealed.metadata['key-id']).toBe('k2');
   });
 
@@ -154,17 +181,6 @@ describe('archive', () => {
 });
 
 describe('restore', () => {
-  const restorer = () =>
-    new ArchiveRestorer({
-      rebuilder: sys.core.rebuilder,
-      consultations: sys.core.consultations,
-      messages: sys.core.chatMessages,
-      chatLog: sys.core.chatLog,
-      store: sys.core.store,
-      keyring: sys.core.keyring,
-      timeZone: 'Asia/Seoul',
-    });
-
   it('rebuilds PostgreSQL rows from the archive', async () => {
     const texts = ['r1', 'r2 multi\nline', 'r3 \\ slash'];
     const { id } = await chatRoom(texts);
@@ -195,7 +211,7 @@ describe('restore', () => {
     const { id, student } = await chatRoom(texts);
     await eventually(async () => (await persistedCount(id)) === 2, 10_000, 'rows');
     const c = (await sys.core.consultations.findById(id))!;
-    const sealed = runSealTask({ header: headerOf(c), messages: await sys.core.chatMessages.listAfter(id, 0, 10), timeZone: 'Asia/Seoul', keyId: 'k1', key: sys.core.keyring.keys.get('k1')! });
+    const sealed = runSealTask({ kind: 'snapshot', header: headerOf(c), messages: await sys.core.chatMessages.listAfter(id, 0, 10), timeZone: 'Asia/Seoul', keyId: 'k1', key: sys.core.keyring.keys.get('k1')! });
     await sys.core.store.put(snapshotObjectKey(id), Buffer.from(sealed.body), sealed.metadata);
     await sys.db.knex('chat_message').where({ request_idx: id }).del();
     await sys.core.chatLog.remove(id);

@@ -95,7 +95,7 @@ describe('backup', () => {
     const id = await openRoom(sys);
     const student = await TestStompClient.connect(sys.gateway.port, sys.token('s1', 'STUDENT'));
     await student.send(id, 'snapshot me', 'b-1');
-    const text = await eventually(() => readSealedObject(sys.core.store, sys.core.keyring, snapshotObjectKey(id)), 10_000, 'snapshot');
+    const text = await eventually(() => readSealedObject(sys.core.store, sys.core.keyring, snapshotObjectKey(id), { kind: 'snapshot', requestIdx: id }), 10_000, 'snapshot');
     expect(text.toString()).toContain('snapshot me');
     const obj = await sys.core.store.get(snapshotObjectKey(id));
     expect(obj!.body.includes(Buffer.from('snapshot me'))).toBe(false);
@@ -107,7 +107,7 @@ describe('backup', () => {
 
     await student.send(id, 'a change', 'b-2');
     await eventually(async () => (await uploads()) > before, 10_000, 'upload after change');
-    expect((await readSealedObject(sys.core.store, sys.core.keyring, snapshotObjectKey(id)))!.toString()).toContain('a change');
+    expect((await readSealedObject(sys.core.store, sys.core.keyring, snapshotObjectKey(id), { kind: 'snapshot', requestIdx: id }))!.toString()).toContain('a change');
     await student.close();
   });
 
@@ -168,7 +168,7 @@ describe('cleanup', () => {
     expect(await sys.core.chatLog.isLoaded(open)).toBe(true);
     expect(await sys.core.store.exists(snapshotObjectKey(open))).toBe(true);
     expect(await sys.core.store.exists(archiveObjectKey(lostArchive))).toBe(true);
-    expect((await readSealedObject(sys.core.store, sys.core.keyring, archiveObjectKey(lostArchive)))!.toString()).toContain('archive me later');
+    expect((await readSealedObject(sys.core.store, sys.core.keyring, archiveObjectKey(lostArchive), { kind: 'archive', requestIdx: lostArchive }))!.toString()).toContain('archive me later');
     await student.close();
   });
 });

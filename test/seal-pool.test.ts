@@ -4,6 +4,7 @@ import { SealPool } from '../workers/seal-pool';
 
 const key = Buffer.alloc(32, 5);
 const task = (n: number) => ({
+  kind: 'archive' as const,
   header: { requestIdx: n, studentId: 's', studentName: 'S', professorId: 'p', professorName: 'P', title: 't', startedAt: new Date(0), endedAt: null, endReason: null },
   messages: Array.from({ length: 200 }, (_, i) => ({
     requestIdx: n, seq: i + 1, messageId: `m${i}`, senderId: 's', senderRole: 'STUDENT' as const, content: `message ${i}`, sentAt: new Date(i * 1000).toISOString(), clientMsgId: `c${i}`,
@@ -23,7 +24,7 @@ describe('SealPool (piscina worker threads)', () => {
     for (const [i, r] of results.entries()) {
       const inline = runSealTask(task(i + 1));
       expect(r.metadata).toEqual(inline.metadata);
-      expect(open(Buffer.from(r.body), keyring).toString()).toContain('message 199');
+      expect(open(Buffer.from(r.body), keyring, { kind: 'archive', requestIdx: i + 1 }).plaintext.toString()).toContain('message 199');
     }
   });
 });

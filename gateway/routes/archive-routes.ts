@@ -15,7 +15,7 @@ export function registerArchiveRoutes(router: Router, core: CoreServices): void 
     const c = await core.lifecycle.view(actor, requestIdx);
     if (!c.archivedAt) throw notFound(`consultation ${requestIdx} is not archived yet`);
     // GCM authenticates the whole object, so it is decrypted completely before the first byte is sent.
-    const text = await readSealedObject(core.store, core.keyring, archiveObjectKey(requestIdx));
+    const text = await readSealedObject(core.store, core.keyring, archiveObjectKey(requestIdx), { kind: 'archive', requestIdx });
     if (!text) throw notFound(`archive of consultation ${requestIdx} not found`);
     ctx.ex.setHeader('content-disposition', `attachment; filename="chat_${requestIdx}_final.txt"`);
     await ctx.ex.stream(200, 'text/plain; charset=utf-8', chunks(text));

@@ -1,16 +1,24 @@
 import { AppError } from '../errors/app-error';
 import type { ArchiveKeyring } from '../config/config';
 import type { ObjectStore } from '../storage/object-store';
-import { ArchiveIntegrityError, open } from './archive-cipher';
+import { ArchiveIntegrityError, open, type SealedIdentity } from './archive-cipher';
 
-/** Reads and decrypts an archive or snapshot object; undefined when absent; tampering is an error, never garbage. */
-export async function readSealedObject(store: ObjectStore, keyring: ArchiveKeyring, key: string): Promise<Buffer | undefined> {
+/**
+ * Reads and decrypts the archive or snapshot of one consultation; undefined when absent. An object that
+ * fails authentication or is not this consultation's is an error, never served. Objects written before
+ * the identity binding (OHA1) are accepted when their text names this consultation.
+ */
+export async function readSealedObject(store: ObjectStore, keyring: ArchiveKeyring, key: string, identity: SealedIdentity): Promise<Buffer | undefined> {
   const obj = await store.get(key);
   if (!obj) return undefined;
   try {
-    return open(obj.body, keyring, obj.metadata['plaintext-sha256']);
+    const { plaintext, legacy } = open(obj.body, keyring, identity);
+    if (legacy && !plaintext.subarray(0, 64).toString('utf8').startsWith(`Consultation: ${identity.requestIdx}\n`)) {
+      throw new ArchiveIntegrityError(`object is not the ${identity.kind} of consultation ${identity.requestIdx}`);
+    }
+    return plaintext;
   } catch (err) {
-    if (err instanceof ArchiveIntegrityError) throw new AppError('INTERNAL', `archive ${key} failed its integrity check and was not served: ${err.message}`);
+    if (err instanceof ArchiveIntegrityError) throw new AppError('INTERNAL', `${key} failed its integrity check and was not served: ${err.message}`);
     throw err;
   }
 }

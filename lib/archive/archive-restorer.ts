@@ -44,7 +44,7 @@ export class ArchiveRestorer {
     const c = await d.consultations.findById(requestIdx);
     if (!c) throw new Error(`consultation ${requestIdx} does not exist`);
     const key = source === 'archive' ? archiveObjectKey(requestIdx) : snapshotObjectKey(requestIdx);
-    const text = await readSealedObject(d.store, d.keyring, key);
+    const text = await readSealedObject(d.store, d.keyring, key, { kind: source === 'archive' ? 'archive' : 'snapshot', requestIdx });
     if (!text) throw new Error(`no ${source} object ${key}`);
     const parsed = parseArchive(text.toString('utf8'), d.timeZone);
     const messages: ChatMessage[] = parsed.lines.map((line, i) => ({

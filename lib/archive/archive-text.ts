@@ -22,13 +22,24 @@ export interface ArchiveLine {
 }
 
 const SEPARATOR = '----';
-const LINE = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\] (.*?) \((STUDENT|PROFESSOR)\): (.*)$/;
+const STAMP = '\\[(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2})\\]';
+/** A name is escaped (no bare `(`, `)` or `\\`), so the first ` (ROLE): ` is always the sender's. */
+const LINE = new RegExp(`^${STAMP} ((?:[^\\\\()]|\\\\.)*) \\((STUDENT|PROFESSOR)\\): (.*)$`);
+/** Archives written before names were escaped: the name runs to the first role marker. */
+const LEGACY_LINE = new RegExp(`^${STAMP} (.*?) \\((STUDENT|PROFESSOR)\\): (.*)$`);
 
 /** Backslash → `\\`, newline → `\n`: one message, one line. */
 export const escapeLine = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
 export function unescapeLine(s: string): string {
   return s.replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
+}
+
+/** A sender name in a message line (CONTRACT §6): `\\`, `(`, `)` and newline escaped. */
+export const escapeName = (s: string) => s.replace(/[\\()\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+
+export function unescapeName(s: string): string {
+  return s.replace(/\\([\\()n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
 }
 
 /** The archive text: header, separator, then `[YYYY-MM-DD HH:mm:ss] Name (ROLE): content` per message in seq order. */
@@ -47,7 +58,7 @@ export function formatArchive(header: ArchiveHeader, messages: readonly ChatMess
   ];
   for (const m of messages) {
     const name = m.senderRole === 'STUDENT' ? header.studentName : header.professorName;
-    out.push(`[${formatZoned(new Date(m.sentAt), timeZone)}] ${escapeLine(name)} (${m.senderRole}): ${escapeLine(m.content)}`);
+    out.push(`[${formatZoned(new Date(m.sentAt), timeZone)}] ${escapeName(name)} (${m.senderRole}): ${escapeLine(m.content)}`);
   }
   return `${out.join('\n')}\n`;
 }
@@ -69,8 +80,11 @@ export function parseArchive(text: string, defaultTimeZone: string): { header: R
   const timeZone = header['Time zone'] ?? defaultTimeZone;
   const lines = rows.slice(sep + 1).map((row, i) => {
     const m = LINE.exec(row);
-    if (!m) throw new Error(`archive line ${sep + i + 2} does not parse`);
-    return { sentAt: parseZoned(m[1]!, timeZone), name: unescapeLine(m[2]!), role: m[3] as 'STUDENT' | 'PROFESSOR', content: unescapeLine(m[4]!) };
+    const legacy = m ? undefined : LEGACY_LINE.exec(row);
+    const hit = m ?? legacy;
+    if (!hit) throw new Error(`archive line ${sep + i + 2} does not parse`);
+    const name = m ? unescapeName(hit[2]!) : unescapeLine(hit[2]!);
+    return { sentAt: parseZoned(hit[1]!, timeZone), name, role: hit[3] as 'STUDENT' | 'PROFESSOR', content: unescapeLine(hit[4]!) };
   });
   return { header, lines };
 }

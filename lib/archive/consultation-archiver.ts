@@ -58,14 +58,14 @@ export class ConsultationArchiver {
     await d.persister.persistRoom(requestIdx);
     const messages = await this.allMessages(requestIdx);
     const key = d.keyring.keys.get(d.keyring.activeKeyId)!;
-    const sealed = await d.sealer.seal({ header: headerOf(c), messages, timeZone: d.timeZone, keyId: d.keyring.activeKeyId, key });
+    const sealed = await d.sealer.seal({ kind: 'archive', header: headerOf(c), messages, timeZone: d.timeZone, keyId: d.keyring.activeKeyId, key });
     const objectKey = archiveObjectKey(requestIdx);
     const body = Buffer.from(sealed.body);
     await d.store.put(objectKey, body, sealed.metadata);
 
     const stored = await d.store.get(objectKey);
     if (!stored || sha256Hex(stored.body) !== sha256Hex(body)) throw new Error('uploaded archive does not read back identically');
-    open(stored.body, d.keyring, sealed.metadata['plaintext-sha256']);
+    open(stored.body, d.keyring, { kind: 'archive', requestIdx });
 
     await d.consultations.markArchived(requestIdx);
     await this.removeHotCopies(requestIdx);

@@ -9,7 +9,7 @@ export function runSealTask(task: SealTask): SealResult {
     task.messages,
     task.timeZone,
   ), 'utf8');
-  const sealed = seal(text, task.keyId, Buffer.from(task.key));
+  const sealed = seal(text, { kind: task.kind, requestIdx: task.header.requestIdx }, task.keyId, Buffer.from(task.key));
   return { body: sealed.body, metadata: sealed.metadata, plaintextBytes: text.length };
 }
 

@@ -1,8 +1,11 @@
+import type { SealedKind } from './archive-cipher';
 import type { ArchiveHeader } from './archive-text';
 import type { ChatMessage } from '../chat/chat-message';
 
-/** Input of one seal task: format the text, hash it, encrypt it (CPU work, run on a thread pool). */
+/** Input of one seal task: format the text and encrypt it (CPU work, run on a thread pool). */
 export interface SealTask {
+  /** What the object is (bound into its authenticated header with header.requestIdx). */
+  kind: SealedKind;
   header: ArchiveHeader;
   messages: ChatMessage[];
   timeZone: string;
@@ -12,7 +15,7 @@ export interface SealTask {
 
 export interface SealResult {
   body: Uint8Array;
-  metadata: { 'key-id': string; algorithm: string; 'plaintext-sha256': string };
+  metadata: { 'key-id': string; algorithm: string };
   plaintextBytes: number;
 }
 

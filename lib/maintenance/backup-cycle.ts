@@ -122,7 +122,7 @@ export class BackupCycle {
       if (raw.length < PAGE_MESSAGES) break;
     }
     const { activeKeyId, keys } = this.d.keyring;
-    const sealed = await this.d.sealer.seal({ header: headerOf(c), messages, timeZone: this.d.timeZone, keyId: activeKeyId, key: keys.get(activeKeyId)! });
+    const sealed = await this.d.sealer.seal({ kind: 'snapshot', header: headerOf(c), messages, timeZone: this.d.timeZone, keyId: activeKeyId, key: keys.get(activeKeyId)! });
     await this.d.store.put(snapshotObjectKey(requestIdx), Buffer.from(sealed.body), sealed.metadata);
     await this.d.redis.hset(this.d.keys.backupSnapshotSeq(), String(requestIdx), String(seq));
   }
