@@ -87,7 +87,11 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
 
   const router = new Router();
   registerHealthRoutes(router, { knex: core.knex, redis: core.redis, isDraining: () => draining });
-  registerMetricsRoute(router, metrics.registry);
+  // The public port serves /metrics in development; in production only with METRICS_TOKEN (else use
+  // GATEWAY_METRICS_PORT, which should not be reachable from outside).
+  const config = core.config;
+  if (!config.isProduction) registerMetricsRoute(router, metrics.registry);
+  else if (config.metricsToken) registerMetricsRoute(router, metrics.registry, { open: false, token: config.metricsToken });
   registerConsultationRoutes(router, core.lifecycle);
   registerChatRoutes(router, core.chat);
   registerArchiveRoutes(router, core);

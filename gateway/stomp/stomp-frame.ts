@@ -22,10 +22,12 @@ export function escapeHeader(value: string): string {
 /** Serializes a server frame; a body gets a content-length in bytes. */
 export function serializeFrame(command: ServerCommand, headers: Readonly<Record<string, string>>, body?: string): string {
   let out = `${command}\n`;
+  // STOMP 1.2 does not escape CONNECTED headers (1.0 compatibility): there a line break in a value
+  // would start a forged header, so CR and LF are replaced instead.
   const escape = command !== 'CONNECTED';
   for (const key in headers) {
     const v = headers[key]!;
-    out += escape ? `${escapeHeader(key)}:${escapeHeader(v)}\n` : `${key}:${v}\n`;
+    out += escape ? `${escapeHeader(key)}:${escapeHeader(v)}\n` : `${key}:${v.replace(/[\r\n]/g, ' ')}\n`;
   }
   if (body !== undefined) out += `content-length:${Buffer.byteLength(body)}\n\n${body}\0`;
   else out += '\n\0';

@@ -23,6 +23,7 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
+  METRICS_TOKEN: optionalString,
   GATEWAY_METRICS_PORT: optionalString.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(0).max(65535).optional()),
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/office_hours'),
@@ -39,6 +40,7 @@ const envSchema = z.object({
   JWT_PUBLIC_KEY: optionalString,
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
+  JWT_MAX_LIFETIME_SEC: z.coerce.number().int().positive().default(30 * 86_400),
   ARCHIVE_KEYS: optionalString,
   ARCHIVE_TIMEZONE: z.string().default('Asia/Seoul'),
   ARCHIVE_ACTIVE_KEY_ID: optionalString,
@@ -81,6 +83,8 @@ export interface AppConfig {
   readonly workerMetricsPort: number;
   /** A per-instance /metrics port for gateways sharing PORT (PM2 increments it per instance). */
   readonly gatewayMetricsPort: number | undefined;
+  /** In production, /metrics on the public gateway port needs `Authorization: Bearer <token>`; unset → not served there. */
+  readonly metricsToken: string | undefined;
   readonly dashboardPort: number;
   readonly databaseUrl: string;
   readonly redisUrl: string;
@@ -97,6 +101,8 @@ export interface AppConfig {
     readonly publicKey: string | undefined;
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
+    /** Tokens that live longer than this (exp − iat) are refused. */
+    readonly maxLifetimeSec: number;
   };
   /** undefined → a development key is generated under `dataDir` (see archive-key-file.ts). */
   readonly archiveKeys: ArchiveKeyring | undefined;
@@ -202,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     port: e.PORT,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     gatewayMetricsPort: e.GATEWAY_METRICS_PORT,
+    metricsToken: e.METRICS_TOKEN,
     dashboardPort: e.DASHBOARD_PORT,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -217,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'),
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
+      maxLifetimeSec: e.JWT_MAX_LIFETIME_SEC,
     },
     archiveKeys: e.ARCHIVE_KEYS ? parseArchiveKeys(e.ARCHIVE_KEYS, e.ARCHIVE_ACTIVE_KEY_ID) : undefined,
     archiveTimezone: e.ARCHIVE_TIMEZONE,

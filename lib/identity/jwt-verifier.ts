@@ -9,6 +9,8 @@ export interface JwtVerifierOptions {
   readonly publicKey: string | undefined;
   readonly issuer: string | undefined;
   readonly audience: string | undefined;
+  /** Longest accepted lifetime (exp − iat, or exp − now without iat), seconds; undefined = no limit. */
+  readonly maxLifetimeSec?: number;
 }
 
 const MAX_TOKEN_CHARS = 8192;
@@ -51,13 +53,20 @@ export class JwtVerifier {
       throw unauthenticated(err instanceof jwt.TokenExpiredError ? 'token expired' : 'invalid token');
     }
     if (typeof payload === 'string') throw unauthenticated('invalid token');
+    // A token without exp would never expire, nor would its sessions.
+    if (typeof payload.exp !== 'number') throw unauthenticated('token has no exp');
+    const max = this.options.maxLifetimeSec;
+    if (max !== undefined && payload.exp - (typeof payload.iat === 'number' ? payload.iat : Date.now() / 1000) > max) {
+      throw unauthenticated(`token lifetime exceeds ${max} s`);
+    }
     return principalFromClaims(payload);
   }
 }
 
 function principalFromClaims(claims: JwtPayload): Principal {
   const sub = claims.sub;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128 || sub.includes('\u0000')) throw unauthenticated('token has no usable sub');
+  // Control characters in an id would end up in headers (CONNECTED user-name) and logs.
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128 || /[\u0000-\u001f\u007f]/.test(sub)) throw unauthenticated('token has no usable sub');
   const rawRoles: unknown[] = Array.isArray(claims.roles) ? claims.roles : [claims.role];
   const roles = new Set<Role>();
   for (const r of rawRoles) {
@@ -65,7 +74,7 @@ function principalFromClaims(claims: JwtPayload): Principal {
     if (role) roles.add(role);
   }
   if (roles.size === 0) throw new AppError('UNAUTHENTICATED', 'token carries no known role');
-  const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.replace(/\u0000/g, '').trim().slice(0, 200) || sub : sub;
+  const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200) || sub : sub;
   return {
     userId: sub,
     name,

@@ -34,8 +34,17 @@ describe('JwtVerifier', () => {
     ['no role', sign({ sub: 'u1', roles: ['JANITOR'] })],
     ['no sub', sign({ roles: ['STUDENT'] })],
     ['HS384', jwt.sign({ sub: 'u', roles: ['STUDENT'] }, TEST_JWT_SECRET, { algorithm: 'HS384' })],
+    ['no exp', jwt.sign({ sub: 'u', roles: ['STUDENT'] }, TEST_JWT_SECRET)],
+    ['a newline in sub', sign({ sub: 'u\nuser-name:admin', roles: ['STUDENT'] })],
   ])('refuses %s', (_name, token) => {
     expect(code(() => hs.verify(token))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses tokens that live longer than the configured maximum', () => {
+    const v = new JwtVerifier({ secret: TEST_JWT_SECRET, publicKey: undefined, issuer: undefined, audience: undefined, maxLifetimeSec: 3600 });
+    expect(code(() => v.verify(sign({ sub: 'u', roles: ['STUDENT'] }, { expiresIn: 3600 })))).toBe('ok');
+    expect(code(() => v.verify(sign({ sub: 'u', roles: ['STUDENT'] }, { expiresIn: 7200 })))).toBe('UNAUTHENTICATED');
+    expect(code(() => v.verify(sign({ sub: 'u', roles: ['STUDENT'] }, { expiresIn: 7200, noTimestamp: true })))).toBe('UNAUTHENTICATED');
   });
 
   it('checks issuer and audience when configured', () => {

@@ -101,3 +101,13 @@ describe('STOMP serializer', () => {
     expect(serializeFrame('CONNECTED', { version: '1.2', 'heart-beat': '10000,10000' })).toBe('CONNECTED\nversion:1.2\nheart-beat:10000,10000\n\n\0');
   });
 });
+
+describe('STOMP serializer', () => {
+  it('escapes header values of every frame it writes, and cannot be made to forge a header in CONNECTED', () => {
+    const error = serializeFrame('ERROR', { message: 'a:b\nc\\d\re' });
+    expect(error.split('\n')[1]).toBe('message:a\\cb\\nc\\\\d\\re');
+    // CONNECTED is not escaped (STOMP 1.2, for 1.0 clients): line breaks are replaced instead.
+    const connected = serializeFrame('CONNECTED', { version: '1.2', 'user-name': 'kim\nuser-name:admin\r' });
+    expect(connected.split('\n').filter((l) => l.startsWith('user-name:'))).toEqual(['user-name:kim user-name:admin ']);
+  });
+});
