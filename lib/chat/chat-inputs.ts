@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { idSchema } from '../validation/parse-input';
 
-const seqSchema = z.union([z.number().int().min(0), z.string().regex(/^\d{1,15}$/).transform(Number)]);
+/** Seqs are PostgreSQL int4: anything beyond is refused as invalid rather than failing the query. */
+export const MAX_SEQ = 2_147_483_647;
+const seqSchema = z
+  .union([z.number(), z.string().regex(/^\d{1,15}$/, 'must be a whole number').transform(Number)])
+  .pipe(z.number().int().min(0).max(MAX_SEQ, `must be at most ${MAX_SEQ}`));
 
 /** Content length is checked by the service against CHAT_MAX_MESSAGE_CHARS (configurable). */
 export const sendInput = z.object({

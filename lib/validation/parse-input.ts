@@ -16,8 +16,16 @@ export const idSchema = z.union([
   z
     .string()
     .regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer')
-    .transform(Number),
+    .transform(Number)
+    .pipe(z.number().max(Number.MAX_SAFE_INTEGER, 'is too large')),
 ]);
+
+/** A string with no NUL (PostgreSQL text cannot hold it) and a maximum length. */
+export const safeString = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
 
 /** A non-blank string after trimming, with a maximum length in characters. */
 export const text = (max: number) =>
