@@ -1,4 +1,9 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { LIMITED_ENTRIES } from '../lib/limits/rate-limits';
+
+/** What a refusal was for: a chat.send, a session's inbound frame queue, or a limited entry. */
+const RATE_LIMIT_KINDS = ['send', 'frames', 'sessions', ...LIMITED_ENTRIES] as const;
+export type RateLimitKind = (typeof RATE_LIMIT_KINDS)[number];
 
 /** Gateway series (names are what dashboards/ and alert rules use; no user or room ids as labels). */
 export class GatewayMetrics {
@@ -52,10 +57,10 @@ export class GatewayMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: r,
     });
-    this.rateLimitedTotal = new Counter({ name: 'oh_gateway_rate_limited_total', help: 'Sends refused by the rate limiter', labelNames: ['kind'], registers: r });
+    this.rateLimitedTotal = new Counter({ name: 'oh_gateway_rate_limited_total', help: 'Calls refused by a rate limit (send, frames, sessions, rest, rest-ip, chat.read, chat.sync, chat.typing, subscribe)', labelNames: ['kind'], registers: r });
     this.slowConsumers = new Counter({ name: 'oh_gateway_slow_consumer_disconnects_total', help: 'Sessions closed for exceeding the backpressure cap', registers: r });
     this.authFailures = new Counter({ name: 'oh_gateway_stomp_auth_failures_total', help: 'CONNECT frames refused for authentication', registers: r });
-    for (const kind of ['send', 'typing'] as const) this.rateLimitedTotal.inc({ kind }, 0);
+    for (const kind of RATE_LIMIT_KINDS) this.rateLimitedTotal.inc({ kind }, 0);
   }
 
   framesIn(n: number): void {
@@ -77,7 +82,7 @@ export class GatewayMetrics {
     this.httpRequests.inc({ route, method, status: String(status) });
     this.httpDuration.observe({ route, method }, seconds);
   }
-  rateLimited(kind: 'send' | 'typing'): void {
+  rateLimited(kind: RateLimitKind): void {
     this.rateLimitedTotal.inc({ kind });
   }
   slowConsumer(): void {

@@ -13,12 +13,26 @@ import { registerHealthRoutes } from './routes/health-routes';
 import { registerMetricsRoute } from './routes/metrics-routes';
 import { registerPushRoutes } from './routes/push-routes';
 import { ChatDestinations } from './stomp/chat-destinations';
-import { SendRateLimiter } from './stomp/send-rate-limiter';
 import { SessionRegistry } from './stomp/session-registry';
 import { registerStompEndpoint } from './stomp/stomp-endpoint';
 import { CLOSE } from './stomp/stomp-session';
 import type { StompSessionHost } from './stomp/stomp-session-host';
 import { UserChannelHub } from './stomp/user-channel-hub';
+import { RateLimits } from '../lib/limits/rate-limits';
+
+/** The shared budgets of CONTRACT §2: a rate per second with a burst, per user (REST also per IP). */
+function buildRateLimits(core: CoreServices, log: Logger): RateLimits {
+  const { stomp, rest, restIpPerSec } = core.config.limits;
+  const budget = (b: { ratePerSec: number; burst: number }) => ({ points: b.burst, durationSec: Math.max(1, Math.round(b.burst / b.ratePerSec)) });
+  return new RateLimits(core.redis, core.keys.rateLimitPrefix(), {
+    rest: budget(rest),
+    'rest-ip': { points: restIpPerSec, durationSec: 1 },
+    'chat.read': budget(stomp),
+    'chat.sync': budget(stomp),
+    'chat.typing': { points: 4, durationSec: 2 },
+    subscribe: budget(stomp),
+  }, log);
+}
 
 export interface GatewayOptions {
   readonly core: CoreServices;
@@ -28,6 +42,7 @@ export interface GatewayOptions {
   readonly connectTimeoutMs?: number;
   /** Buffered bytes above which a session is cut off as a slow consumer. */
   readonly maxBackpressureBytes?: number;
+  readonly maxQueuedFrames?: number;
   /** How long a drain waits for in-flight work before closing sessions. */
   readonly drainTimeoutMs?: number;
   /** Overrides GATEWAY_METRICS_PORT. */
@@ -53,12 +68,8 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const origins = new OriginPolicy(core.config.allowedOrigins, core.config.isProduction);
   const subscriber = createRedis(core.config.redisUrl, 'gateway-subscriber', { log });
   const hub = new UserChannelHub(subscriber, core.keys, core.rooms, metrics, log);
-  const destinations = new ChatDestinations(
-    core.chat,
-    new SendRateLimiter(core.config.chat.sendRatePerSec, core.config.chat.sendBurst),
-    metrics,
-    log,
-  );
+  const limits = buildRateLimits(core, log);
+  const destinations = new ChatDestinations(core.chat, limits, metrics, log);
   const inFlight = new Set<Promise<unknown>>();
   const heartbeatMs = options.heartbeatMs ?? core.config.stompHeartbeatMs;
   const registry = new SessionRegistry(Math.max(50, Math.min(1000, Math.floor(heartbeatMs / 2))));
@@ -70,6 +81,8 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
     heartbeatMs,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     maxBackpressureBytes: options.maxBackpressureBytes ?? 1024 * 1024,
+    maxQueuedFrames: options.maxQueuedFrames ?? core.config.limits.maxQueuedFrames,
+    limitSubscribe: (userId) => limits.consume('subscribe', userId),
     attach: async (s) => {
       await Promise.all([hub.attach(s), core.presence.join(s.principal!.userId, s.id)]);
     },
@@ -106,6 +119,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
       verifier: core.verifier,
       users: core.users,
       origins,
+      limits,
       log,
       observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) },
     }),
@@ -128,7 +142,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
     const metricsApp = uWS.App();
     const metricsRouter = new Router();
     registerMetricsRoute(metricsRouter, metrics.registry);
-    metricsApp.any('/*', createHttpPipeline({ router: metricsRouter, verifier: core.verifier, users: core.users, origins, log }));
+    metricsApp.any('/*', createHttpPipeline({ router: metricsRouter, verifier: core.verifier, users: core.users, origins, limits, log }));
     const t = await new Promise<uWS.us_listen_socket | false>((resolve) => metricsApp.listen(host, metricsPort, resolve));
     if (!t) throw new Error(`gateway metrics could not listen on ${host}:${metricsPort}`);
     metricsToken = t;

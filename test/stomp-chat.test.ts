@@ -10,7 +10,8 @@ let professorToken: string;
 const clients: TestStompClient[] = [];
 
 beforeAll(async () => {
-  sys = await startTestSystem({ CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000', STOMP_HEARTBEAT_MS: '500' });
+  // A throughput test: both sides pipeline 500 sends at once, past the default inbound frame bound.
+  sys = await startTestSystem({ CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000', STOMP_HEARTBEAT_MS: '500', STOMP_MAX_QUEUED_FRAMES: '2000' });
   studentToken = sys.token('s1', 'STUDENT', { name: 'Kim' });
   professorToken = sys.token('p1', 'PROFESSOR', { name: 'Lee' });
   await sys.core.users.upsert({ id: 'p1', name: 'Lee', role: 'PROFESSOR' });

@@ -40,7 +40,7 @@ export class WorkerMetrics {
     this.warnings = new Counter({ name: 'oh_auto_close_warnings_total', help: 'Max-duration warnings sent', registers: r });
     this.cleanup = new Counter({ name: 'oh_cleanup_removed_total', help: 'Items removed by the cleanup cycle', labelNames: ['kind'], registers: r });
     this.pushes = new Counter({ name: 'oh_push_notifications_total', help: 'Push delivery outcomes per token', labelNames: ['status'], registers: r });
-    for (const outcome of ['archived', 'already-archived', 'not-completed', 'failed']) this.archives.inc({ outcome }, 0);
+    for (const outcome of ['archived', 'already-archived', 'not-completed', 'failed', 'unrecoverable']) this.archives.inc({ outcome }, 0);
   }
 
   onCommitted(messages: readonly ChatMessage[], committedAtMs: number): void {

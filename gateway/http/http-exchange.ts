@@ -31,6 +31,8 @@ export class HttpExchange {
   readonly query: URLSearchParams;
   readonly requestId: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** The peer's address (read now: uWS objects are valid only inside the handler). */
+  readonly remoteAddress: string;
   readonly startedAt = process.hrtime.bigint();
   /** The status written, 0 until a response went out. */
   statusSent = 0;
@@ -51,6 +53,7 @@ export class HttpExchange {
       if (!(k in headers)) headers[k] = v;
     });
     this.headers = headers;
+    this.remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
     const given = headers['x-request-id'];
     this.requestId = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     res.onAborted(() => {

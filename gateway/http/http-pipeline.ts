@@ -1,8 +1,9 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { forbidden, unauthenticated } from '../../lib/errors/app-error';
+import { AppError, forbidden, unauthenticated } from '../../lib/errors/app-error';
 import type { JwtVerifier } from '../../lib/identity/jwt-verifier';
 import type { Principal } from '../../lib/identity/principal';
 import type { Logger } from '../../lib/logging/logger';
+import type { RateLimits } from '../../lib/limits/rate-limits';
 import type { UserDirectory } from '../../lib/users/user-directory';
 import { sendHttpError } from '../protocol-errors';
 import { HttpExchange } from './http-exchange';
@@ -20,6 +21,8 @@ export interface HttpPipelineDeps {
   readonly verifier: JwtVerifier;
   readonly users: UserDirectory;
   readonly origins: OriginPolicy;
+  /** Per IP before authentication and per user after it, for every /api route. */
+  readonly limits: RateLimits;
   readonly log: Logger;
   readonly observer?: HttpObserver;
 }
@@ -47,7 +50,10 @@ export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, 
     }
     // uWS delivers the body only to an onData attached before the handler returns: start reading now.
     const body = ex.method === 'GET' || ex.method === 'OPTIONS' ? undefined : readJsonBody(ex);
-    body?.catch(() => undefined);
+    // An oversized body is answered at once (413 and close), before any await: the client may stop sending.
+    body?.catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'PAYLOAD_TOO_LARGE' && ex.isOpen) sendHttpError(ex, err, log);
+    });
     let routeLabel = 'unmatched';
     const finish = () => {
       const seconds = ex.elapsedMs() / 1000;
@@ -66,6 +72,8 @@ export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, 
       }
       const { route, params } = deps.router.match(ex.method, ex.path);
       routeLabel = Router.label(route);
+      const limited = ex.path.startsWith('/api/');
+      if (limited) await deps.limits.consume('rest-ip', ex.remoteAddress);
       let principal: Promise<Principal> | undefined;
       const ctx: RequestContext = {
         ex,
@@ -75,6 +83,7 @@ export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, 
             const token = bearerToken(ex.headers['authorization']);
             if (!token) throw unauthenticated('missing bearer token');
             const p = deps.verifier.verify(token);
+            if (limited) await deps.limits.consume('rest', p.userId);
             await deps.users.upsertFromPrincipal(p);
             return p;
           })();
@@ -84,7 +93,9 @@ export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, 
       };
       await route.handler(ctx, params);
     })()
-      .catch((err: unknown) => sendHttpError(ex, err, log))
+      .catch((err: unknown) => {
+        if (ex.isOpen) sendHttpError(ex, err, log);
+      })
       .finally(finish);
   };
 }

@@ -3,21 +3,22 @@ import type { ChatService } from '../../lib/chat/chat-service';
 import { roomInput, sendInput, syncInput } from '../../lib/chat/chat-inputs';
 import { parseInput } from '../../lib/validation/parse-input';
 import type { Logger } from '../../lib/logging/logger';
+import type { LimitedEntry, RateLimits } from '../../lib/limits/rate-limits';
 import type { GatewayMetrics } from '../gateway-metrics';
 import { stompErrorEvent } from '../protocol-errors';
 import { APP_READ, APP_SEND, APP_SYNC, APP_TYPING } from './stomp-destinations';
 import type { StompFrame } from './stomp-frame';
 import type { StompSession } from './stomp-session';
-import type { SendRateLimiter } from './send-rate-limiter';
 
 /**
- * SEND frames to /app/chat.*: parse the JSON body, call the chat service, answer with a RECEIPT
- * (for chat.send only once the message is appended) or an ERROR event on /user/queue/errors.
+ * SEND frames to /app/chat.*: parse the JSON body, check the user's shared rate limit for the destination
+ * (chat.send's is inside the append script), call the chat service, answer with a RECEIPT (for chat.send
+ * once the message is durable) or an ERROR event on /user/queue/errors.
  */
 export class ChatDestinations {
   constructor(
     private readonly chat: ChatService,
-    private readonly limiter: SendRateLimiter,
+    private readonly limits: RateLimits,
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger,
   ) {}
@@ -30,10 +31,6 @@ export class ChatDestinations {
       switch (destination) {
         case APP_SEND: {
           const input = parseInput(sendInput, body);
-          if (!(await this.limiter.allowSend(actor.userId))) {
-            this.metrics.rateLimited('send');
-            throw new AppError('RATE_LIMITED', 'too many messages; slow down');
-          }
           const result = await this.chat.send(actor, input);
           if (!result.duplicate) this.metrics.sent();
           // The RECEIPT waits for durability (CHAT_RECEIPT_AFTER) without holding the session's next frames.
@@ -44,11 +41,14 @@ export class ChatDestinations {
           return;
         }
         case APP_READ: {
-          await this.chat.read(actor, parseInput(roomInput, body).requestIdx);
+          const { requestIdx } = parseInput(roomInput, body);
+          await this.limited('chat.read', actor.userId);
+          await this.chat.read(actor, requestIdx);
           return session.receipt(frame);
         }
         case APP_SYNC: {
           const { requestIdx, afterSeq } = parseInput(syncInput, body);
+          await this.limited('chat.sync', actor.userId);
           let after = afterSeq;
           for (;;) {
             const batch = await this.chat.sync(actor, requestIdx, after);
@@ -63,16 +63,26 @@ export class ChatDestinations {
         }
         case APP_TYPING: {
           const { requestIdx } = parseInput(roomInput, body);
-          if (await this.limiter.allowTyping(actor.userId, requestIdx)) await this.chat.typing(actor, requestIdx);
-          else this.metrics.rateLimited('typing');
+          await this.limited('chat.typing', `${actor.userId}:${requestIdx}`);
+          await this.chat.typing(actor, requestIdx);
           return session.receipt(frame);
         }
         default:
           throw notFound(`no destination ${destination.slice(0, 100)}`);
       }
     } catch (err) {
+      if (err instanceof AppError && err.code === 'RATE_LIMITED' && destination === APP_SEND) this.metrics.rateLimited('send');
       const log = this.log.child({ userId: actor.userId, destination: destination.slice(0, 100) });
       session.deliverError(stompErrorEvent(err, log, { requestIdx: body['requestIdx'], clientMsgId: body['clientMsgId'] }));
+    }
+  }
+
+  private async limited(entry: LimitedEntry, key: string): Promise<void> {
+    try {
+      await this.limits.consume(entry, key);
+    } catch (err) {
+      this.metrics.rateLimited(entry);
+      throw err;
     }
   }
 }

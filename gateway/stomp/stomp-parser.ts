@@ -16,12 +16,24 @@ const CR = 0x0d;
 const NUL = 0x00;
 const COMMANDS: ReadonlySet<string> = new Set(CLIENT_COMMANDS);
 
+/** What an incomplete frame waits for: at least `bytes` buffered, and (if set) a chunk holding `byte`. */
+interface Incomplete {
+  readonly incomplete: true;
+  readonly bytes: number;
+  readonly byte?: number;
+}
+
 /**
  * Incremental STOMP 1.2 parser: bytes in (one WebSocket message may hold several frames or part of one),
  * frames out. It never throws: hostile input yields `error`, after which the parser refuses everything.
+ * Linear in its input: the chunks of an incomplete frame are only collected until one can complete it
+ * (enough bytes for its content-length, or the NUL or line feed it lacks), so a frame sent a byte at a
+ * time is not re-scanned per byte.
  */
 export class StompParser {
-  private buffered: Buffer = Buffer.alloc(0);
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private waiting: Incomplete | undefined;
   private failed: string | undefined;
 
   constructor(private readonly limits: StompParserLimits = DEFAULT_PARSER_LIMITS) {}
@@ -29,7 +41,18 @@ export class StompParser {
   push(chunk: Buffer): ParseOutcome {
     const out: ParseOutcome = { frames: [], heartbeats: 0 };
     if (this.failed) return { ...out, error: this.failed };
-    let buf = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+    let buf = chunk;
+    if (this.waiting) {
+      this.pending.push(Buffer.from(chunk));
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes > this.limits.maxFrameBytes) return this.fail(out, `frame exceeds ${this.limits.maxFrameBytes} bytes`);
+      const w = this.waiting;
+      if (this.pendingBytes < w.bytes || (w.byte !== undefined && !chunk.includes(w.byte))) return out;
+      buf = Buffer.concat(this.pending);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.waiting = undefined;
+    }
     let pos = 0;
     try {
       for (;;) {
@@ -41,9 +64,14 @@ export class StompParser {
         if (pos >= buf.length || (buf[pos] === CR && pos + 1 === buf.length)) break;
         const step = this.parseFrame(buf, pos);
         if (typeof step === 'string') return this.fail(out, step);
-        if (step === undefined) {
+        if ('incomplete' in step) {
           if (buf.length - pos > this.limits.maxFrameBytes) return this.fail(out, `frame exceeds ${this.limits.maxFrameBytes} bytes`);
-          break;
+          // Keep only the unparsed tail, copied so the caller's (reused) buffer can be released.
+          const tail = Buffer.from(buf.subarray(pos));
+          this.pending = [tail];
+          this.pendingBytes = tail.length;
+          this.waiting = step;
+          return out;
         }
         out.frames.push(step.frame);
         pos = step.next;
@@ -51,20 +79,25 @@ export class StompParser {
     } catch {
       return this.fail(out, 'malformed frame');
     }
-    // Keep only the unparsed tail, copied so the caller's (reused) buffer can be released.
-    buf = buf.subarray(pos);
-    this.buffered = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
+    if (pos < buf.length) {
+      // A lone CR at the end (half of a CRLF heart-beat): wait for the rest.
+      this.pending = [Buffer.from(buf.subarray(pos))];
+      this.pendingBytes = buf.length - pos;
+      this.waiting = { incomplete: true, bytes: 0, byte: LF };
+    }
     return out;
   }
 
   private fail(out: ParseOutcome, error: string): ParseOutcome {
     this.failed = error;
-    this.buffered = Buffer.alloc(0);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.waiting = undefined;
     return { ...out, error };
   }
 
-  /** One frame at `start`: the frame, undefined if incomplete, or an error text. */
-  private parseFrame(buf: Buffer, start: number): { frame: StompFrame; next: number } | undefined | string {
+  /** One frame at `start`: the frame, what it still waits for, or an error text. */
+  private parseFrame(buf: Buffer, start: number): { frame: StompFrame; next: number } | Incomplete | string {
     const lines: string[] = [];
     let lineStart = start;
     let headerEnd = -1;
@@ -81,7 +114,7 @@ export class StompParser {
       if (lines.length > this.limits.maxHeaders + 1) return `more than ${this.limits.maxHeaders} headers`;
       lineStart = i + 1;
     }
-    if (headerEnd < 0) return scanLimit - start >= this.limits.maxHeaderBytes ? `headers exceed ${this.limits.maxHeaderBytes} bytes` : undefined;
+    if (headerEnd < 0) return scanLimit - start >= this.limits.maxHeaderBytes ? `headers exceed ${this.limits.maxHeaderBytes} bytes` : { incomplete: true, bytes: 0, byte: LF };
 
     const command = lines[0] ?? '';
     if (!COMMANDS.has(command)) return `unknown command ${JSON.stringify(command.slice(0, 32))}`;
@@ -104,12 +137,12 @@ export class StompParser {
       const length = Number(declared);
       if (headerEnd - start + length + 1 > this.limits.maxFrameBytes) return `frame exceeds ${this.limits.maxFrameBytes} bytes`;
       bodyEnd = headerEnd + length;
-      if (buf.length <= bodyEnd) return undefined;
+      if (buf.length <= bodyEnd) return { incomplete: true, bytes: bodyEnd - start + 1 };
       if (buf[bodyEnd] !== NUL) return 'body longer than its content-length (missing NUL)';
     } else {
       bodyEnd = buf.indexOf(NUL, headerEnd);
       if (bodyEnd < 0) {
-        return buf.length - start > this.limits.maxFrameBytes ? `frame exceeds ${this.limits.maxFrameBytes} bytes` : undefined;
+        return buf.length - start > this.limits.maxFrameBytes ? `frame exceeds ${this.limits.maxFrameBytes} bytes` : { incomplete: true, bytes: 0, byte: NUL };
       }
       if (bodyEnd - start + 1 > this.limits.maxFrameBytes) return `frame exceeds ${this.limits.maxFrameBytes} bytes`;
     }

@@ -14,11 +14,15 @@ export interface StompSessionHost {
   readonly heartbeatMs: number;
   readonly connectTimeoutMs: number;
   readonly maxBackpressureBytes: number;
+  /** Parsed frames a session may have waiting for handling; past it the session is closed (inbound backpressure). */
+  readonly maxQueuedFrames: number;
   /** Registers an authenticated session for its user's events; resolves once the subscription is live. */
   attach(session: StompSession): Promise<void>;
   detach(session: StompSession): void;
   /** Handles a SEND to an application destination (answers receipts and errors itself). */
   onSend(session: StompSession, destination: string, frame: StompFrame): Promise<void>;
+  /** The user's shared SUBSCRIBE budget; throws RATE_LIMITED. */
+  limitSubscribe(userId: string): Promise<void>;
   /** Tracks in-flight work so a draining gateway can wait for it. */
   track<T>(work: Promise<T>): Promise<T>;
 }

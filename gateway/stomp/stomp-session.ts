@@ -42,6 +42,8 @@ export class StompSession {
   private subs: Subscription[] = [];
   private outCount = 0;
   private work: Promise<void> | undefined;
+  /** Frames parsed but not yet handled (bounded: inbound backpressure). */
+  private queued = 0;
   private outgoingMs = 0;
   private incomingMs = 0;
 
@@ -65,7 +67,19 @@ export class StompSession {
     this.lastInAt = Date.now();
     const result = this.parser.push(data);
     this.host.metrics.framesIn(result.frames.length);
-    for (const frame of result.frames) this.enqueue(() => this.handle(frame));
+    if (this.queued + result.frames.length > this.host.maxQueuedFrames) {
+      // Buffering without bound would let one client hold the process's memory; it may reconnect.
+      this.host.metrics.rateLimited('frames');
+      this.parser = undefined;
+      this.fail(`RATE_LIMITED: more than ${this.host.maxQueuedFrames} frames waiting; slow down`, CLOSE.policy);
+      return;
+    }
+    this.queued += result.frames.length;
+    for (const frame of result.frames)
+      this.enqueue(async () => {
+        this.queued--;
+        await this.handle(frame);
+      });
     if (result.error) {
       const error = result.error;
       this.enqueue(async () => this.fail(`malformed frame: ${error}`, CLOSE.protocol));
@@ -196,6 +210,14 @@ export class StompSession {
           return this.receipt(frame);
         }
         if (this.subs.some((s) => s.id === id)) return this.fail(`subscription id ${id} is in use`, CLOSE.protocol);
+        try {
+          await this.host.limitSubscribe(this.principal!.userId);
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          this.host.metrics.rateLimited('subscribe');
+          this.deliverError({ type: 'ERROR', code: err.code, message: err.message });
+          return this.receipt(frame);
+        }
         if (this.subs.length >= 16) return this.fail('too many subscriptions', CLOSE.protocol);
         const ack = h.get('ack') ?? 'auto';
         if (!['auto', 'client', 'client-individual'].includes(ack)) return this.fail(`unknown ack mode ${ack}`, CLOSE.protocol);
@@ -254,7 +276,13 @@ export class StompSession {
     this.outgoingMs = cy > 0 ? Math.max(server, cy) : 0;
     this.incomingMs = cx > 0 ? Math.max(server, cx) : 0;
     this.principal = principal;
-    await this.host.attach(this);
+    try {
+      await this.host.attach(this);
+    } catch (err) {
+      this.host.detach(this);
+      if (err instanceof AppError) return this.fail(`${err.code}: ${err.message}`, CLOSE.policy);
+      throw err;
+    }
     if (this.currentState() !== 'connecting') {
       this.host.detach(this);
       return;

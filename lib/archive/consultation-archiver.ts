@@ -10,7 +10,11 @@ import type { ObjectStore } from '../storage/object-store';
 import { archiveObjectKey, snapshotObjectKey } from '../storage/object-keys';
 import { open, sha256Hex } from './archive-cipher';
 import type { ArchiveHeader } from './archive-text';
+import { UnrecoverableError } from 'bullmq';
 import type { Sealer } from './sealer';
+
+/** Largest object the archive writes in one PUT (s3rver and single-part uploads); the log cap keeps rooms below it. */
+export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 
 export const headerOf = (c: ConsultationModel): ArchiveHeader => ({
   requestIdx: c.requestIdx,
@@ -61,10 +65,13 @@ export class ConsultationArchiver {
     const sealed = await d.sealer.seal({ kind: 'archive', header: headerOf(c), messages, timeZone: d.timeZone, keyId: d.keyring.activeKeyId, key });
     const objectKey = archiveObjectKey(requestIdx);
     const body = Buffer.from(sealed.body);
+    // Retrying cannot shrink a log or repair a store that returns other bytes: fail for good, loudly.
+    if (body.length > MAX_OBJECT_BYTES) throw new UnrecoverableError(`archive of consultation ${requestIdx} is ${body.length} bytes, over ${MAX_OBJECT_BYTES}`);
     await d.store.put(objectKey, body, sealed.metadata);
 
     const stored = await d.store.get(objectKey);
-    if (!stored || sha256Hex(stored.body) !== sha256Hex(body)) throw new Error('uploaded archive does not read back identically');
+    if (!stored) throw new Error('uploaded archive is not there yet');
+    if (sha256Hex(stored.body) !== sha256Hex(body)) throw new UnrecoverableError('uploaded archive does not read back identically');
     open(stored.body, d.keyring, { kind: 'archive', requestIdx });
 
     await d.consultations.markArchived(requestIdx);

@@ -28,7 +28,17 @@ export type AppendOutcome =
   | { kind: 'duplicate'; seq: number }
   | { kind: 'invalid' }
   | { kind: 'lease-exhausted'; seq: number; lease: number }
+  | { kind: 'rate-limited' }
+  | { kind: 'log-full' }
   | { kind: 'closed' };
+
+/** Checked inside the append script, so they cost no extra round trip. */
+export interface AppendLimits {
+  readonly sendRatePerSec: number;
+  readonly sendBurst: number;
+  readonly maxLogMessages: number;
+  readonly maxLogBytes: number;
+}
 
 /** A verified read: `base` (seqs up to it are in PostgreSQL only), the last seq, and raw JSON after max(afterSeq, base). */
 export type ReadOutcome = { kind: 'invalid' } | { kind: 'ok'; base: number; seq: number; raw: string[] };
@@ -62,6 +72,7 @@ export class ChatLog {
     redis: Redis,
     private readonly keys: RedisKeys,
     private readonly ttlMs: number,
+    private readonly limits: AppendLimits,
   ) {
     defineScripts(redis, SCRIPTS);
     this.redis = redis as ScriptedRedis;
@@ -95,8 +106,9 @@ export class ChatLog {
       clientMsgId: message.clientMsgId,
     }).slice(1)}`;
     const k = this.keys;
+    const l = this.limits;
     const [status, seq, lease] = await this.redis.ohChatAppend(
-      9,
+      10,
       k.chatRoom(id),
       k.chatMeta(id),
       k.chatDedupe(id),
@@ -106,12 +118,18 @@ export class ChatLog {
       k.chatEpoch(),
       k.userChannel(message.senderId),
       k.userChannel(peerId),
+      k.sendBucket(message.senderId),
       dedupeField(message.senderId, message.clientMsgId),
       this.ttlMs,
       head,
       tail,
       id,
       nowMs,
+      l.sendRatePerSec,
+      l.sendBurst,
+      l.maxLogMessages,
+      l.maxLogBytes,
+      Buffer.byteLength(message.content),
     );
     switch (status) {
       case 1:
@@ -120,6 +138,10 @@ export class ChatLog {
         return { kind: 'duplicate', seq };
       case -3:
         return { kind: 'lease-exhausted', seq, lease };
+      case -4:
+        return { kind: 'rate-limited' };
+      case -5:
+        return { kind: 'log-full' };
       case -2:
         return { kind: 'closed' };
       default:
@@ -153,11 +175,11 @@ export class ChatLog {
   }
 
   /** Resets the room to "all up to seq is in PostgreSQL" with the given lease and dedupe entries (see chat-rebuild.lua). */
-  async rebuild(requestIdx: number, seq: number, lease: number, dedupe: readonly { senderId: string; clientMsgId: string; seq: number }[]): Promise<void> {
+  async rebuild(requestIdx: number, seq: number, lease: number, contentBytes: number, dedupe: readonly { senderId: string; clientMsgId: string; seq: number }[]): Promise<void> {
     const args: Args = [];
     for (const d of dedupe) args.push(dedupeField(d.senderId, d.clientMsgId), d.seq);
     for (let attempt = 0; attempt < 2; attempt++) {
-      if ((await this.redis.ohChatRebuild(6, ...this.roomKeys(requestIdx), requestIdx, seq, lease, this.ttlMs, ...args)) === 1) return;
+      if ((await this.redis.ohChatRebuild(6, ...this.roomKeys(requestIdx), requestIdx, seq, lease, this.ttlMs, contentBytes, ...args)) === 1) return;
       await this.refreshEpoch();
     }
     throw new Error('hot-log epoch is missing');

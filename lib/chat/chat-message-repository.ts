@@ -89,6 +89,12 @@ export class ChatMessageRepository {
     return rows.map((r: { sender_id: string; client_msg_id: string; seq: number }) => ({ senderId: r.sender_id, clientMsgId: r.client_msg_id, seq: r.seq }));
   }
 
+  /** Content bytes stored for a room (what the log cap counts). */
+  async contentBytes(requestIdx: number): Promise<number> {
+    const row = await this.knex(TABLE).where('request_idx', requestIdx).sum<{ n: string | null }[]>({ n: this.knex.raw('octet_length(content)') });
+    return Number(row[0]?.n ?? 0);
+  }
+
   async exists(requestIdx: number, seq: number): Promise<boolean> {
     return (await this.knex(TABLE).where({ request_idx: requestIdx, seq }).first('seq')) !== undefined;
   }

@@ -81,6 +81,8 @@ export class ChatService {
       clientMsgId: input.clientMsgId,
     };
     const outcome = await this.appendVerified(message, isStudent ? room.professorId : room.studentId, now.getTime());
+    if (outcome.kind === 'rate-limited') throw new AppError('RATE_LIMITED', 'too many messages; slow down');
+    if (outcome.kind === 'log-full') throw new AppError('PAYLOAD_TOO_LARGE', 'this consultation has reached its log size limit');
     if (outcome.kind === 'closed') {
       d.rooms.noteStatus(room.requestIdx, 'COMPLETED');
       throw invalidTransition('consultation has ended; messages are not accepted');

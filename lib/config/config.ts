@@ -50,6 +50,15 @@ const envSchema = z.object({
   DASHBOARD_PASSWORD: optionalString,
   CHAT_TTL_MS: intMs(604_800_000),
   CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().positive().default(4000),
+  CHAT_MAX_SESSIONS_PER_USER: z.coerce.number().int().positive().default(20),
+  CHAT_MAX_LOG_MESSAGES: z.coerce.number().int().positive().default(50_000),
+  CHAT_MAX_LOG_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  STOMP_RATE_PER_SEC: z.coerce.number().int().positive().default(10),
+  STOMP_BURST: z.coerce.number().int().positive().default(30),
+  STOMP_MAX_QUEUED_FRAMES: z.coerce.number().int().positive().default(256),
+  REST_RATE_PER_SEC: z.coerce.number().int().positive().default(20),
+  REST_BURST: z.coerce.number().int().positive().default(60),
+  REST_IP_RATE_PER_SEC: z.coerce.number().int().positive().default(100),
   CHAT_RECEIPT_AFTER: z.enum(['redis', 'postgres']).default('redis'),
   CHAT_SEND_RATE_PER_SEC: z.coerce.number().int().positive().default(20),
   CHAT_SEND_BURST: z.coerce.number().int().positive().default(40),
@@ -114,6 +123,11 @@ export interface AppConfig {
   readonly chat: {
     readonly ttlMs: number;
     readonly maxMessageChars: number;
+    /** Live STOMP sessions one user may hold across all gateways. */
+    readonly maxSessionsPerUser: number;
+    /** A room's log cap: messages and content bytes (sends beyond get PAYLOAD_TOO_LARGE). */
+    readonly maxLogMessages: number;
+    readonly maxLogBytes: number;
     /** When a chat.send is receipted: appended in Redis, or committed in PostgreSQL. */
     readonly receiptAfter: 'redis' | 'postgres';
     readonly sendRatePerSec: number;
@@ -124,6 +138,17 @@ export interface AppConfig {
     readonly maxDurationMs: number;
     readonly warnBeforeMs: number;
     readonly scanIntervalMs: number;
+  };
+  /**
+   * Per-user budgets shared by all gateways: other STOMP destinations (per destination, typing per room),
+   * REST per user and per IP (before authentication); a budget is `rate` per second with `burst` at once.
+   */
+  readonly limits: {
+    readonly stomp: { readonly ratePerSec: number; readonly burst: number };
+    readonly rest: { readonly ratePerSec: number; readonly burst: number };
+    readonly restIpPerSec: number;
+    /** Parsed frames a session may have waiting; past it the session is closed. */
+    readonly maxQueuedFrames: number;
   };
   /** STOMP heart-beat the gateway offers and expects (CONNECTED `heart-beat`). */
   readonly stompHeartbeatMs: number;
@@ -235,6 +260,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       ttlMs: e.CHAT_TTL_MS,
       maxMessageChars: e.CHAT_MAX_MESSAGE_CHARS,
       receiptAfter: e.CHAT_RECEIPT_AFTER,
+      maxSessionsPerUser: e.CHAT_MAX_SESSIONS_PER_USER,
+      maxLogMessages: e.CHAT_MAX_LOG_MESSAGES,
+      maxLogBytes: e.CHAT_MAX_LOG_BYTES,
       sendRatePerSec: e.CHAT_SEND_RATE_PER_SEC,
       sendBurst: e.CHAT_SEND_BURST,
     },
@@ -243,6 +271,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       maxDurationMs: e.AUTO_CLOSE_MAX_DURATION_MS,
       warnBeforeMs: e.AUTO_CLOSE_WARN_BEFORE_MS,
       scanIntervalMs: e.AUTO_CLOSE_SCAN_INTERVAL_MS,
+    },
+    limits: {
+      stomp: { ratePerSec: e.STOMP_RATE_PER_SEC, burst: e.STOMP_BURST },
+      rest: { ratePerSec: e.REST_RATE_PER_SEC, burst: e.REST_BURST },
+      restIpPerSec: e.REST_IP_RATE_PER_SEC,
+      maxQueuedFrames: e.STOMP_MAX_QUEUED_FRAMES,
     },
     stompHeartbeatMs: e.STOMP_HEARTBEAT_MS,
     backupIntervalMs: e.BACKUP_INTERVAL_MS,

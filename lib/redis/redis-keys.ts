@@ -19,6 +19,10 @@ export interface RedisKeys {
   persistCommitted(): string;
   /** The Redis incarnation the hot logs were written in (the server's run id). */
   chatEpoch(): string;
+  /** Hash: a user's chat.send token bucket (checked inside the append script). */
+  sendBucket(userId: string): string;
+  /** Prefix of the shared rate-limit counters (rate-limiter-flexible adds entry and key). */
+  rateLimitPrefix(): string;
   /** Pub/sub channel of one user's events (CHAT, READ, STATUS, WARNING, TYPING). */
   userChannel(userId: string): string;
   /** Pub/sub channel of lifecycle domain events, for any process that wants them. */
@@ -44,6 +48,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     chatDedupe: (id) => `${prefix}:chat:dedupe:${id}`,
     chatClosed: (id) => `${prefix}:chat:closed:${id}`,
     chatEpoch: () => `${prefix}:chat:epoch`,
+    sendBucket: (userId) => `${prefix}:rl:send:${userId}`,
+    rateLimitPrefix: () => `${prefix}:rl:`,
     persistPending: (shard) => `${prefix}:persist:pending:${shard}`,
     persistCommitted: () => `${prefix}:persist:committed`,
     userChannel: (userId) => `${prefix}:user:${userId}`,

@@ -80,7 +80,12 @@ export function buildCoreServices(
   const users = new UserDirectory(knex);
   const consultations = new ConsultationRepository(knex);
   const events = new EventPublisher(redis, keys);
-  const chatLog = new ChatLog(redis, keys, config.chat.ttlMs);
+  const chatLog = new ChatLog(redis, keys, config.chat.ttlMs, {
+    sendRatePerSec: config.chat.sendRatePerSec,
+    sendBurst: config.chat.sendBurst,
+    maxLogMessages: config.chat.maxLogMessages,
+    maxLogBytes: config.chat.maxLogBytes,
+  });
   const chatMessages = new ChatMessageRepository(knex);
   const rooms = new RoomDirectory(consultations);
   const queues = new QueueClient(redis, config.redisPrefix);
@@ -144,7 +149,7 @@ export function buildCoreServices(
     persister: new ChatPersister({ redis, keys, chatLog, commit, rebuilder, observer: options.persistObserver }),
     store,
     keyring: resolveArchiveKeyring(config),
-    presence: new Presence(redis, keys, config.push.presenceTtlMs),
+    presence: new Presence(redis, keys, config.push.presenceTtlMs, config.chat.maxSessionsPerUser),
     pushes,
     deviceTokens: new DeviceTokenRepository(knex),
     notifications: new NotificationLog(knex),

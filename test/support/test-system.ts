@@ -52,6 +52,12 @@ export function testEnv(overrides: Record<string, string> = {}, dbUrl: string, p
     JWT_SECRET: TEST_JWT_SECRET,
     ARCHIVE_KEYS: TEST_ARCHIVE_KEYS,
     DASHBOARD_PASSWORD: 'test-dashboard-password',
+    // Tests drive REST and STOMP far faster than a person; the files about limits set their own.
+    REST_RATE_PER_SEC: '100000',
+    REST_BURST: '100000',
+    REST_IP_RATE_PER_SEC: '100000',
+    STOMP_RATE_PER_SEC: '100000',
+    STOMP_BURST: '100000',
     ...overrides,
   };
 }

@@ -5,16 +5,19 @@
 
   KEYS[1] room list        KEYS[2] room meta hash   KEYS[3] dedupe hash     KEYS[4] closed flag
   KEYS[5] pending zset     KEYS[6] committed hash   KEYS[7] epoch key
-  KEYS[8] sender channel   KEYS[9] peer channel
+  KEYS[8] sender channel   KEYS[9] peer channel     KEYS[10] sender's send bucket {prefix}:rl:send:{userId}
   ARGV[1] dedupe field     senderId .. "\0" .. clientMsgId
   ARGV[2] ttl ms
   ARGV[3] message JSON before the seq   '{"requestIdx":1,"seq":'
   ARGV[4] message JSON after the seq    ',"messageId":...}'
   ARGV[5] requestIdx
   ARGV[6] now (epoch ms)
+  ARGV[7] send rate per second   ARGV[8] burst
+  ARGV[9] log cap: messages      ARGV[10] log cap: content bytes   ARGV[11] this message's content bytes
 
   Returns {status, seq, lease}: status 1 appended, 0 duplicate (seq = the original), -1 room not valid
-  (rebuild it), -2 closed, -3 seq lease used up (extend it in PostgreSQL first).
+  (rebuild it), -2 closed, -3 seq lease used up (extend it in PostgreSQL first), -4 the sender's rate
+  limit (a token bucket; duplicates do not spend), -5 the room's log is full (its cap).
 ]]
 if redis.call('EXISTS', KEYS[4]) == 1 then return {-2, 0, 0} end
 local state = oh_room_state(KEYS[1], KEYS[2], KEYS[3], KEYS[7], KEYS[6], KEYS[5], ARGV[5])
@@ -22,13 +25,24 @@ if not state then return {-1, 0, 0} end
 
 local existing = redis.call('HGET', KEYS[3], ARGV[1])
 if existing then return {0, tonumber(existing), state[3]} end
+
+local rate, burst, now = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[6])
+local bucket = redis.call('HMGET', KEYS[10], 't', 'ts')
+local tokens = math.min(burst, tonumber(bucket[1] or burst) + (now - tonumber(bucket[2] or now)) * rate / 1000)
+if tokens < 1 then return {-4, 0, 0} end
+
+local bytes = tonumber(redis.call('HGET', KEYS[2], 'bytes') or '0') + tonumber(ARGV[11])
+if state[4] + 1 > tonumber(ARGV[9]) or bytes > tonumber(ARGV[10]) then return {-5, 0, 0} end
 if state[1] >= state[3] then return {-3, state[1], state[3]} end
+
+redis.call('HSET', KEYS[10], 't', tokens - 1, 'ts', now)
+redis.call('PEXPIRE', KEYS[10], math.ceil(burst / rate * 1000) + 1000)
 
 local seq = state[1] + 1
 local message = ARGV[3] .. seq .. ARGV[4]
 redis.call('RPUSH', KEYS[1], message)
 redis.call('HSET', KEYS[3], ARGV[1], seq)
-redis.call('HSET', KEYS[2], 'seq', seq, 'dd', state[4] + 1, 'lastActivityMs', ARGV[6])
+redis.call('HSET', KEYS[2], 'seq', seq, 'dd', state[4] + 1, 'bytes', bytes, 'lastActivityMs', ARGV[6])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ARGV[2])

@@ -5,7 +5,8 @@
 
   KEYS[1] room list  KEYS[2] room meta hash  KEYS[3] dedupe hash
   KEYS[4] pending zset  KEYS[5] committed hash  KEYS[6] epoch key
-  ARGV[1] requestIdx  ARGV[2] seq  ARGV[3] lease  ARGV[4] ttl ms  ARGV[5..] dedupe field, seq, …
+  ARGV[1] requestIdx  ARGV[2] seq  ARGV[3] lease  ARGV[4] ttl ms  ARGV[5] content bytes stored (the log cap)
+  ARGV[6..] dedupe field, seq, …
 
   Returns 1, or 0 when the epoch key is missing (refresh it and retry).
 ]]
@@ -13,11 +14,11 @@ local epoch = redis.call('GET', KEYS[6])
 if not epoch then return 0 end
 redis.call('DEL', KEYS[1], KEYS[3])
 local n = 0
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
   n = n + 1
 end
-redis.call('HSET', KEYS[2], 'seq', ARGV[2], 'base', ARGV[2], 'lease', ARGV[3], 'dd', redis.call('HLEN', KEYS[3]), 'epoch', epoch)
+redis.call('HSET', KEYS[2], 'seq', ARGV[2], 'base', ARGV[2], 'lease', ARGV[3], 'dd', redis.call('HLEN', KEYS[3]), 'bytes', ARGV[5], 'epoch', epoch)
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 if n > 0 then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
 local hw = tonumber(ARGV[2])
