@@ -59,6 +59,23 @@ it('one WebSocket message of 2,000 chat.read frames closes the session instead o
   expect(metrics.body).toMatch(/oh_gateway_rate_limited_total\{kind="chat.read"\} [1-9]/);
 });
 
+it.each([
+  ['chat.sync', (i: number) => frame('/app/chat.sync', { requestIdx: id, afterSeq: 0, i })],
+  ['chat.typing', (i: number) => frame('/app/chat.typing', { requestIdx: id, i })],
+  ['subscribe', (i: number) => `SUBSCRIBE\nid:s\ndestination:/user/queue/chat\nreceipt:r${i}\n\n\0UNSUBSCRIBE\nid:s\n\n\0`],
+])('a flood of %s spends the shared budget: RATE_LIMITED errors, the session stays usable', async (kind, make) => {
+  const raw = await RawSocket.open(sys.gateway.port);
+  sockets.push(raw);
+  raw.send(connectFrame(sys.token(`flood-${kind}`, 'STUDENT')));
+  await eventually(async () => raw.received.some((f) => f.startsWith('CONNECTED')), 5000, 'CONNECTED');
+  raw.send('SUBSCRIBE\nid:e\ndestination:/user/queue/errors\n\n\0');
+  for (let i = 0; i < 120; i++) raw.send(make(i));
+  await eventually(async () => raw.received.filter((f) => f.includes('RATE_LIMITED')).length >= 60, 10_000, `${kind} refusals`);
+  expect(raw.ws.readyState).toBe(raw.ws.OPEN);
+  const metrics = await sys.http('GET', '/metrics');
+  expect(metrics.body).toMatch(new RegExp(`oh_gateway_rate_limited_total\\{kind="${kind}"\\} [1-9]`));
+});
+
 it('a 20 MiB flood of frames is refused at the first oversized batch, and the gateway keeps serving', async () => {
   const raw = await RawSocket.open(sys.gateway.port);
   sockets.push(raw);

@@ -77,6 +77,7 @@ export async function startWorkers(
     sealer,
     keyring: core.keyring,
     timeZone: config.archiveTimezone,
+    maxObjectBytes: config.archiveMaxBytes,
     log,
   });
 

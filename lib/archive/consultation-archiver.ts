@@ -13,8 +13,6 @@ import type { ArchiveHeader } from './archive-text';
 import { UnrecoverableError } from 'bullmq';
 import type { Sealer } from './sealer';
 
-/** Largest object the archive writes in one PUT (s3rver and single-part uploads); the log cap keeps rooms below it. */
-export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 
 export const headerOf = (c: ConsultationModel): ArchiveHeader => ({
   requestIdx: c.requestIdx,
@@ -46,6 +44,8 @@ export class ConsultationArchiver {
       sealer: Sealer;
       keyring: ArchiveKeyring;
       timeZone: string;
+      /** Largest archive object written (ARCHIVE_MAX_BYTES); the log cap keeps rooms below it. */
+      maxObjectBytes: number;
       log: Logger;
     },
   ) {}
@@ -66,7 +66,7 @@ export class ConsultationArchiver {
     const objectKey = archiveObjectKey(requestIdx);
     const body = Buffer.from(sealed.body);
     // Retrying cannot shrink a log or repair a store that returns other bytes: fail for good, loudly.
-    if (body.length > MAX_OBJECT_BYTES) throw new UnrecoverableError(`archive of consultation ${requestIdx} is ${body.length} bytes, over ${MAX_OBJECT_BYTES}`);
+    if (body.length > d.maxObjectBytes) throw new UnrecoverableError(`archive of consultation ${requestIdx} is ${body.length} bytes, over ${d.maxObjectBytes}`);
     await d.store.put(objectKey, body, sealed.metadata);
 
     const stored = await d.store.get(objectKey);

@@ -44,6 +44,7 @@ const envSchema = z.object({
   ARCHIVE_KEYS: optionalString,
   ARCHIVE_TIMEZONE: z.string().default('Asia/Seoul'),
   ARCHIVE_ACTIVE_KEY_ID: optionalString,
+  ARCHIVE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
   FCM_CREDENTIALS: optionalString,
   ALLOWED_ORIGINS: optionalString,
   DASHBOARD_USER: z.string().min(1).default('admin'),
@@ -116,6 +117,8 @@ export interface AppConfig {
   /** undefined → a development key is generated under `dataDir` (see archive-key-file.ts). */
   readonly archiveKeys: ArchiveKeyring | undefined;
   readonly archiveTimezone: string;
+  /** Largest archive object (single PUT; s3rver's limit). Bigger archives fail as unrecoverable. */
+  readonly archiveMaxBytes: number;
   readonly fcmCredentials: string | undefined;
   /** undefined → any origin in development, same-origin/non-browser only in production. */
   readonly allowedOrigins: readonly string[] | undefined;
@@ -253,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     },
     archiveKeys: e.ARCHIVE_KEYS ? parseArchiveKeys(e.ARCHIVE_KEYS, e.ARCHIVE_ACTIVE_KEY_ID) : undefined,
     archiveTimezone: e.ARCHIVE_TIMEZONE,
+    archiveMaxBytes: e.ARCHIVE_MAX_BYTES,
     fcmCredentials: e.FCM_CREDENTIALS,
     allowedOrigins: e.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
     dashboard: { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD ?? DEV_DASHBOARD_PASSWORD },
