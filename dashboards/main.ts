@@ -4,6 +4,6 @@ import { startDashboards } from './dashboard-app';
 
 /** Dashboards process: Bull Board (basic auth) for operators. */
 void runRole('dashboards', async (config, log) => {
-  await checkServices(config, { redis: true }, (m) => log.warn(m));
+  await checkServices(config, { redis: true }, (m) => config.startupWarnings && log.warn(m));
   return startDashboards(config, log);
 });

@@ -12,6 +12,10 @@ import { registerConsultationRoutes } from './routes/consultation-routes';
 import { registerHealthRoutes } from './routes/health-routes';
 import { registerMetricsRoute } from './routes/metrics-routes';
 import { registerPushRoutes } from './routes/push-routes';
+import { registerOpenApiRoute } from './routes/openapi-routes';
+
+/** The REST API's version in the OpenAPI document (the contract's, not the package's). */
+const API_VERSION = '1.0.0';
 import { ChatDestinations } from './stomp/chat-destinations';
 import { SessionRegistry } from './stomp/session-registry';
 import { registerStompEndpoint } from './stomp/stomp-endpoint';
@@ -53,6 +57,8 @@ export interface RunningGateway {
   readonly port: number;
   /** The per-instance metrics port, when one was asked for. */
   readonly metricsPort: number | undefined;
+  /** Every HTTP route (method and pattern), as the OpenAPI test compares them with the document. */
+  routes(): readonly { method: string; pattern: string }[];
   readonly metrics: GatewayMetrics;
   /** Open STOMP sessions in this process. */
   sessionCount(): number;
@@ -109,6 +115,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   registerChatRoutes(router, core.chat);
   registerArchiveRoutes(router, core);
   registerPushRoutes(router, core.deviceTokens, core.notifications);
+  registerOpenApiRoute(router, API_VERSION);
 
   const app = uWS.App();
   registerStompEndpoint(app, { host: sessionHost, registry, origins, metrics, isDraining: () => draining });
@@ -154,6 +161,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
     metricsPort: metricsToken ? uWS.us_socket_local_port(metricsToken) : undefined,
     metrics,
     sessionCount: () => registry.size,
+    routes: () => router.list(),
     async close() {
       if (draining) return;
       draining = true;

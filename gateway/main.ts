@@ -5,7 +5,7 @@ import { startGateway } from './gateway-server';
 
 /** Gateway process: REST + STOMP over uWebSockets.js. */
 void runRole('gateway', async (config, log) => {
-  await checkServices(config, undefined, (m) => log.warn(m));
+  await checkServices(config, undefined, (m) => config.startupWarnings && log.warn(m));
   const core = buildCoreServices(config, 'gateway', log);
   const gateway = await startGateway({ core, log }, config.host, config.port);
   return {

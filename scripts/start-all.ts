@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { EMBEDDED_S3_CREDENTIALS, EMBEDDED_S3_PORT } from '../lib/config/config';
+import { EMBEDDED_S3_CREDENTIALS } from '../lib/config/config';
 import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
 import { checkServices } from '../lib/runtime/service-checks';
 import { startEmbeddedS3, type EmbeddedS3 } from '../lib/storage/embedded-s3';
@@ -32,10 +32,11 @@ function waitExit(child: ChildProcess): Promise<number> {
 async function main(): Promise<void> {
   const { config, log } = bootProcess('start');
   // Children print their own warnings; pretty logs when a person is watching.
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.stdout.isTTY ? '1' : (process.env['LOG_PRETTY'] ?? '0') };
+  // This process printed the development notices; the roles it starts stay quiet about them.
+  const env: NodeJS.ProcessEnv = { ...process.env, STARTUP_WARNINGS: 'false', LOG_PRETTY: process.stdout.isTTY ? '1' : (process.env['LOG_PRETTY'] ?? '0') };
 
   try {
-    await checkServices(config);
+    await checkServices(config, undefined, (m) => log.warn(m));
   } catch (err) {
     exitOnStartupError(err, log, 'start');
   }
@@ -45,10 +46,10 @@ async function main(): Promise<void> {
   let embedded: EmbeddedS3 | undefined;
   if (!config.s3.endpoint) {
     try {
-      embedded = await startEmbeddedS3({ directory: path.resolve(config.dataDir, 's3'), port: EMBEDDED_S3_PORT });
+      embedded = await startEmbeddedS3({ directory: path.resolve(config.dataDir, 's3'), port: config.s3.embeddedPort });
     } catch (err) {
       process.stderr.write(
-        `office-hours start: cannot start the embedded S3 server on 127.0.0.1:${EMBEDDED_S3_PORT} (${(err as Error).message}). Free the port or set MINIO_ENDPOINT.\n`,
+        `office-hours start: cannot start the embedded S3 server on 127.0.0.1:${config.s3.embeddedPort} (${(err as Error).message}). Free the port, set EMBEDDED_S3_PORT, or set MINIO_ENDPOINT.\n`,
       );
       process.exit(1);
     }

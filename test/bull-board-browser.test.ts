@@ -16,7 +16,7 @@ let browser: Browser;
 const shots = mkdtempSync(path.join(os.tmpdir(), 'oh-shots-'));
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does this)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test installs it when run as root)`);
   sys = await startTestSystem();
   dashboards = await startDashboards(sys.config, createLogger({ level: 'silent', role: 'test' }), 0);
   browser = await chromium.launch({

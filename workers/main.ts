@@ -4,6 +4,6 @@ import { startWorkers } from './worker-app';
 
 /** Worker process: BullMQ workers and job schedulers. */
 void runRole('workers', async (config, log) => {
-  await checkServices(config, undefined, (m) => log.warn(m));
+  await checkServices(config, undefined, (m) => config.startupWarnings && log.warn(m));
   return startWorkers(config, log);
 });

@@ -1,24 +1,49 @@
-import { notFound, AppError } from '../../lib/errors/app-error';
+import type { z } from 'zod';
+import { notFound, AppError, type ErrorCode } from '../../lib/errors/app-error';
 import type { RequestContext } from './request-context';
 
 export type RouteHandler = (ctx: RequestContext, params: Readonly<Record<string, string>>) => Promise<void>;
+
+/**
+ * What a route documents about itself, built from the same schemas it validates with: the OpenAPI
+ * document (gateway/http/openapi-document.ts) is generated from these, never kept by hand.
+ */
+export interface RouteDoc {
+  readonly summary: string;
+  /** Who may call it (CONTRACT §4 "who"); anonymous routes say so. */
+  readonly who: string;
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodType;
+  /** Path parameter schemas by name. */
+  readonly params?: Readonly<Record<string, z.ZodType>>;
+  /** The success response: status, and a JSON schema or a content type for other bodies. */
+  readonly ok: { readonly status: number; readonly schema?: z.ZodType; readonly contentType?: string };
+  /** Error codes this route can answer with (besides INTERNAL and RATE_LIMITED, which any can). */
+  readonly errors: readonly ErrorCode[];
+}
 
 interface Route {
   readonly method: string;
   readonly pattern: string;
   readonly segments: readonly string[];
   readonly handler: RouteHandler;
+  readonly doc?: RouteDoc;
 }
 
 /** Matches `/api/consultation/:requestIdx`-style patterns; literal segments win over parameters. */
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: string, pattern: string, handler: RouteHandler): this {
-    this.routes.push({ method, pattern, segments: pattern.split('/').filter(Boolean), handler });
+  add(method: string, pattern: string, handler: RouteHandler, doc?: RouteDoc): this {
+    this.routes.push({ method, pattern, segments: pattern.split('/').filter(Boolean), handler, doc });
     // Literal routes first, so `/api/consultation/active` is never taken as `:requestIdx`.
     this.routes.sort((a, b) => paramCount(a) - paramCount(b));
     return this;
+  }
+
+  /** Every route with its documentation (the OpenAPI document and its test read this). */
+  list(): readonly { method: string; pattern: string; doc?: RouteDoc }[] {
+    return this.routes.map(({ method, pattern, doc }) => ({ method, pattern, doc }));
   }
 
   /** The matching route, or a NOT_FOUND error (405 is reported as 404 too: the contract has no code for it). */

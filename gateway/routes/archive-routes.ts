@@ -19,6 +19,12 @@ export function registerArchiveRoutes(router: Router, core: CoreServices): void 
     if (!text) throw notFound(`archive of consultation ${requestIdx} not found`);
     ctx.ex.setHeader('content-disposition', `attachment; filename="chat_${requestIdx}_final.txt"`);
     await ctx.ex.stream(200, 'text/plain; charset=utf-8', chunks(text));
+  }, {
+    summary: 'Download the decrypted final log (attachment chat_{requestIdx}_final.txt); 404 until archived',
+    who: 'a participant, ADMIN',
+    params: { requestIdx: idSchema },
+    ok: { status: 200, contentType: 'text/plain; charset=utf-8' },
+    errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND'],
   });
 }
 

@@ -1,3 +1,4 @@
+import { historySchema } from './response-schemas';
 import { historyInput } from '../../lib/chat/chat-inputs';
 import type { ChatService } from '../../lib/chat/chat-service';
 import { idSchema, parseInput } from '../../lib/validation/parse-input';
@@ -10,5 +11,12 @@ export function registerChatRoutes(router: Router, chat: ChatService): void {
     const requestIdx = parseInput(idSchema, params['requestIdx']);
     const { afterSeq, limit } = parseInput(historyInput, await ctx.input());
     ctx.ex.sendJson(200, await chat.history(actor, requestIdx, afterSeq, limit));
+  }, {
+    summary: 'Chat history in seq order, paged by afterSeq',
+    who: 'a participant, ADMIN',
+    params: { requestIdx: idSchema },
+    query: historyInput,
+    ok: { status: 200, schema: historySchema },
+    errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND'],
   });
 }

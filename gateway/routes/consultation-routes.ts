@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import { consultationPageSchema, consultationSchema, readMarkSchema } from './response-schemas';
 import type { Page } from '../../lib/consultation/consultation-repository';
 import type { ConsultationLifecycle } from '../../lib/consultation/consultation-lifecycle';
 import type { ConsultationModel } from '../../lib/consultation/consultation.model';
@@ -16,6 +18,9 @@ import { idSchema, parseInput } from '../../lib/validation/parse-input';
 import type { RequestContext } from '../http/request-context';
 import type { Router } from '../http/router';
 
+const TRANSITION_ERRORS = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_PARTICIPANT', 'NOT_FOUND', 'INVALID_STATE_TRANSITION', 'PAYLOAD_TOO_LARGE'] as const;
+const LIST_ERRORS = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'] as const;
+
 const pageView = (p: Page<ConsultationModel>) => ({ ...p, items: p.items.map(toConsultationView) });
 
 /** CONTRACT §4 consultation routes: parse, authenticate, call the lifecycle, render. */
@@ -24,55 +29,79 @@ export function registerConsultationRoutes(router: Router, lifecycle: Consultati
     const actor = await ctx.authenticate();
     const input = parseInput(createRequestInput, await ctx.input());
     ctx.ex.sendJson(201, toConsultationView(await lifecycle.request(actor, input)));
+  }, {
+    summary: 'Request a consultation from a professor (PENDING)',
+    who: 'STUDENT',
+    body: createRequestInput,
+    ok: { status: 201, schema: consultationSchema },
+    errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
   });
 
   const transition = (
     path: string,
+    doc: { summary: string; who: string; body: z.ZodType },
     run: (actor: Principal, body: Record<string, unknown>) => Promise<ConsultationModel>,
   ) =>
     router.add('POST', path, async (ctx) => {
       const actor = await ctx.authenticate();
       ctx.ex.sendJson(200, toConsultationView(await run(actor, await ctx.input())));
-    });
+    }, { ...doc, ok: { status: 200, schema: consultationSchema }, errors: TRANSITION_ERRORS });
 
-  transition('/api/consultation/approve', (actor, body) => {
+  transition('/api/consultation/approve', { summary: 'Approve a request (SCHEDULED)', who: 'the addressed PROFESSOR, ADMIN', body: approveInput }, (actor, body) => {
     const i = parseInput(approveInput, body);
     return lifecycle.approve(actor, i.requestIdx, i.scheduledTime);
   });
-  transition('/api/consultation/reject', (actor, body) => {
+  transition('/api/consultation/reject', { summary: 'Reject a request (REJECTED)', who: 'the addressed PROFESSOR, ADMIN', body: rejectInput }, (actor, body) => {
     const i = parseInput(rejectInput, body);
     return lifecycle.reject(actor, i.requestIdx, i.reason);
   });
-  transition('/api/consultation/cancel', (actor, body) => {
+  transition('/api/consultation/cancel', { summary: 'Cancel a PENDING or SCHEDULED request (CANCELED)', who: 'the requesting STUDENT', body: cancelInput }, (actor, body) => {
     const i = parseInput(cancelInput, body);
     return lifecycle.cancel(actor, i.requestIdx, i.reason);
   });
-  transition('/api/consultation/start', (actor, body) => lifecycle.start(actor, parseInput(requestIdxInput, body).requestIdx));
-  transition('/api/consultation/end', (actor, body) => lifecycle.end(actor, parseInput(requestIdxInput, body).requestIdx));
+  transition('/api/consultation/start', { summary: 'Start the consultation (IN_PROGRESS; idempotent)', who: 'a participant', body: requestIdxInput }, (actor, body) =>
+    lifecycle.start(actor, parseInput(requestIdxInput, body).requestIdx),
+  );
+  transition('/api/consultation/end', { summary: 'End the consultation (COMPLETED, endReason USER); the archive follows', who: 'a participant', body: requestIdxInput }, (actor, body) =>
+    lifecycle.end(actor, parseInput(requestIdxInput, body).requestIdx),
+  );
 
   router.add('POST', '/api/consultation/read', async (ctx) => {
     const actor = await ctx.authenticate();
     const { requestIdx } = parseInput(requestIdxInput, await ctx.input());
     ctx.ex.sendJson(200, await lifecycle.markRead(actor, requestIdx));
+  }, {
+    summary: 'Mark the consultation read by the caller',
+    who: 'a participant',
+    body: requestIdxInput,
+    ok: { status: 200, schema: readMarkSchema },
+    errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
   });
 
-  const list = (path: string, run: (actor: Principal, q: ListInput) => Promise<Page<ConsultationModel>>) => {
+  const list = (path: string, summary: string, who: string, run: (actor: Principal, q: ListInput) => Promise<Page<ConsultationModel>>) => {
     const handler = async (ctx: RequestContext) => {
       const actor = await ctx.authenticate();
       const q = parseInput(listInput, await ctx.input());
       ctx.ex.sendJson(200, pageView(await run(actor, q)));
     };
-    router.add('GET', path, handler);
-    router.add('POST', path, handler);
+    const doc = { summary, who, ok: { status: 200, schema: consultationPageSchema }, errors: LIST_ERRORS };
+    router.add('GET', path, handler, { ...doc, query: listInput });
+    router.add('POST', path, handler, { ...doc, body: listInput });
   };
-  list('/api/consultation/active', (a, q) => lifecycle.listActive(a, q));
-  list('/api/consultation/history', (a, q) => lifecycle.listHistory(a, q));
-  list('/api/consultation/my-requests', (a, q) => lifecycle.listMyRequests(a, q));
-  list('/api/consultation/received', (a, q) => lifecycle.listReceived(a, q));
+  list('/api/consultation/active', "The caller's SCHEDULED and IN_PROGRESS consultations", 'any', (a, q) => lifecycle.listActive(a, q));
+  list('/api/consultation/history', "The caller's COMPLETED, REJECTED and CANCELED consultations", 'any', (a, q) => lifecycle.listHistory(a, q));
+  list('/api/consultation/my-requests', 'Requests the caller sent', 'STUDENT', (a, q) => lifecycle.listMyRequests(a, q));
+  list('/api/consultation/received', 'Requests the caller received', 'PROFESSOR', (a, q) => lifecycle.listReceived(a, q));
 
   router.add('GET', '/api/consultation/:requestIdx', async (ctx, params) => {
     const actor = await ctx.authenticate();
     const requestIdx = parseInput(idSchema, params['requestIdx']);
     ctx.ex.sendJson(200, toConsultationView(await lifecycle.view(actor, requestIdx)));
+  }, {
+    summary: 'One consultation',
+    who: 'a participant, ADMIN',
+    params: { requestIdx: idSchema },
+    ok: { status: 200, schema: consultationSchema },
+    errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND'],
   });
 }

@@ -9,7 +9,6 @@ const DEV_JWT_SECRET = 'office-hours-development-secret-do-not-use-in-production
 const DEV_DASHBOARD_PASSWORD = 'office-hours-dev';
 /** Credentials of the embedded s3rver (it accepts only these). */
 export const EMBEDDED_S3_CREDENTIALS = { accessKey: 'S3RVER', secretKey: 'S3RVER' } as const;
-export const EMBEDDED_S3_PORT = 9000;
 
 const intMs = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalString = z
@@ -36,6 +35,9 @@ const envSchema = z.object({
   MINIO_ACCESS_KEY: optionalString,
   MINIO_SECRET_KEY: optionalString,
   MINIO_BUCKET: z.string().min(3).default('consultation-chat'),
+  EMBEDDED_S3_PORT: z.coerce.number().int().min(1).max(65535).default(9000),
+  STARTUP_WARNINGS: z.enum(['true', 'false']).default('true'),
+  LOG_PRETTY: z.enum(['0', '1']).optional(),
   JWT_SECRET: optionalString,
   JWT_PUBLIC_KEY: optionalString,
   JWT_ISSUER: optionalString,
@@ -88,6 +90,8 @@ export interface AppConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly isProduction: boolean;
   readonly logLevel: string;
+  /** Human-readable logs: LOG_PRETTY=1, or undefined → pretty on a terminal in development. */
+  readonly logPretty: boolean | undefined;
   readonly host: string;
   readonly port: number;
   readonly workerMetricsPort: number;
@@ -100,8 +104,9 @@ export interface AppConfig {
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly s3: {
-    /** undefined → the embedded s3rver is used (development). */
+    /** undefined → the embedded s3rver is used (development), on 127.0.0.1:embeddedPort. */
     readonly endpoint: string | undefined;
+    readonly embeddedPort: number;
     readonly accessKey: string;
     readonly secretKey: string;
     readonly bucket: string;
@@ -159,6 +164,8 @@ export interface AppConfig {
   readonly cleanupIntervalMs: number;
   readonly tempRetentionMs: number;
   readonly dataDir: string;
+  /** false in roles started by npm start: it printed the development notices once already. */
+  readonly startupWarnings: boolean;
   readonly push: {
     /** false → chat pushes carry no message text. */
     readonly includeContent: boolean;
@@ -177,7 +184,7 @@ export class ConfigError extends Error {
 
 export interface LoadedConfig {
   readonly config: AppConfig;
-  /** Loud development-only notices, for the entry point to log once. */
+  /** Loud development-only notices, for the entry point to log once (none when STARTUP_WARNINGS=false). */
   readonly warnings: readonly string[];
 }
 
@@ -232,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     nodeEnv: e.NODE_ENV,
     isProduction,
     logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY === undefined ? undefined : e.LOG_PRETTY === '1',
     host: e.HOST,
     port: e.PORT,
     workerMetricsPort: e.WORKER_METRICS_PORT,
@@ -243,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     redisPrefix: e.REDIS_PREFIX,
     s3: {
       endpoint: e.MINIO_ENDPOINT,
+      embeddedPort: e.EMBEDDED_S3_PORT,
       accessKey: e.MINIO_ACCESS_KEY ?? EMBEDDED_S3_CREDENTIALS.accessKey,
       secretKey: e.MINIO_SECRET_KEY ?? EMBEDDED_S3_CREDENTIALS.secretKey,
       bucket: e.MINIO_BUCKET,
@@ -287,8 +296,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     cleanupIntervalMs: e.CLEANUP_INTERVAL_MS,
     tempRetentionMs: e.TEMP_RETENTION_MS,
     dataDir: e.DATA_DIR,
+    startupWarnings: e.STARTUP_WARNINGS === 'true',
     push: { includeContent: e.PUSH_INCLUDE_CONTENT === 'true', collapseWindowMs: e.PUSH_COLLAPSE_WINDOW_MS, presenceTtlMs: e.PRESENCE_TTL_MS },
     queueRetry: { baseMs: e.QUEUE_RETRY_BASE_MS, capMs: e.QUEUE_RETRY_CAP_MS },
   };
-  return { config, warnings };
+  // npm start prints the notices once and starts its roles with STARTUP_WARNINGS=false.
+  return { config, warnings: e.STARTUP_WARNINGS === 'true' ? warnings : [] };
 }

@@ -28,7 +28,6 @@ import { ArchiveScheduler } from '../archive/archive-scheduler';
 import { resolveArchiveKeyring } from '../archive/archive-keyring';
 import { ChatPersister, type PersistObserver } from '../chat/chat-persister';
 import type { ArchiveKeyring } from '../config/config';
-import { EMBEDDED_S3_PORT } from '../config/config';
 import { PersistWakeups } from '../queues/persist-wakeups';
 import { QueueClient } from '../queues/queue-client';
 import { ObjectStore } from '../storage/object-store';
@@ -122,7 +121,7 @@ export function buildCoreServices(
     onAppended: (id) => wakeups.notify(id),
   });
   const store = new ObjectStore({
-    endpoint: config.s3.endpoint ?? `http://127.0.0.1:${EMBEDDED_S3_PORT}`,
+    endpoint: config.s3.endpoint ?? `http://127.0.0.1:${config.s3.embeddedPort}`,
     accessKey: config.s3.accessKey,
     secretKey: config.s3.secretKey,
     bucket: config.s3.bucket,

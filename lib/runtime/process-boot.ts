@@ -18,7 +18,7 @@ export function bootProcess(role: string): { config: AppConfig; log: Logger } {
     throw err;
   }
   const { config, warnings } = loaded;
-  const pretty = process.env['LOG_PRETTY'] === '1' || (!config.isProduction && process.stdout.isTTY === true);
+  const pretty = config.logPretty ?? (!config.isProduction && process.stdout.isTTY === true);
   const log = createLogger({ level: config.logLevel, role, pretty });
   for (const w of warnings) log.warn(`!!! ${w}`);
   return { config, log };

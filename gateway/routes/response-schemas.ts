@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { STATUSES } from '../../lib/consultation/consultation-status';
+import { NOTIFICATION_STATUSES } from '../../lib/push/notification-log';
+
+/** Response bodies of the REST API (CONTRACT §4), as schemas: documented in OpenAPI and checked by its test. */
+const isoOrNull = z.iso.datetime().nullable();
+
+export const consultationSchema = z
+  .object({
+    requestIdx: z.number().int().positive(),
+    studentId: z.string(),
+    studentName: z.string(),
+    professorId: z.string(),
+    professorName: z.string(),
+    title: z.string(),
+    content: z.string(),
+    desiredTime: isoOrNull,
+    scheduledTime: isoOrNull,
+    status: z.enum(STATUSES),
+    rejectReason: z.string().nullable(),
+    cancelReason: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    approvedAt: isoOrNull,
+    startedAt: isoOrNull,
+    endedAt: isoOrNull,
+    endReason: z.enum(['USER', 'INACTIVE', 'MAX_DURATION']).nullable(),
+    lastActivityAt: z.iso.datetime(),
+    lastReadTimeStudent: isoOrNull,
+    lastReadTimeProfessor: isoOrNull,
+    archived: z.boolean(),
+  })
+  .meta({ id: 'Consultation' });
+
+export const pageOf = (item: z.ZodType, id: string) =>
+  z.object({ items: z.array(item), page: z.number().int().min(0), size: z.number().int().min(1), total: z.number().int().min(0) }).meta({ id });
+
+export const consultationPageSchema = pageOf(consultationSchema, 'ConsultationPage');
+
+export const messageSchema = z
+  .object({
+    requestIdx: z.number().int().positive(),
+    seq: z.number().int().positive(),
+    messageId: z.string(),
+    senderId: z.string(),
+    senderRole: z.enum(['STUDENT', 'PROFESSOR']),
+    content: z.string(),
+    sentAt: z.iso.datetime(),
+    clientMsgId: z.string(),
+  })
+  .meta({ id: 'Message' });
+
+export const historySchema = z.object({ items: z.array(messageSchema), nextAfterSeq: z.number().int().min(0) }).meta({ id: 'MessagePage' });
+
+export const readMarkSchema = z.object({ requestIdx: z.number().int().positive(), lastReadTime: z.iso.datetime() }).meta({ id: 'ReadMark' });
+
+export const notificationSchema = z
+  .object({
+    id: z.number().int(),
+    kind: z.string(),
+    userId: z.string(),
+    requestIdx: z.number().int().nullable(),
+    token: z.string().nullable().describe('only the last 8 characters'),
+    status: z.enum(NOTIFICATION_STATUSES),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    fcmMessageId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Notification' });
+
+export const notificationPageSchema = pageOf(notificationSchema, 'NotificationPage');
+
+export const errorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .meta({ id: 'Error' });
