@@ -13,6 +13,7 @@ import { registerHealthRoutes } from './routes/health-routes';
 import { registerMetricsRoute } from './routes/metrics-routes';
 import { registerPushRoutes } from './routes/push-routes';
 import { registerOpenApiRoute } from './routes/openapi-routes';
+import { registerConsoleRoutes } from './routes/console-routes';
 
 /** The REST API's version in the OpenAPI document (the contract's, not the package's). */
 const API_VERSION = '1.0.0';
@@ -116,6 +117,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   registerArchiveRoutes(router, core);
   registerPushRoutes(router, core.deviceTokens, core.notifications);
   registerOpenApiRoute(router, API_VERSION);
+  registerConsoleRoutes(router);
 
   const app = uWS.App();
   registerStompEndpoint(app, { host: sessionHost, registry, origins, metrics, isDraining: () => draining });

@@ -5,6 +5,7 @@ const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
   201: 'Created',
   204: 'No Content',
+  301: 'Moved Permanently',
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',

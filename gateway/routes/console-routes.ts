@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Router } from '../http/router';
+
+const CONSOLE_DIR = path.join(__dirname, '..', 'console');
+// The package exports only its main file (the UMD bundle); the minified one sits next to it.
+const STOMP_BUNDLE = path.join(path.dirname(require.resolve('@stomp/stompjs')), 'stomp.umd.min.js');
+
+const FILES: Record<string, { file: string; type: string }> = {
+  '/console/': { file: path.join(CONSOLE_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/console/console.js': { file: path.join(CONSOLE_DIR, 'console.js'), type: 'text/javascript; charset=utf-8' },
+  '/console/console.css': { file: path.join(CONSOLE_DIR, 'console.css'), type: 'text/css; charset=utf-8' },
+  '/console/stomp.umd.min.js': { file: STOMP_BUNDLE, type: 'text/javascript; charset=utf-8' },
+};
+
+/**
+ * GET /console/ (CONTRACT §4): the web console, static files read once at start. The page talks to the
+ * same public API as any client; its token stays in the URL fragment, which browsers never send.
+ */
+export function registerConsoleRoutes(router: Router): void {
+  for (const [route, { file, type }] of Object.entries(FILES)) {
+    const body = readFileSync(file);
+    router.add('GET', route, async (ctx) => {
+      // The page's relative links need the trailing slash (the router does not tell /console from /console/).
+      if (ctx.ex.path === '/console') {
+        ctx.ex.setHeader('location', '/console/');
+        ctx.ex.send(301, undefined);
+        return;
+      }
+      ctx.ex.setHeader('content-security-policy', "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:");
+      ctx.ex.setHeader('cache-control', 'no-cache');
+      ctx.ex.send(200, body, type);
+    });
+  }
+}
