@@ -1,14 +1,14 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { startDashboards, type RunningDashboards } from '../dashboards/dashboard-app';
 import { createLogger } from '../lib/logging/logger';
 import { ALL_QUEUES } from '../lib/queues/queue-names';
+import { launchChromium } from './support/browser';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
 /** Headless Debian Chromium loads Bull Board with credentials; the screenshot goes to a temp dir, not the repo. */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 let sys: TestSystem;
 let dashboards: RunningDashboards;
@@ -16,13 +16,9 @@ let browser: Browser;
 const shots = mkdtempSync(path.join(os.tmpdir(), 'oh-shots-'));
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test installs it when run as root)`);
   sys = await startTestSystem();
   dashboards = await startDashboards(sys.config, createLogger({ level: 'silent', role: 'test' }), 0);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

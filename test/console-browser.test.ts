@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from './support/browser';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
 /**
@@ -8,7 +8,6 @@ import { startTestSystem, type TestSystem } from './support/test-system';
  * approve → chat both ways (with typing and read marks) → end → archive download, without a page error.
  * The mid-chat screenshot is docs/console-mid-chat.png (made by this test).
  */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SCREENSHOT = path.join(__dirname, '..', 'docs', 'console-mid-chat.png');
 
 let sys: TestSystem;
@@ -16,13 +15,9 @@ let browser: Browser;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test installs it when run as root)`);
   sys = await startTestSystem({}, {}, { workers: true });
   await sys.core.users.upsert({ id: 'p1', name: 'Prof. Lee', role: 'PROFESSOR' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -79,7 +74,7 @@ it('student and professor go from request to downloaded archive', async () => {
     await professor.waitForTimeout(100);
   }
   await download.click();
-  const text = await professor.waitForFunction(() => (window as unknown as { officeHoursArchiveText?: string }).officeHoursArchiveText);
+  const text = await professor.waitForFunction(() => (globalThis as unknown as { officeHoursArchiveText?: string }).officeHoursArchiveText);
   const archive = (await text.jsonValue()) as string;
   expect(archive).toContain('Kim (STUDENT): Hello professor');
   expect(archive).toContain('Prof. Lee (PROFESSOR): Hello Kim');

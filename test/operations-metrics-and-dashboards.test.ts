@@ -5,7 +5,7 @@ import { startDashboards, type RunningDashboards } from '../dashboards/dashboard
 import { createLogger } from '../lib/logging/logger';
 import { ALL_QUEUES } from '../lib/queues/queue-names';
 import { eventually } from './support/eventually';
-import { TestStompClient } from './support/stomp-test-client';
+import { driveSampleTraffic } from './support/sample-traffic';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
 const GATEWAY_SERIES = [
@@ -33,17 +33,7 @@ beforeAll(async () => {
     { workers: true },
   );
   dashboards = await startDashboards(sys.config, createLogger({ level: 'silent', role: 'test' }), 0);
-  // Traffic through every path: REST, STOMP chat (some rate-limited), persistence, an archive, a push.
-  await sys.core.users.upsert({ id: 'p1', name: 'p1', role: 'PROFESSOR' });
-  const student = sys.token('s1', 'STUDENT');
-  const r = await sys.http('POST', '/api/consultation/request', { token: student, body: { professorId: 'p1', title: 't', content: 'c' } });
-  const id = r.body.requestIdx;
-  await sys.http('POST', '/api/consultation/approve', { token: sys.token('p1', 'PROFESSOR'), body: { requestIdx: id } });
-  const c = await TestStompClient.connect(sys.gateway.port, student);
-  await Promise.allSettled(Array.from({ length: 10 }, (_, i) => c.send(id, `m${i}`, `m-${i}`)));
-  await c.close();
-  await sys.http('POST', '/api/consultation/end', { token: student, body: { requestIdx: id } });
-  await eventually(async () => (await sys.db.knex('CONSULTATION_REQUEST_TBL').where({ request_idx: id }).first()).archived_at !== null, 10_000, 'archived');
+  await driveSampleTraffic(sys);
   await eventually(async () => {
     workerMetrics = await (await get(`http://127.0.0.1:${sys.workers!.metricsPort}/metrics`)).text();
     return WORKER_SERIES.every((s) => workerMetrics.includes(s)) ? true : undefined;

@@ -5,7 +5,7 @@ import { startDashboards, type RunningDashboards } from '../dashboards/dashboard
 import { createLogger } from '../lib/logging/logger';
 import { eventually } from './support/eventually';
 import { promtool, startOwnPrometheus, type OwnPrometheus } from './support/own-prometheus';
-import { TestStompClient } from './support/stomp-test-client';
+import { driveSampleTraffic } from './support/sample-traffic';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
 /**
@@ -27,17 +27,7 @@ beforeAll(async () => {
     'office-hours-workers': [`127.0.0.1:${sys.workers!.metricsPort}`],
     'office-hours-dashboards': [`127.0.0.1:${dashboards.port}`],
   });
-  // Traffic through every path: REST, STOMP chat (some rate-limited), persistence, an archive.
-  await sys.core.users.upsert({ id: 'p1', name: 'p1', role: 'PROFESSOR' });
-  const student = sys.token('s1', 'STUDENT');
-  const r = await sys.http('POST', '/api/consultation/request', { token: student, body: { professorId: 'p1', title: 't', content: 'c' } });
-  const id = r.body.requestIdx;
-  await sys.http('POST', '/api/consultation/approve', { token: sys.token('p1', 'PROFESSOR'), body: { requestIdx: id } });
-  const c = await TestStompClient.connect(sys.gateway.port, student);
-  await Promise.allSettled(Array.from({ length: 10 }, (_, i) => c.send(id, `m${i}`, `m-${i}`)));
-  await sys.http('POST', '/api/consultation/end', { token: student, body: { requestIdx: id } });
-  await eventually(async () => (await sys.db.knex('CONSULTATION_REQUEST_TBL').where({ request_idx: id }).first()).archived_at !== null, 10_000, 'archived');
-  await c.close();
+  await driveSampleTraffic(sys);
   // rate() needs two samples of every role (Prometheus starts scraping a few seconds after it is ready).
   await eventually(async () => {
     const r = await prom.query('min(count_over_time(up[1m])) >= 2 and count(up == 1) == 3');
