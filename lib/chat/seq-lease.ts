@@ -7,6 +7,8 @@ import type { SeqReservations } from './seq-reservations';
 
 /** Seqs one lease grants: a PostgreSQL write per this many messages of a room, and at most this many skipped per Redis loss. */
 export const SEQ_LEASE_SIZE = 128;
+const WAIT_STEP_MS = 10;
+const WAIT_LIMIT_MS = 5_000;
 
 /**
  * Extends a room's seq lease: PostgreSQL first (compare-and-set from the lease Redis holds), then Redis.
@@ -40,17 +42,32 @@ export class SeqLease {
   }
 
   private async extendOnce(requestIdx: number): Promise<void> {
-    const d = this.d;
-    await withLock(d.redis, d.keys.lock(`lease:${requestIdx}`), 10_000, async () => {
-      const state = await d.chatLog.leaseState(requestIdx);
+    const deadline = Date.now() + WAIT_LIMIT_MS;
+    for (;;) {
+      if (await this.extendLocked(requestIdx)) return;
+      // Another process holds the room's lease lock: done once the lease it is extending has moved.
+      const state = await this.d.chatLog.leaseState(requestIdx);
       if (!state || !SeqLease.runningLow(state.seq, state.lease)) return;
+      if (Date.now() > deadline) throw new Error(`seq lease of room ${requestIdx} was not extended in time`);
+      await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
+    }
+  }
+
+  /** True when this process held the lock (whatever it found); false when another one holds it. */
+  private async extendLocked(requestIdx: number): Promise<boolean> {
+    const d = this.d;
+    const ran = await withLock(d.redis, d.keys.lock(`lease:${requestIdx}`), 10_000, async () => {
+      const state = await d.chatLog.leaseState(requestIdx);
+      if (!state || !SeqLease.runningLow(state.seq, state.lease)) return true;
       const upto = Math.max(state.lease, state.seq) + SEQ_LEASE_SIZE;
       if (!(await d.reservations.extend(requestIdx, state.lease, upto))) {
         d.log.warn({ requestIdx, lease: state.lease }, 'seq lease is behind PostgreSQL: the hot log is stale; rebuilding');
         await d.chatLog.invalidate(requestIdx);
-        return;
+        return true;
       }
       await d.chatLog.setLease(requestIdx, state.lease, upto);
+      return true;
     });
+    return ran === true;
   }
 }
