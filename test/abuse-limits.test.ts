@@ -90,6 +90,7 @@ it('a 20 MiB flood of frames is refused at the first oversized batch, and the ga
 it('a user may hold CHAT_MAX_SESSIONS_PER_USER sessions; one more gets an ERROR (RATE_LIMITED) and a close', async () => {
   const mine = [await connect('s2', 'STUDENT'), await connect('s2', 'STUDENT'), await connect('s2', 'STUDENT')];
   await expect(TestStompClient.connect(sys.gateway.port, sys.token('s2', 'STUDENT'))).rejects.toThrow(/RATE_LIMITED/);
+  expect((await sys.http('GET', '/metrics')).body).toMatch(/oh_gateway_rate_limited_total\{kind="sessions"\} 1/);
   await mine[0]!.close();
   await eventually(async () => (await sys.core.redis.zcard(sys.core.keys.presence('s2'))) === 2, 5000, 'session left');
   await connect('s2', 'STUDENT');

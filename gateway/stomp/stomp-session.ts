@@ -280,7 +280,10 @@ export class StompSession {
       await this.host.attach(this);
     } catch (err) {
       this.host.detach(this);
-      if (err instanceof AppError) return this.fail(`${err.code}: ${err.message}`, CLOSE.policy);
+      if (err instanceof AppError) {
+        if (err.code === 'RATE_LIMITED') this.host.metrics.rateLimited('sessions');
+        return this.fail(`${err.code}: ${err.message}`, CLOSE.policy);
+      }
       throw err;
     }
     if (this.currentState() !== 'connecting') {
