@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { AppError, forbidden, unauthenticated } from '../../lib/errors/app-error';
+import { bearerToken } from '../../lib/identity/bearer-token';
 import type { JwtVerifier } from '../../lib/identity/jwt-verifier';
 import type { Principal } from '../../lib/identity/principal';
 import type { Logger } from '../../lib/logging/logger';
@@ -29,12 +30,6 @@ export interface HttpPipelineDeps {
 
 const CORS_ALLOW_HEADERS = 'authorization, content-type, x-request-id';
 const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
-
-export function bearerToken(authorization: string | undefined): string | undefined {
-  if (!authorization) return undefined;
-  const m = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-  return m?.[1]?.trim();
-}
 
 /** Builds the uWS handler that routes every HTTP request: CORS, context, dispatch, one error path. */
 export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, req: HttpRequest) => void {

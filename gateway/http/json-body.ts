@@ -1,4 +1,5 @@
-import { AppError, validationFailed } from '../../lib/errors/app-error';
+import { AppError } from '../../lib/errors/app-error';
+import { parseJsonObject } from '../../lib/validation/json-object';
 import type { HttpExchange } from './http-exchange';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -35,13 +36,5 @@ export function readBody(ex: HttpExchange): Promise<Buffer> {
 /** Reads and parses a JSON object body; an empty body is `{}`. */
 export async function readJsonBody(ex: HttpExchange): Promise<Record<string, unknown>> {
   const raw = await readBody(ex);
-  if (raw.length === 0) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw validationFailed('body is not valid JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw validationFailed('body must be a JSON object');
-  return value as Record<string, unknown>;
+  return raw.length === 0 ? {} : parseJsonObject(raw.toString('utf8'));
 }

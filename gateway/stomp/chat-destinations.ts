@@ -2,6 +2,7 @@ import { AppError, notFound, validationFailed } from '../../lib/errors/app-error
 import type { ChatService } from '../../lib/chat/chat-service';
 import { roomInput, sendInput, syncInput } from '../../lib/chat/chat-inputs';
 import { parseInput } from '../../lib/validation/parse-input';
+import { parseJsonObject } from '../../lib/validation/json-object';
 import type { Logger } from '../../lib/logging/logger';
 import type { LimitedEntry, RateLimits } from '../../lib/limits/rate-limits';
 import type { GatewayMetrics } from '../gateway-metrics';
@@ -89,12 +90,5 @@ export class ChatDestinations {
 
 function parseBody(frame: StompFrame): Record<string, unknown> {
   if (frame.body.length === 0) throw validationFailed('body must be a JSON object');
-  let value: unknown;
-  try {
-    value = JSON.parse(frame.body.toString('utf8'));
-  } catch {
-    throw validationFailed('body is not valid JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw validationFailed('body must be a JSON object');
-  return value as Record<string, unknown>;
+  return parseJsonObject(frame.body.toString('utf8'));
 }

@@ -1,3 +1,4 @@
+import { bearerToken } from '../../lib/identity/bearer-token';
 import { AppError } from '../../lib/errors/app-error';
 import type { Principal } from '../../lib/identity/principal';
 import { messageFrame, serializeFrame, type StompFrame } from './stomp-frame';
@@ -256,7 +257,7 @@ export class StompSession {
     if (!version) return this.fail(`supported versions are ${SUPPORTED_VERSIONS.join(',')}`, CLOSE.protocol);
 
     const auth = h.get('Authorization') ?? h.get('authorization');
-    const bearer = auth ? /^Bearer\s+(.+)$/i.exec(auth.trim())?.[1] : undefined;
+    const bearer = bearerToken(auth);
     const token = bearer ?? h.get('passcode') ?? this.upgradeToken;
     this.upgradeToken = undefined;
     let principal: Principal;

@@ -1,6 +1,6 @@
 import type { ArchiveKeyring } from '../config/config';
 import type { ChatLog } from '../chat/chat-log';
-import type { ChatMessage } from '../chat/chat-message';
+import { readAllPages } from '../chat/seq-pages';
 import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import type { ChatPersister } from '../chat/chat-persister';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
@@ -25,6 +25,8 @@ export const headerOf = (c: ConsultationModel): ArchiveHeader => ({
   endedAt: c.endedAt,
   endReason: c.endReason,
 });
+
+const PAGE = 5000;
 
 export type ArchiveOutcome = 'archived' | 'already-archived' | 'not-completed';
 
@@ -60,7 +62,7 @@ export class ConsultationArchiver {
       return 'already-archived';
     }
     await d.persister.persistRoom(requestIdx);
-    const messages = await this.allMessages(requestIdx);
+    const messages = await readAllPages((after) => d.messages.listAfter(requestIdx, after, PAGE), PAGE);
     const key = d.keyring.keys.get(d.keyring.activeKeyId)!;
     const sealed = await d.sealer.seal({ kind: 'archive', header: headerOf(c), messages, timeZone: d.timeZone, keyId: d.keyring.activeKeyId, key });
     const objectKey = archiveObjectKey(requestIdx);
@@ -78,15 +80,6 @@ export class ConsultationArchiver {
     await this.removeHotCopies(requestIdx);
     log.info({ messages: messages.length, bytes: body.length }, 'consultation archived');
     return 'archived';
-  }
-
-  private async allMessages(requestIdx: number): Promise<ChatMessage[]> {
-    const out: ChatMessage[] = [];
-    for (;;) {
-      const batch = await this.deps.messages.listAfter(requestIdx, out.length ? out[out.length - 1]!.seq : 0, 5000);
-      out.push(...batch);
-      if (batch.length < 5000) return out;
-    }
   }
 
   private async removeHotCopies(requestIdx: number): Promise<void> {

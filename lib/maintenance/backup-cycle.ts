@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ArchiveKeyring } from '../config/config';
 import type { RoomMessages } from '../chat/room-messages';
+import { readAllPages } from '../chat/seq-pages';
 import type { ChatMessage } from '../chat/chat-message';
 import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
@@ -115,12 +116,10 @@ export class BackupCycle {
   private async snapshot(requestIdx: number, seq: number): Promise<void> {
     const c = await this.d.consultations.findById(requestIdx);
     if (!c) return;
-    const messages: ChatMessage[] = [];
-    for (;;) {
-      const raw = await this.d.roomMessages.readRaw(requestIdx, messages.length ? messages[messages.length - 1]!.seq : 0, PAGE_MESSAGES, false);
-      for (const r of raw) messages.push(JSON.parse(r) as ChatMessage);
-      if (raw.length < PAGE_MESSAGES) break;
-    }
+    const messages = await readAllPages(
+      async (after) => (await this.d.roomMessages.readRaw(requestIdx, after, PAGE_MESSAGES, false)).map((r) => JSON.parse(r) as ChatMessage),
+      PAGE_MESSAGES,
+    );
     const { activeKeyId, keys } = this.d.keyring;
     const sealed = await this.d.sealer.seal({ kind: 'snapshot', header: headerOf(c), messages, timeZone: this.d.timeZone, keyId: activeKeyId, key: keys.get(activeKeyId)! });
     await this.d.store.put(snapshotObjectKey(requestIdx), Buffer.from(sealed.body), sealed.metadata);

@@ -1,0 +1,9 @@
+/** Reads every page of a seq-ordered source (`afterSeq` paging) into one array. */
+export async function readAllPages<T extends { seq: number }>(page: (afterSeq: number) => Promise<T[]>, pageSize: number): Promise<T[]> {
+  const out: T[] = [];
+  for (;;) {
+    const batch = await page(out.length ? out[out.length - 1]!.seq : 0);
+    out.push(...batch);
+    if (batch.length < pageSize) return out;
+  }
+}
