@@ -1,43 +1,22 @@
 import uWS from 'uWebSockets.js';
+import type { RateLimits } from '../lib/limits/rate-limits';
 import type { Logger } from '../lib/logging/logger';
 import { createRedis } from '../lib/redis/redis-client';
+import { buildChatSending } from '../lib/runtime/chat-sending';
 import type { CoreServices } from '../lib/runtime/core-services';
 import { GatewayMetrics } from './gateway-metrics';
+import { buildGatewayRouter } from './gateway-routes';
 import { createHttpPipeline } from './http/http-pipeline';
 import { OriginPolicy } from './http/origin-policy';
 import { Router } from './http/router';
-import { registerArchiveRoutes } from './routes/archive-routes';
-import { registerChatRoutes } from './routes/chat-routes';
-import { registerConsultationRoutes } from './routes/consultation-routes';
-import { registerHealthRoutes } from './routes/health-routes';
+import { buildRateLimits } from './rate-limit-budgets';
 import { registerMetricsRoute } from './routes/metrics-routes';
-import { registerPushRoutes } from './routes/push-routes';
-import { registerOpenApiRoute } from './routes/openapi-routes';
-import { registerConsoleRoutes } from './routes/console-routes';
-
-/** The REST API's version in the OpenAPI document (the contract's, not the package's). */
-const API_VERSION = '1.0.0';
 import { ChatDestinations } from './stomp/chat-destinations';
 import { SessionRegistry } from './stomp/session-registry';
 import { registerStompEndpoint } from './stomp/stomp-endpoint';
 import { CLOSE } from './stomp/stomp-session';
 import type { StompSessionHost } from './stomp/stomp-session-host';
 import { UserChannelHub } from './stomp/user-channel-hub';
-import { RateLimits } from '../lib/limits/rate-limits';
-
-/** The shared budgets of CONTRACT §2: a rate per second with a burst, per user (REST also per IP). */
-function buildRateLimits(core: CoreServices, log: Logger): RateLimits {
-  const { stomp, rest, restIpPerSec } = core.config.limits;
-  const budget = (b: { ratePerSec: number; burst: number }) => ({ points: b.burst, durationSec: Math.max(1, Math.round(b.burst / b.ratePerSec)) });
-  return new RateLimits(core.redis, core.keys.rateLimitPrefix(), {
-    rest: budget(rest),
-    'rest-ip': { points: restIpPerSec, durationSec: 1 },
-    'chat.read': budget(stomp),
-    'chat.sync': budget(stomp),
-    'chat.typing': { points: 4, durationSec: 2 },
-    subscribe: budget(stomp),
-  }, log);
-}
 
 export interface GatewayOptions {
   readonly core: CoreServices;
@@ -67,25 +46,19 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Assembles the uWebSockets.js app (REST, STOMP, health, metrics) and listens; port 0 picks a free port. */
-export async function startGateway(options: GatewayOptions, host: string, port: number): Promise<RunningGateway> {
+/** What the STOMP sessions of this process share: identity, limits, channels, presence, destinations. */
+function buildSessionHost(
+  options: GatewayOptions,
+  parts: { metrics: GatewayMetrics; hub: UserChannelHub; limits: RateLimits; destinations: ChatDestinations; inFlight: Set<Promise<unknown>> },
+): StompSessionHost {
   const { core, log } = options;
-  let draining = false;
-  const metrics = new GatewayMetrics(core.registry);
-  const origins = new OriginPolicy(core.config.allowedOrigins, core.config.isProduction);
-  const subscriber = createRedis(core.config.redisUrl, 'gateway-subscriber', { log });
-  const hub = new UserChannelHub(subscriber, core.keys, core.rooms, metrics, log);
-  const limits = buildRateLimits(core, log);
-  const destinations = new ChatDestinations(core.chat, limits, metrics, log);
-  const inFlight = new Set<Promise<unknown>>();
-  const heartbeatMs = options.heartbeatMs ?? core.config.stompHeartbeatMs;
-  const registry = new SessionRegistry(Math.max(50, Math.min(1000, Math.floor(heartbeatMs / 2))));
-  const sessionHost: StompSessionHost = {
+  const { metrics, hub, limits, destinations, inFlight } = parts;
+  return {
     verifier: core.verifier,
     users: core.users,
     log,
     metrics,
-    heartbeatMs,
+    heartbeatMs: options.heartbeatMs ?? core.config.stompHeartbeatMs,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     maxBackpressureBytes: options.maxBackpressureBytes ?? 1024 * 1024,
     maxQueuedFrames: options.maxQueuedFrames ?? core.config.limits.maxQueuedFrames,
@@ -104,35 +77,45 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
       return work;
     },
   };
+}
 
+const listen = async (app: uWS.TemplatedApp, host: string, port: number, what: string): Promise<uWS.us_listen_socket> => {
+  const token = await new Promise<uWS.us_listen_socket | false>((resolve) => app.listen(host, port, resolve));
+  if (!token) throw new Error(`${what} could not listen on ${host}:${port}`);
+  return token;
+};
+
+/** Gateways share PORT (SO_REUSEPORT), so a scrape of PORT reaches a random one; each may also get its own port. */
+async function listenMetrics(options: GatewayOptions, host: string, metrics: GatewayMetrics, pipeline: Omit<Parameters<typeof createHttpPipeline>[0], 'router'>): Promise<uWS.us_listen_socket | undefined> {
+  const port = options.metricsPort ?? options.core.config.gatewayMetricsPort;
+  if (port === undefined) return undefined;
   const router = new Router();
-  registerHealthRoutes(router, { knex: core.knex, redis: core.redis, isDraining: () => draining });
-  // The public port serves /metrics in development; in production only with METRICS_TOKEN (else use
-  // GATEWAY_METRICS_PORT, which should not be reachable from outside).
-  const config = core.config;
-  if (!config.isProduction) registerMetricsRoute(router, metrics.registry);
-  else if (config.metricsToken) registerMetricsRoute(router, metrics.registry, { open: false, token: config.metricsToken });
-  registerConsultationRoutes(router, core.lifecycle);
-  registerChatRoutes(router, core.chat);
-  registerArchiveRoutes(router, core);
-  registerPushRoutes(router, core.deviceTokens, core.notifications);
-  registerOpenApiRoute(router, API_VERSION);
-  registerConsoleRoutes(router);
+  registerMetricsRoute(router, metrics.registry);
+  const app = uWS.App();
+  app.any('/*', createHttpPipeline({ ...pipeline, router }));
+  return listen(app, host, port, 'gateway metrics');
+}
+
+/** Assembles the uWebSockets.js app (REST, STOMP, health, metrics) and listens; port 0 picks a free port. */
+export async function startGateway(options: GatewayOptions, host: string, port: number): Promise<RunningGateway> {
+  const { core, log } = options;
+  let draining = false;
+  const metrics = new GatewayMetrics(core.registry);
+  const sending = buildChatSending(core, log);
+  const origins = new OriginPolicy(core.config.allowedOrigins, core.config.isProduction);
+  const subscriber = createRedis(core.config.redisUrl, 'gateway-subscriber', { log });
+  const hub = new UserChannelHub(subscriber, core.keys, core.rooms, metrics, log);
+  const limits = buildRateLimits(core, log);
+  const destinations = new ChatDestinations(sending.chat, limits, metrics, log);
+  const inFlight = new Set<Promise<unknown>>();
+  const sessionHost = buildSessionHost(options, { metrics, hub, limits, destinations, inFlight });
+  const registry = new SessionRegistry(Math.max(50, Math.min(1000, Math.floor(sessionHost.heartbeatMs / 2))));
+  const router = buildGatewayRouter(core, sending.chat, metrics, () => draining);
+  const pipeline = { verifier: core.verifier, users: core.users, origins, limits, log };
 
   const app = uWS.App();
   registerStompEndpoint(app, { host: sessionHost, registry, origins, metrics, isDraining: () => draining });
-  app.any(
-    '/*',
-    createHttpPipeline({
-      router,
-      verifier: core.verifier,
-      users: core.users,
-      origins,
-      limits,
-      log,
-      observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) },
-    }),
-  );
+  app.any('/*', createHttpPipeline({ ...pipeline, router, observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) } }));
 
   // Presence of every live session is refreshed well before it expires; a crashed gateway's simply lapses.
   const presenceTimer = setInterval(() => {
@@ -141,26 +124,15 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   }, Math.max(100, Math.floor(core.presence.ttlMs / 3)));
   presenceTimer.unref();
 
-  const token = await new Promise<uWS.us_listen_socket | false>((resolve) => app.listen(host, port, resolve));
-  if (!token) throw new Error(`gateway could not listen on ${host}:${port}`);
+  const token = await listen(app, host, port, 'gateway');
+  const metricsToken = await listenMetrics(options, host, metrics, pipeline);
   const boundPort = uWS.us_socket_local_port(token);
-  // Gateways share PORT (SO_REUSEPORT), so a scrape of PORT reaches a random one; each also gets its own port.
-  let metricsToken: uWS.us_listen_socket | undefined;
-  const metricsPort = options.metricsPort ?? core.config.gatewayMetricsPort;
-  if (metricsPort !== undefined) {
-    const metricsApp = uWS.App();
-    const metricsRouter = new Router();
-    registerMetricsRoute(metricsRouter, metrics.registry);
-    metricsApp.any('/*', createHttpPipeline({ router: metricsRouter, verifier: core.verifier, users: core.users, origins, limits, log }));
-    const t = await new Promise<uWS.us_listen_socket | false>((resolve) => metricsApp.listen(host, metricsPort, resolve));
-    if (!t) throw new Error(`gateway metrics could not listen on ${host}:${metricsPort}`);
-    metricsToken = t;
-  }
-  log.info({ port: boundPort, metricsPort: metricsToken ? uWS.us_socket_local_port(metricsToken) : undefined }, 'gateway listening');
+  const metricsPort = metricsToken ? uWS.us_socket_local_port(metricsToken) : undefined;
+  log.info({ port: boundPort, metricsPort }, 'gateway listening');
 
   return {
     port: boundPort,
-    metricsPort: metricsToken ? uWS.us_socket_local_port(metricsToken) : undefined,
+    metricsPort,
     metrics,
     sessionCount: () => registry.size,
     routes: () => router.list(),
@@ -173,7 +145,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
       const deadline = Date.now() + (options.drainTimeoutMs ?? 10_000);
       while (inFlight.size > 0 && Date.now() < deadline) await Promise.race([Promise.allSettled([...inFlight]), delay(100)]);
       for (const s of registry.all()) s.fail('server is restarting; reconnect', CLOSE.goingAway);
-      await core.activity.flush();
+      await sending.close();
       await subscriber.quit().catch(() => undefined);
       log.info('gateway drained');
     },

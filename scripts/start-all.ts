@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { EMBEDDED_S3_CREDENTIALS } from '../lib/config/config';
+import { EMBEDDED_S3_CREDENTIALS, type AppConfig } from '../lib/config/config';
+import type { Logger } from '../lib/logging/logger';
 import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
 import { checkServices } from '../lib/runtime/service-checks';
 import { startEmbeddedS3, type EmbeddedS3 } from '../lib/storage/embedded-s3';
@@ -29,20 +30,8 @@ function waitExit(child: ChildProcess): Promise<number> {
   });
 }
 
-async function main(): Promise<void> {
-  const { config, log } = bootProcess('start');
-  // Children print their own warnings; pretty logs when a person is watching.
-  // This process printed the development notices; the roles it starts stay quiet about them.
-  const env: NodeJS.ProcessEnv = { ...process.env, STARTUP_WARNINGS: 'false', LOG_PRETTY: process.stdout.isTTY ? '1' : (process.env['LOG_PRETTY'] ?? '0') };
-
-  try {
-    await checkServices(config, undefined, (m) => log.warn(m));
-  } catch (err) {
-    exitOnStartupError(err, log, 'start');
-  }
-  const migrated = await waitExit(run('scripts/migrate.ts', env));
-  if (migrated !== 0) process.exit(migrated);
-
+/** The embedded S3 server when MINIO_ENDPOINT is unset (its endpoint goes into `env`), then the bucket. */
+async function prepareObjectStore(config: AppConfig, env: NodeJS.ProcessEnv, log: Logger): Promise<EmbeddedS3 | undefined> {
   let embedded: EmbeddedS3 | undefined;
   if (!config.s3.endpoint) {
     try {
@@ -72,7 +61,11 @@ async function main(): Promise<void> {
     process.stderr.write(`office-hours start: S3 endpoint ${env['MINIO_ENDPOINT']} is not usable: ${(err as Error).message}\n`);
     process.exit(1);
   }
+  return embedded;
+}
 
+/** Runs every role; Ctrl-C (or SIGTERM) drains them all, and one role dying stops the rest. */
+function superviseRoles(env: NodeJS.ProcessEnv, embedded: EmbeddedS3 | undefined, log: Logger): void {
   const children = ROLES.map((r) => ({ ...r, child: run(r.entry, env) }));
   let stopping = false;
   const stopAll = async (reason: string) => {
@@ -94,6 +87,22 @@ async function main(): Promise<void> {
       }
     });
   }
+}
+
+async function main(): Promise<void> {
+  const { config, log } = bootProcess('start');
+  // This process printed the development notices; the roles it starts stay quiet about them, and log
+  // pretty when a person is watching.
+  const pretty = config.logPretty ?? process.stdout.isTTY === true;
+  const env: NodeJS.ProcessEnv = { ...process.env, STARTUP_WARNINGS: 'false', LOG_PRETTY: pretty ? '1' : '0' };
+  try {
+    await checkServices(config, undefined, (m) => log.warn(m));
+  } catch (err) {
+    exitOnStartupError(err, log, 'start');
+  }
+  const migrated = await waitExit(run('scripts/migrate.ts', env));
+  if (migrated !== 0) process.exit(migrated);
+  superviseRoles(env, await prepareObjectStore(config, env, log), log);
 }
 
 void main();

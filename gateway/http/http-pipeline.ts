@@ -31,6 +31,27 @@ export interface HttpPipelineDeps {
 const CORS_ALLOW_HEADERS = 'authorization, content-type, x-request-id';
 const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
 
+/** A handler's view of one request: lazy authentication (with the user's REST budget) and its input. */
+function requestContext(deps: HttpPipelineDeps, ex: HttpExchange, log: Logger, body: Promise<Record<string, unknown>> | undefined, limited: boolean): RequestContext {
+  let principal: Promise<Principal> | undefined;
+  return {
+    ex,
+    log,
+    authenticate: () => {
+      principal ??= (async () => {
+        const token = bearerToken(ex.headers['authorization']);
+        if (!token) throw unauthenticated('missing bearer token');
+        const p = deps.verifier.verify(token);
+        if (limited) await deps.limits.consume('rest', p.userId);
+        await deps.users.upsertFromPrincipal(p);
+        return p;
+      })();
+      return principal;
+    },
+    input: async () => (body ? body : Object.fromEntries(ex.query)),
+  };
+}
+
 /** Builds the uWS handler that routes every HTTP request: CORS, context, dispatch, one error path. */
 export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
@@ -69,24 +90,7 @@ export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, 
       routeLabel = Router.label(route);
       const limited = ex.path.startsWith('/api/');
       if (limited) await deps.limits.consume('rest-ip', ex.remoteAddress);
-      let principal: Promise<Principal> | undefined;
-      const ctx: RequestContext = {
-        ex,
-        log,
-        authenticate: () => {
-          principal ??= (async () => {
-            const token = bearerToken(ex.headers['authorization']);
-            if (!token) throw unauthenticated('missing bearer token');
-            const p = deps.verifier.verify(token);
-            if (limited) await deps.limits.consume('rest', p.userId);
-            await deps.users.upsertFromPrincipal(p);
-            return p;
-          })();
-          return principal;
-        },
-        input: async () => (body ? body : Object.fromEntries(ex.query)),
-      };
-      await route.handler(ctx, params);
+      await route.handler(requestContext(deps, ex, log, body, limited), params);
     })()
       .catch((err: unknown) => {
         if (ex.isOpen) sendHttpError(ex, err, log);

@@ -16,15 +16,34 @@ import {
 import type { Principal } from '../../lib/identity/principal';
 import { idSchema, parseInput } from '../../lib/validation/parse-input';
 import type { RequestContext } from '../http/request-context';
-import type { Router } from '../http/router';
+import type { RouteDoc, RouteHandler, Router } from '../http/router';
 
 const TRANSITION_ERRORS = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_PARTICIPANT', 'NOT_FOUND', 'INVALID_STATE_TRANSITION', 'PAYLOAD_TOO_LARGE'] as const;
 const LIST_ERRORS = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'] as const;
+
+const VIEW_HANDLER = (lifecycle: ConsultationLifecycle): RouteHandler => async (ctx, params) => {
+  const actor = await ctx.authenticate();
+  const requestIdx = parseInput(idSchema, params['requestIdx']);
+  ctx.ex.sendJson(200, toConsultationView(await lifecycle.view(actor, requestIdx)));
+};
+const VIEW_DOC = {
+  summary: 'One consultation',
+  who: 'a participant, ADMIN',
+  params: { requestIdx: idSchema },
+  ok: { status: 200, schema: consultationSchema },
+  errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND'],
+} satisfies RouteDoc;
 
 const pageView = (p: Page<ConsultationModel>) => ({ ...p, items: p.items.map(toConsultationView) });
 
 /** CONTRACT §4 consultation routes: parse, authenticate, call the lifecycle, render. */
 export function registerConsultationRoutes(router: Router, lifecycle: ConsultationLifecycle): void {
+  registerRequestReadAndView(router, lifecycle);
+  registerTransitions(router, lifecycle);
+  registerLists(router, lifecycle);
+}
+
+function registerRequestReadAndView(router: Router, lifecycle: ConsultationLifecycle): void {
   router.add('POST', '/api/consultation/request', async (ctx) => {
     const actor = await ctx.authenticate();
     const input = parseInput(createRequestInput, await ctx.input());
@@ -37,6 +56,22 @@ export function registerConsultationRoutes(router: Router, lifecycle: Consultati
     errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
   });
 
+  router.add('POST', '/api/consultation/read', async (ctx) => {
+    const actor = await ctx.authenticate();
+    const { requestIdx } = parseInput(requestIdxInput, await ctx.input());
+    ctx.ex.sendJson(200, await lifecycle.markRead(actor, requestIdx));
+  }, {
+    summary: 'Mark the consultation read by the caller',
+    who: 'a participant',
+    body: requestIdxInput,
+    ok: { status: 200, schema: readMarkSchema },
+    errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
+  });
+
+  router.add('GET', '/api/consultation/:requestIdx', VIEW_HANDLER(lifecycle), VIEW_DOC);
+}
+
+function registerTransitions(router: Router, lifecycle: ConsultationLifecycle): void {
   const transition = (
     path: string,
     doc: { summary: string; who: string; body: z.ZodType },
@@ -65,19 +100,9 @@ export function registerConsultationRoutes(router: Router, lifecycle: Consultati
   transition('/api/consultation/end', { summary: 'End the consultation (COMPLETED, endReason USER); the archive follows', who: 'a participant', body: requestIdxInput }, (actor, body) =>
     lifecycle.end(actor, parseInput(requestIdxInput, body).requestIdx),
   );
+}
 
-  router.add('POST', '/api/consultation/read', async (ctx) => {
-    const actor = await ctx.authenticate();
-    const { requestIdx } = parseInput(requestIdxInput, await ctx.input());
-    ctx.ex.sendJson(200, await lifecycle.markRead(actor, requestIdx));
-  }, {
-    summary: 'Mark the consultation read by the caller',
-    who: 'a participant',
-    body: requestIdxInput,
-    ok: { status: 200, schema: readMarkSchema },
-    errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
-  });
-
+function registerLists(router: Router, lifecycle: ConsultationLifecycle): void {
   const list = (path: string, summary: string, who: string, run: (actor: Principal, q: ListInput) => Promise<Page<ConsultationModel>>) => {
     const handler = async (ctx: RequestContext) => {
       const actor = await ctx.authenticate();
@@ -92,16 +117,4 @@ export function registerConsultationRoutes(router: Router, lifecycle: Consultati
   list('/api/consultation/history', "The caller's COMPLETED, REJECTED and CANCELED consultations", 'any', (a, q) => lifecycle.listHistory(a, q));
   list('/api/consultation/my-requests', 'Requests the caller sent', 'STUDENT', (a, q) => lifecycle.listMyRequests(a, q));
   list('/api/consultation/received', 'Requests the caller received', 'PROFESSOR', (a, q) => lifecycle.listReceived(a, q));
-
-  router.add('GET', '/api/consultation/:requestIdx', async (ctx, params) => {
-    const actor = await ctx.authenticate();
-    const requestIdx = parseInput(idSchema, params['requestIdx']);
-    ctx.ex.sendJson(200, toConsultationView(await lifecycle.view(actor, requestIdx)));
-  }, {
-    summary: 'One consultation',
-    who: 'a participant, ADMIN',
-    params: { requestIdx: idSchema },
-    ok: { status: 200, schema: consultationSchema },
-    errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND'],
-  });
 }

@@ -206,14 +206,10 @@ export function parseArchiveKeys(raw: string, activeKeyId: string | undefined): 
   return { activeKeyId: active, keys };
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
-  }
-  const e = parsed.data;
-  const isProduction = e.NODE_ENV === 'production';
+type Env = z.output<typeof envSchema>;
+
+/** Production refusals and development notices: the fallbacks a real deployment must not run on. */
+function checkFallbacks(e: Env, isProduction: boolean): string[] {
   const warnings: string[] = [];
 
   if (!e.JWT_SECRET && !e.JWT_PUBLIC_KEY) {
@@ -234,8 +230,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   if (e.AUTO_CLOSE_WARN_BEFORE_MS >= e.AUTO_CLOSE_MAX_DURATION_MS) {
     throw new ConfigError('AUTO_CLOSE_WARN_BEFORE_MS must be smaller than AUTO_CLOSE_MAX_DURATION_MS');
   }
+  return warnings;
+}
 
-  const config: AppConfig = {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  const warnings = checkFallbacks(e, isProduction);
+  // npm start prints the notices once and starts its roles with STARTUP_WARNINGS=false.
+  return { config: toAppConfig(e, isProduction), warnings: e.STARTUP_WARNINGS === 'true' ? warnings : [] };
+}
+
+function chatConfig(e: Env): AppConfig['chat'] {
+  return {
+    ttlMs: e.CHAT_TTL_MS,
+    maxMessageChars: e.CHAT_MAX_MESSAGE_CHARS,
+    receiptAfter: e.CHAT_RECEIPT_AFTER,
+    maxSessionsPerUser: e.CHAT_MAX_SESSIONS_PER_USER,
+    maxLogMessages: e.CHAT_MAX_LOG_MESSAGES,
+    maxLogBytes: e.CHAT_MAX_LOG_BYTES,
+    sendRatePerSec: e.CHAT_SEND_RATE_PER_SEC,
+    sendBurst: e.CHAT_SEND_BURST,
+  };
+}
+
+function limitsConfig(e: Env): AppConfig['limits'] {
+  return {
+    stomp: { ratePerSec: e.STOMP_RATE_PER_SEC, burst: e.STOMP_BURST },
+    rest: { ratePerSec: e.REST_RATE_PER_SEC, burst: e.REST_BURST },
+    restIpPerSec: e.REST_IP_RATE_PER_SEC,
+    maxQueuedFrames: e.STOMP_MAX_QUEUED_FRAMES,
+  };
+}
+
+function toAppConfig(e: Env, isProduction: boolean): AppConfig {
+  return {
     nodeEnv: e.NODE_ENV,
     isProduction,
     logLevel: e.LOG_LEVEL,
@@ -269,28 +303,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     fcmCredentials: e.FCM_CREDENTIALS,
     allowedOrigins: e.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
     dashboard: { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD ?? DEV_DASHBOARD_PASSWORD },
-    chat: {
-      ttlMs: e.CHAT_TTL_MS,
-      maxMessageChars: e.CHAT_MAX_MESSAGE_CHARS,
-      receiptAfter: e.CHAT_RECEIPT_AFTER,
-      maxSessionsPerUser: e.CHAT_MAX_SESSIONS_PER_USER,
-      maxLogMessages: e.CHAT_MAX_LOG_MESSAGES,
-      maxLogBytes: e.CHAT_MAX_LOG_BYTES,
-      sendRatePerSec: e.CHAT_SEND_RATE_PER_SEC,
-      sendBurst: e.CHAT_SEND_BURST,
-    },
+    chat: chatConfig(e),
     autoClose: {
       inactiveMs: e.AUTO_CLOSE_INACTIVE_MS,
       maxDurationMs: e.AUTO_CLOSE_MAX_DURATION_MS,
       warnBeforeMs: e.AUTO_CLOSE_WARN_BEFORE_MS,
       scanIntervalMs: e.AUTO_CLOSE_SCAN_INTERVAL_MS,
     },
-    limits: {
-      stomp: { ratePerSec: e.STOMP_RATE_PER_SEC, burst: e.STOMP_BURST },
-      rest: { ratePerSec: e.REST_RATE_PER_SEC, burst: e.REST_BURST },
-      restIpPerSec: e.REST_IP_RATE_PER_SEC,
-      maxQueuedFrames: e.STOMP_MAX_QUEUED_FRAMES,
-    },
+    limits: limitsConfig(e),
     stompHeartbeatMs: e.STOMP_HEARTBEAT_MS,
     backupIntervalMs: e.BACKUP_INTERVAL_MS,
     cleanupIntervalMs: e.CLEANUP_INTERVAL_MS,
@@ -300,6 +320,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     push: { includeContent: e.PUSH_INCLUDE_CONTENT === 'true', collapseWindowMs: e.PUSH_COLLAPSE_WINDOW_MS, presenceTtlMs: e.PRESENCE_TTL_MS },
     queueRetry: { baseMs: e.QUEUE_RETRY_BASE_MS, capMs: e.QUEUE_RETRY_CAP_MS },
   };
-  // npm start prints the notices once and starts its roles with STARTUP_WARNINGS=false.
-  return { config, warnings: e.STARTUP_WARNINGS === 'true' ? warnings : [] };
 }

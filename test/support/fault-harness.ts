@@ -1,3 +1,4 @@
+import { PERSIST_SHARDS } from '../../lib/chat/chat-log';
 import { startGatewayProcess, startWorkerProcess, type RoleProcess } from './child-process';
 import { eventually } from './eventually';
 import { startOwnRedis, type OwnRedis } from './own-redis';
@@ -163,8 +164,9 @@ export async function verifyRoom(fs: FaultSystem, id: number, receipted: Readonl
   await eventually(
     async () => {
       const rows = await fs.sys.db.knex('chat_message').where({ request_idx: id }).whereIn('seq', seqs).count<{ n: string }[]>('* as n');
-      const pending = await fs.sys.core.persister.pendingShards();
-      return Number(rows[0]!.n) === seqs.length || (lossAllowed && pending.length === 0);
+      const k = fs.sys.core.keys;
+      const pending = await Promise.all(Array.from({ length: PERSIST_SHARDS }, (_, shard) => fs.sys.core.redis.zcard(k.persistPending(shard))));
+      return Number(rows[0]!.n) === seqs.length || (lossAllowed && pending.every((n) => n === 0));
     },
     40_000,
     `receipted messages of room ${id} committed`,

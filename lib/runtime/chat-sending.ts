@@ -1,0 +1,39 @@
+import { ActivityRecorder } from '../chat/activity-recorder';
+import { ChatService } from '../chat/chat-service';
+import { CommitBatcher } from '../chat/commit-batcher';
+import { SeqLease } from '../chat/seq-lease';
+import type { Logger } from '../logging/logger';
+import { PersistWakeups } from '../queues/persist-wakeups';
+import type { CoreServices } from './core-services';
+
+/** What a process that accepts chat sends needs besides the core (the gateway; nothing else sends). */
+export interface ChatSending {
+  readonly chat: ChatService;
+  readonly activity: ActivityRecorder;
+  /** Flushes pending activity and stops its timer. */
+  close(): Promise<void>;
+}
+
+export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
+  const { config, redis, keys, hotLog } = core;
+  const wakeups = new PersistWakeups(core.queues, log);
+  // Flush activity well inside the idle threshold so an active room never looks idle to auto-close.
+  const activity = new ActivityRecorder(core.consultations, log, Math.max(50, Math.min(5000, Math.floor(config.autoClose.inactiveMs / 4))));
+  activity.start();
+  const chat = new ChatService({
+    rooms: core.rooms,
+    chatLog: hotLog.chatLog,
+    roomMessages: hotLog.roomMessages,
+    rebuilder: hotLog.rebuilder,
+    lease: new SeqLease({ redis, keys, chatLog: hotLog.chatLog, reservations: hotLog.reservations, log }),
+    durable: hotLog.chatMessages,
+    lifecycle: core.lifecycle,
+    events: core.events,
+    activity,
+    maxMessageChars: config.chat.maxMessageChars,
+    receiptAfter: config.chat.receiptAfter,
+    batcher: new CommitBatcher(hotLog.commit),
+    onAppended: (id) => wakeups.notify(id),
+  });
+  return { chat, activity, close: () => activity.stop() };
+}

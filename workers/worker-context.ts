@@ -1,0 +1,80 @@
+import type { Agent } from 'node:http';
+import { ArchiveScheduler } from '../lib/archive/archive-scheduler';
+import { ConsultationArchiver } from '../lib/archive/consultation-archiver';
+import type { Sealer } from '../lib/archive/sealer';
+import { ChatPersister } from '../lib/chat/chat-persister';
+import { ConsultationScans } from '../lib/consultation/consultation-scans';
+import type { Logger } from '../lib/logging/logger';
+import { AutoCloseScan } from '../lib/maintenance/auto-close-scan';
+import { BackupCycle } from '../lib/maintenance/backup-cycle';
+import { CleanupCycle } from '../lib/maintenance/cleanup-cycle';
+import { ChatPushTrigger } from '../lib/push/chat-push-trigger';
+import { FcmPushSender } from '../lib/push/fcm-push-sender';
+import type { PushSender } from '../lib/push/push-sender';
+import { PersistWakeups } from '../lib/queues/persist-wakeups';
+import type { CoreServices } from '../lib/runtime/core-services';
+import type { WorkerMetrics } from './worker-metrics';
+
+/** What the worker role runs jobs with, built from the shared core once at start (nothing bound late). */
+export interface WorkerContext {
+  readonly persister: ChatPersister;
+  readonly wakeups: PersistWakeups;
+  readonly archiver: ConsultationArchiver;
+  readonly backup: BackupCycle;
+  readonly autoClose: AutoCloseScan;
+  readonly cleanup: CleanupCycle;
+  readonly sender: PushSender | undefined;
+}
+
+export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; metrics: WorkerMetrics; log: Logger; fcmHttpAgent?: Agent }): WorkerContext {
+  const { config, hotLog } = core;
+  const { sealer, metrics, log } = deps;
+  // Committed messages feed the persistence metrics and the chat push trigger (rows actually inserted only).
+  const chatPushes = new ChatPushTrigger({ redis: core.redis, keys: core.keys, rooms: core.rooms, presence: core.presence, queues: core.queues, windowMs: config.push.collapseWindowMs, log });
+  const persister = new ChatPersister({
+    redis: core.redis,
+    keys: core.keys,
+    chatLog: hotLog.chatLog,
+    commit: hotLog.commit,
+    rebuilder: hotLog.rebuilder,
+    observer: {
+      onCommitted: (messages, at) => {
+        metrics.onCommitted(messages, at);
+        chatPushes.onMessages(messages).catch((err: unknown) => log.warn({ err }, 'chat push trigger failed'));
+      },
+    },
+  });
+  const sender = config.fcmCredentials ? new FcmPushSender(config.fcmCredentials, deps.fcmHttpAgent) : undefined;
+  if (!sender) log.warn('FCM_CREDENTIALS is not set: push notifications are logged as SKIPPED');
+  const archiveDeps = { consultations: core.consultations, messages: hotLog.chatMessages, persister, chatLog: hotLog.chatLog, store: core.store, sealer, keyring: core.keyring };
+  const scans = new ConsultationScans(core.knex);
+  return {
+    persister,
+    wakeups: new PersistWakeups(core.queues, log),
+    archiver: new ConsultationArchiver({ ...archiveDeps, timeZone: config.archiveTimezone, maxObjectBytes: config.archiveMaxBytes, log }),
+    backup: BackupCycle.forCore(core, sealer, log),
+    autoClose: new AutoCloseScan({
+      scans,
+      consultations: core.consultations,
+      lifecycle: core.lifecycle,
+      events: core.events,
+      redis: core.redis,
+      keys: core.keys,
+      settings: config.autoClose,
+      log,
+      warningListener: core.pushes,
+    }),
+    cleanup: new CleanupCycle({
+      scans,
+      chatLog: hotLog.chatLog,
+      persister,
+      archives: new ArchiveScheduler(core.queues),
+      redis: core.redis,
+      keys: core.keys,
+      store: core.store,
+      tempRetentionMs: config.tempRetentionMs,
+      log,
+    }),
+    sender,
+  };
+}
