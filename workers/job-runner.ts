@@ -1,7 +1,8 @@
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logging/logger';
-import { JOB_NAMES, type JobData, type JobName } from '../lib/queues/job-payloads';
+import type { JobData, JobName } from '../lib/queues/job-payloads';
+import { JOB_NAMES } from '../lib/queues/job-table';
 import { bullPrefix, type QueueName } from '../lib/queues/queue-names';
 import { retryDelayMs } from '../lib/queues/retry-backoff';
 import type { WorkerMetrics } from './worker-metrics';

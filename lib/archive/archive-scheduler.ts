@@ -1,6 +1,7 @@
 import type { LifecycleObserver } from '../consultation/consultation-lifecycle';
 import type { ConsultationModel } from '../consultation/consultation.model';
 import type { QueueClient } from '../queues/queue-client';
+import { jobSpec } from '../queues/job-table';
 import { QUEUE_NAMES } from '../queues/queue-names';
 
 /** Queues the archive job when a consultation becomes COMPLETED; the job id makes a second end a no-op. */
@@ -14,17 +15,12 @@ export class ArchiveScheduler implements LifecycleObserver {
   /** Also used by the cleanup cycle for completed rooms whose job was never queued (a crash in between). */
   async enqueue(requestIdx: number): Promise<void> {
     // A job that used up its attempts keeps its id; retry it instead of adding a duplicate that BullMQ would drop.
-    const existing = await this.queues.queue(QUEUE_NAMES.consultationArchive).getJob(`archive-${requestIdx}`);
+    const jobId = jobSpec(QUEUE_NAMES.consultationArchive, 'archive').options({ requestIdx }).jobId!;
+    const existing = await this.queues.queue(QUEUE_NAMES.consultationArchive).getJob(jobId);
     if (existing && (await existing.isFailed())) {
       await existing.retry('failed');
       return;
     }
-    await this.queues.add(QUEUE_NAMES.consultationArchive, 'archive', { requestIdx }, {
-      jobId: `archive-${requestIdx}`,
-      attempts: 20,
-      backoff: { type: 'custom' },
-      removeOnComplete: 1000,
-      removeOnFail: 5000,
-    });
+    await this.queues.enqueue(QUEUE_NAMES.consultationArchive, 'archive', { requestIdx });
   }
 }

@@ -51,11 +51,7 @@ export class ChatPushTrigger {
     for (const [i, e] of offline.entries()) {
       // Only the first message of a window arms the digest; the rest are counted into it.
       if (res[i * 3 + 2]?.[1] !== 'OK') continue;
-      await this.d.queues.add(QUEUE_NAMES.pushNotify, 'chat-digest', { requestIdx: e.requestIdx, recipientId: e.recipientId }, {
-        delay: this.d.windowMs,
-        removeOnComplete: 1000,
-        removeOnFail: 1000,
-      });
+      await this.d.queues.enqueue(QUEUE_NAMES.pushNotify, 'chat-digest', { requestIdx: e.requestIdx, recipientId: e.recipientId }, { delay: this.d.windowMs });
     }
   }
 }

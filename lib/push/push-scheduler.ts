@@ -17,8 +17,6 @@ export const PUSH_KINDS = {
   CHAT: 'CHAT_MESSAGE',
 } as const;
 
-const JOB_OPTIONS = { attempts: 6, backoff: { type: 'custom' }, removeOnComplete: 1000, removeOnFail: 5000 } as const;
-
 /**
  * Decides who gets a push for a lifecycle change and queues it: a request → the professor, approve /
  * reject → the student, start / end → the other participant (both when the system ended it), cancel →
@@ -53,6 +51,6 @@ export class PushScheduler implements LifecycleObserver, WarningListener {
   }
 
   async notify(job: NotifyJob): Promise<void> {
-    await this.queues.add(QUEUE_NAMES.pushNotify, 'notify', job, JOB_OPTIONS);
+    await this.queues.enqueue(QUEUE_NAMES.pushNotify, 'notify', job);
   }
 }

@@ -10,8 +10,8 @@ export interface NotifyJob {
 }
 
 /**
- * Job names and payloads of every queue: producers and workers import the same union, and the worker
- * process refuses to start if a job name below has no handler.
+ * Job names and payloads of every queue: producers and workers import the same union; how each is queued
+ * is in job-table.ts, and the worker process refuses to start if a job has no handler.
  */
 export interface JobPayloads {
   'chat-persist': {
@@ -35,10 +35,3 @@ export interface JobPayloads {
 export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
 export type JobData<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];
 
-/** The job names per queue, as values (the worker checks its handler table against these). */
-export const JOB_NAMES: { readonly [Q in QueueName]: readonly JobName<Q>[] } = {
-  'chat-persist': ['persist-shard', 'persist-sweep'],
-  'consultation-archive': ['archive'],
-  maintenance: ['backup-cycle', 'auto-close-scan', 'cleanup-cycle'],
-  'push-notify': ['notify', 'chat-digest'],
-};

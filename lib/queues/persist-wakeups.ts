@@ -40,12 +40,6 @@ export class PersistWakeups {
   }
 
   wake(shard: number): Promise<void> {
-    return this.queues.add(QUEUE_NAMES.chatPersist, 'persist-shard', { shard }, {
-      deduplication: { id: `persist-${shard}`, keepLastIfActive: true },
-      removeOnComplete: true,
-      removeOnFail: 500,
-      attempts: 5,
-      backoff: { type: 'custom' },
-    });
+    return this.queues.enqueue(QUEUE_NAMES.chatPersist, 'persist-shard', { shard });
   }
 }

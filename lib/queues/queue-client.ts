@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData, JobName } from './job-payloads';
+import { jobSpec } from './job-table';
 import { ALL_QUEUES, bullPrefix, type QueueName } from './queue-names';
 
 /** Typed producer side of every queue, sharing one Redis connection. */
@@ -15,8 +16,9 @@ export class QueueClient {
     return this.queues.get(name)!;
   }
 
-  async add<Q extends QueueName, N extends JobName<Q>>(queue: Q, name: N, data: JobData<Q, N>, options?: JobsOptions): Promise<void> {
-    await this.queue(queue).add(name, data, options);
+  /** Queues a job with its options from the job table (`delay` for jobs that wait a window). */
+  async enqueue<Q extends QueueName, N extends JobName<Q>>(queue: Q, name: N, data: JobData<Q, N>, extra: Pick<JobsOptions, 'delay'> = {}): Promise<void> {
+    await this.queue(queue).add(name, data, { ...jobSpec(queue, name).options(data), ...extra });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,50 @@
+import type { JobsOptions } from 'bullmq';
+import type { AppConfig } from '../config/config';
+import type { JobData, JobName } from './job-payloads';
+import type { QueueName } from './queue-names';
+
+/** How one kind of job is queued: its options (with its id scheme, from the payload) and, for repeating jobs, how often. */
+export interface JobSpec<Q extends QueueName, N extends JobName<Q>> {
+  options(data: JobData<Q, N>): JobsOptions;
+  /** Repeating jobs only: the interval of their BullMQ job scheduler (scheduler id = job name). */
+  every?(config: AppConfig): number;
+}
+
+type JobTable = { readonly [Q in QueueName]: { readonly [N in JobName<Q>]: JobSpec<Q, N> } };
+
+const retried = (attempts: number) => ({ attempts, backoff: { type: 'custom' } }) as const;
+const keepFew = { removeOnComplete: 20, removeOnFail: 200 } as const;
+
+/**
+ * Every job of the project in one table (payload types in job-payloads.ts): producers queue through it
+ * (QueueClient.enqueue), the worker's boot check compares its handlers with it, and the job schedulers are
+ * upserted from it. Handlers live in workers/handlers (lib imports no worker code).
+ */
+export const JOB_TABLE: JobTable = {
+  'chat-persist': {
+    // One active plus one waiting job per shard: a wake-up while one runs is kept, the rest deduplicated.
+    'persist-shard': { options: ({ shard }) => ({ deduplication: { id: `persist-${shard}`, keepLastIfActive: true }, removeOnComplete: true, removeOnFail: 500, ...retried(5) }) },
+    'persist-sweep': { options: () => keepFew, every: () => 2000 },
+  },
+  'consultation-archive': {
+    // The id makes a second end, or a retry, one archive.
+    archive: { options: ({ requestIdx }) => ({ jobId: `archive-${requestIdx}`, removeOnComplete: 1000, removeOnFail: 5000, ...retried(20) }) },
+  },
+  'push-notify': {
+    notify: { options: () => ({ removeOnComplete: 1000, removeOnFail: 5000, ...retried(6) }) },
+    'chat-digest': { options: () => ({ removeOnComplete: 1000, removeOnFail: 1000 }) },
+  },
+  maintenance: {
+    'backup-cycle': { options: () => keepFew, every: (c) => c.backupIntervalMs },
+    'auto-close-scan': { options: () => keepFew, every: (c) => c.autoClose.scanIntervalMs },
+    'cleanup-cycle': { options: () => keepFew, every: (c) => c.cleanupIntervalMs },
+  },
+};
+
+/** The job names per queue, as values (the worker checks its handler table against these). */
+export const JOB_NAMES = Object.fromEntries(Object.entries(JOB_TABLE).map(([q, jobs]) => [q, Object.keys(jobs)])) as unknown as {
+  readonly [Q in QueueName]: readonly JobName<Q>[];
+};
+
+export const jobSpec = <Q extends QueueName, N extends JobName<Q>>(queue: Q, name: N): JobSpec<Q, N> =>
+  (JOB_TABLE[queue] as unknown as Record<string, JobSpec<Q, N>>)[name]!;
