@@ -1,5 +1,6 @@
 import { toAppError, type AppError } from '../lib/errors/app-error';
 import type { Logger } from '../lib/logging/logger';
+import type { HttpResponse } from 'uWebSockets.js';
 import type { HttpExchange } from './http/http-exchange';
 
 /**
@@ -18,6 +19,11 @@ export function sendHttpError(ex: HttpExchange, err: unknown, log: Logger): void
   // After an oversized body the rest of the stream is unread: close so it is not parsed as a new request.
   const close = e.code === 'PAYLOAD_TOO_LARGE';
   ex.send(e.httpStatus, JSON.stringify({ error: { code: e.code, message: e.message } }), undefined, close);
+}
+
+/** Refuses a WebSocket upgrade with the contract's status and error body (the socket never opens). */
+export function refuseUpgrade(res: HttpResponse, err: AppError): void {
+  res.cork(() => res.writeStatus(String(err.httpStatus)).writeHeader('content-type', 'application/json; charset=utf-8').end(JSON.stringify({ error: { code: err.code, message: err.message } }), true));
 }
 
 export interface StompErrorEvent {

@@ -49,5 +49,6 @@ it('runs every role with the embedded S3 on its configured port, notices once, a
   expect(texts.filter((t) => t.includes('JWT_SECRET is not set'))).toHaveLength(1);
   expect(texts.filter((t) => t.includes('ARCHIVE_KEYS is not set'))).toHaveLength(1);
   expect(new Set(texts).size).toBe(texts.length);
-  expect(await start.kill('SIGINT')).toBe(0);
+  const code = await start.kill('SIGINT');
+  expect(code).toBe(0);
 }, 120_000);

@@ -41,18 +41,7 @@ function handlerTable(core: CoreServices, ctx: WorkerContext, metrics: WorkerMet
     'chat-persist': chatPersistHandlers(ctx.persister, ctx.wakeups),
     'consultation-archive': consultationArchiveHandlers(ctx.archiver, metrics),
     maintenance: maintenanceHandlers({ backup: ctx.backup, autoClose: ctx.autoClose, cleanup: ctx.cleanup, redis: core.redis, keys: core.keys, metrics, log }),
-    'push-notify': pushNotifyHandlers({
-      sender: ctx.sender,
-      tokens: core.deviceTokens,
-      log: core.notifications,
-      presence: core.presence,
-      scheduler: core.pushes,
-      messages: core.chatMessages,
-      redis: core.redis,
-      keys: core.keys,
-      includeContent: core.config.push.includeContent,
-      metrics,
-    }),
+    'push-notify': pushNotifyHandlers(ctx.pushDelivery),
   };
 }
 

@@ -10,7 +10,7 @@ import { BackupCycle } from '../lib/maintenance/backup-cycle';
 import { CleanupCycle } from '../lib/maintenance/cleanup-cycle';
 import { ChatPushTrigger } from '../lib/push/chat-push-trigger';
 import { FcmPushSender } from '../lib/push/fcm-push-sender';
-import type { PushSender } from '../lib/push/push-sender';
+import { PushDelivery } from '../lib/push/push-delivery';
 import { PersistWakeups } from '../lib/queues/persist-wakeups';
 import type { CoreServices } from '../lib/runtime/core-services';
 import type { WorkerMetrics } from './worker-metrics';
@@ -23,7 +23,7 @@ export interface WorkerContext {
   readonly backup: BackupCycle;
   readonly autoClose: AutoCloseScan;
   readonly cleanup: CleanupCycle;
-  readonly sender: PushSender | undefined;
+  readonly pushDelivery: PushDelivery;
 }
 
 export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; metrics: WorkerMetrics; log: Logger; fcmHttpAgent?: Agent }): WorkerContext {
@@ -75,6 +75,17 @@ export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; m
       tempRetentionMs: config.tempRetentionMs,
       log,
     }),
-    sender,
+    pushDelivery: new PushDelivery({
+      sender,
+      tokens: core.deviceTokens,
+      log: core.notifications,
+      presence: core.presence,
+      scheduler: core.pushes,
+      messages: hotLog.chatMessages,
+      redis: core.redis,
+      keys: core.keys,
+      includeContent: config.push.includeContent,
+      onOutcome: (status) => metrics.pushes.inc({ status }),
+    }),
   };
 }

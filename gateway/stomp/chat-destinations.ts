@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { AppError, notFound, validationFailed } from '../../lib/errors/app-error';
 import type { ChatService } from '../../lib/chat/chat-service';
 import { roomInput, sendInput, syncInput } from '../../lib/chat/chat-inputs';
@@ -11,71 +12,87 @@ import { APP_READ, APP_SEND, APP_SYNC, APP_TYPING } from './stomp-destinations';
 import type { StompFrame } from './stomp-frame';
 import type { StompSession } from './stomp-session';
 
+/** One SEND destination: its input schema, the budget it spends (key from the caller and input), and its work. */
+interface Destination<S extends z.ZodType> {
+  readonly input: S;
+  readonly limit?: (userId: string, input: z.output<S>) => [LimitedEntry, string];
+  run(session: StompSession, frame: StompFrame, input: z.output<S>): Promise<void>;
+}
+const destination = <S extends z.ZodType>(d: Destination<S>): Destination<z.ZodType> => d as unknown as Destination<z.ZodType>;
+
 /**
- * SEND frames to /app/chat.*: parse the JSON body, check the user's shared rate limit for the destination
- * (chat.send's is inside the append script), call the chat service, answer with a RECEIPT (for chat.send
- * once the message is durable) or an ERROR event on /user/queue/errors.
+ * SEND frames to /app/chat.*, from one table (destination → input schema → budget → handler): parse the
+ * JSON body and the input, spend the user's shared budget (chat.send's is inside the append script), call
+ * the chat service, answer with a RECEIPT (for chat.send once the message is durable) or an ERROR event
+ * on /user/queue/errors through the one error table.
  */
 export class ChatDestinations {
+  private readonly table: ReadonlyMap<string, Destination<z.ZodType>>;
+
   constructor(
     private readonly chat: ChatService,
     private readonly limits: RateLimits,
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.table = new Map([
+      [APP_SEND, destination({ input: sendInput, run: (s, f, i) => this.send(s, f, i) })],
+      [APP_READ, destination({ input: roomInput, limit: (u) => ['chat.read', u], run: (s, f, i) => this.read(s, f, i.requestIdx) })],
+      [APP_SYNC, destination({ input: syncInput, limit: (u) => ['chat.sync', u], run: (s, f, i) => this.sync(s, f, i) })],
+      [APP_TYPING, destination({ input: roomInput, limit: (u, i) => ['chat.typing', `${u}:${i.requestIdx}`], run: (s, f, i) => this.typing(s, f, i.requestIdx) })],
+    ]);
+  }
 
-  async handle(session: StompSession, destination: string, frame: StompFrame): Promise<void> {
+  async handle(session: StompSession, destinationName: string, frame: StompFrame): Promise<void> {
     const actor = session.principal!;
     let body: Record<string, unknown> = {};
     try {
+      const d = this.table.get(destinationName);
+      if (!d) throw notFound(`no destination ${destinationName.slice(0, 100)}`);
       body = parseBody(frame);
-      switch (destination) {
-        case APP_SEND: {
-          const input = parseInput(sendInput, body);
-          const result = await this.chat.send(actor, input);
-          if (!result.duplicate) this.metrics.sent();
-          // The RECEIPT waits for durability (CHAT_RECEIPT_AFTER) without holding the session's next frames.
-          result.receiptable.then(
-            (seq) => session.receipt(frame, result.duplicate ? { seq: String(seq), duplicate: 'true' } : { seq: String(seq) }),
-            (err: unknown) => session.deliverError(stompErrorEvent(err, this.log.child({ userId: actor.userId }), { requestIdx: input.requestIdx, clientMsgId: input.clientMsgId })),
-          );
-          return;
-        }
-        case APP_READ: {
-          const { requestIdx } = parseInput(roomInput, body);
-          await this.limited('chat.read', actor.userId);
-          await this.chat.read(actor, requestIdx);
-          return session.receipt(frame);
-        }
-        case APP_SYNC: {
-          const { requestIdx, afterSeq } = parseInput(syncInput, body);
-          await this.limited('chat.sync', actor.userId);
-          let after = afterSeq;
-          for (;;) {
-            const batch = await this.chat.sync(actor, requestIdx, after);
-            for (const raw of batch) {
-              const payload = `{"type":"CHAT",${raw.slice(1)}`;
-              session.deliver(payload, Buffer.byteLength(payload));
-            }
-            if (batch.length === 0 || !session.isOpen) break;
-            after = (JSON.parse(batch[batch.length - 1]!) as { seq: number }).seq;
-          }
-          return session.receipt(frame);
-        }
-        case APP_TYPING: {
-          const { requestIdx } = parseInput(roomInput, body);
-          await this.limited('chat.typing', `${actor.userId}:${requestIdx}`);
-          await this.chat.typing(actor, requestIdx);
-          return session.receipt(frame);
-        }
-        default:
-          throw notFound(`no destination ${destination.slice(0, 100)}`);
-      }
+      const input = parseInput(d.input, body);
+      if (d.limit) await this.limited(...d.limit(actor.userId, input));
+      await d.run(session, frame, input);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'RATE_LIMITED' && destination === APP_SEND) this.metrics.rateLimited('send');
-      const log = this.log.child({ userId: actor.userId, destination: destination.slice(0, 100) });
+      if (err instanceof AppError && err.code === 'RATE_LIMITED' && destinationName === APP_SEND) this.metrics.rateLimited('send');
+      const log = this.log.child({ userId: actor.userId, destination: destinationName.slice(0, 100) });
       session.deliverError(stompErrorEvent(err, log, { requestIdx: body['requestIdx'], clientMsgId: body['clientMsgId'] }));
     }
+  }
+
+  private async send(session: StompSession, frame: StompFrame, input: z.output<typeof sendInput>): Promise<void> {
+    const actor = session.principal!;
+    const result = await this.chat.send(actor, input);
+    if (!result.duplicate) this.metrics.sent();
+    // The RECEIPT waits for durability (CHAT_RECEIPT_AFTER) without holding the session's next frames.
+    result.receiptable.then(
+      (seq) => session.receipt(frame, result.duplicate ? { seq: String(seq), duplicate: 'true' } : { seq: String(seq) }),
+      (err: unknown) => session.deliverError(stompErrorEvent(err, this.log.child({ userId: actor.userId }), { requestIdx: input.requestIdx, clientMsgId: input.clientMsgId })),
+    );
+  }
+
+  private async read(session: StompSession, frame: StompFrame, requestIdx: number): Promise<void> {
+    await this.chat.read(session.principal!, requestIdx);
+    session.receipt(frame);
+  }
+
+  private async sync(session: StompSession, frame: StompFrame, input: z.output<typeof syncInput>): Promise<void> {
+    let after = input.afterSeq;
+    for (;;) {
+      const batch = await this.chat.sync(session.principal!, input.requestIdx, after);
+      for (const raw of batch) {
+        const payload = `{"type":"CHAT",${raw.slice(1)}`;
+        session.deliver(payload, Buffer.byteLength(payload));
+      }
+      if (batch.length === 0 || !session.isOpen) break;
+      after = (JSON.parse(batch[batch.length - 1]!) as { seq: number }).seq;
+    }
+    session.receipt(frame);
+  }
+
+  private async typing(session: StompSession, frame: StompFrame, requestIdx: number): Promise<void> {
+    await this.chat.typing(session.principal!, requestIdx);
+    session.receipt(frame);
   }
 
   private async limited(entry: LimitedEntry, key: string): Promise<void> {

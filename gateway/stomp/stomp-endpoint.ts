@@ -1,3 +1,5 @@
+import { forbidden } from '../../lib/errors/app-error';
+import { refuseUpgrade } from '../protocol-errors';
 import uWS from 'uWebSockets.js';
 import type { OriginPolicy } from '../http/origin-policy';
 import type { GatewayMetrics } from '../gateway-metrics';
@@ -44,7 +46,7 @@ export function registerStompEndpoint(
         return;
       }
       if (!deps.origins.isAllowed(origin || undefined, hostHeader)) {
-        res.cork(() => res.writeStatus('403 Forbidden').end('origin not allowed', true));
+        refuseUpgrade(res, forbidden('origin not allowed'));
         return;
       }
       const wanted = offered.split(',').map((p) => p.trim());

@@ -1,5 +1,6 @@
 import { bearerToken } from '../../lib/identity/bearer-token';
-import { AppError } from '../../lib/errors/app-error';
+import { AppError, forbidden } from '../../lib/errors/app-error';
+import { stompErrorEvent, type StompErrorEvent } from '../protocol-errors';
 import type { Principal } from '../../lib/identity/principal';
 import { messageFrame, serializeFrame, type StompFrame } from './stomp-frame';
 import { StompParser } from './stomp-parser';
@@ -127,7 +128,7 @@ export class StompSession {
   }
 
   /** An ERROR event on /user/queue/errors (the connection stays open). */
-  deliverError(event: object): void {
+  deliverError(event: StompErrorEvent): void {
     if (this.state !== 'connected') return;
     const payload = JSON.stringify(event);
     const bytes = Buffer.byteLength(payload);
@@ -207,7 +208,7 @@ export class StompSession {
         const destination = h.get('destination');
         if (!id || !destination) return this.fail('SUBSCRIBE needs id and destination', CLOSE.protocol);
         if (!SUBSCRIBABLE.has(destination)) {
-          this.deliverError({ type: 'ERROR', code: 'FORBIDDEN', message: `cannot subscribe to ${destination.slice(0, 100)}` });
+          this.deliverError(stompErrorEvent(forbidden(`cannot subscribe to ${destination.slice(0, 100)}`), this.host.log, {}));
           return this.receipt(frame);
         }
         if (this.subs.some((s) => s.id === id)) return this.fail(`subscription id ${id} is in use`, CLOSE.protocol);
@@ -216,7 +217,7 @@ export class StompSession {
         } catch (err) {
           if (!(err instanceof AppError)) throw err;
           this.host.metrics.rateLimited('subscribe');
-          this.deliverError({ type: 'ERROR', code: err.code, message: err.message });
+          this.deliverError(stompErrorEvent(err, this.host.log, {}));
           return this.receipt(frame);
         }
         if (this.subs.length >= 16) return this.fail('too many subscriptions', CLOSE.protocol);

@@ -37,21 +37,23 @@ export function exitOnStartupError(err: unknown, log: Logger, role: string): nev
  */
 export async function runRole(role: string, start: (config: AppConfig, log: Logger) => Promise<{ close(): Promise<void> }>): Promise<void> {
   const { config, log } = bootProcess(role);
-  let running: { close(): Promise<void> };
-  try {
-    running = await start(config, log);
-  } catch (err) {
-    exitOnStartupError(err, log, role);
-  }
+  // Handlers go in before the start, so a signal during start-up drains (once started) instead of killing.
+  const starting = start(config, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const running = await starting.catch(() => undefined);
     log.info({ signal }, `${role} draining`);
-    await running.close();
+    await running?.close();
     log.info(`${role} stopped`);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  try {
+    await starting;
+  } catch (err) {
+    exitOnStartupError(err, log, role);
+  }
 }
