@@ -5,6 +5,7 @@ import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import type { ChatPersister } from '../chat/chat-persister';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
 import type { ConsultationModel } from '../consultation/consultation.model';
+import { participantsOf } from '../consultation/consultation-view';
 import type { Logger } from '../logging/logger';
 import type { ObjectStore } from '../storage/object-store';
 import { archiveObjectKey, snapshotObjectKey } from '../storage/object-keys';
@@ -16,10 +17,7 @@ import type { Sealer } from './sealer';
 
 export const headerOf = (c: ConsultationModel): ArchiveHeader => ({
   requestIdx: c.requestIdx,
-  studentId: c.studentId,
-  studentName: c.studentName ?? c.studentId,
-  professorId: c.professorId,
-  professorName: c.professorName ?? c.professorId,
+  ...participantsOf(c),
   title: c.title,
   startedAt: c.startedAt,
   endedAt: c.endedAt,

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../redis/redis-keys';
-import { defineScripts, readLua, readLuaWithPrelude } from '../redis/lua-scripts';
+import { dedupeField, persistShardOf, type RedisKeys } from '../redis/redis-keys';
+import { readLua, readLuaWithPrelude, withScripts, type ScriptCommand } from '../redis/lua-scripts';
 import type { ChatMessage } from './chat-message';
 
 const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state', name);
@@ -14,13 +14,13 @@ const SCRIPTS = {
 };
 
 type Args = (string | number)[];
-type ScriptedRedis = Redis & {
-  ohChatAppend(...args: Args): Promise<[number, number, number]>;
-  ohChatRead(...args: Args): Promise<(number | string)[]>;
-  ohChatInspect(...args: Args): Promise<(number | string)[]>;
-  ohChatRebuild(...args: Args): Promise<number>;
-  ohChatLease(...args: Args): Promise<number>;
-  ohEpochSet(...args: Args): Promise<number>;
+type ChatScripts = {
+  ohChatAppend: ScriptCommand<[number, number, number]>;
+  ohChatRead: ScriptCommand<(number | string)[]>;
+  ohChatInspect: ScriptCommand<(number | string)[]>;
+  ohChatRebuild: ScriptCommand<number>;
+  ohChatLease: ScriptCommand<number>;
+  ohEpochSet: ScriptCommand<number>;
 };
 
 export type AppendOutcome =
@@ -54,19 +54,13 @@ export interface RoomRemains {
   raw: string[];
 }
 
-/** Persistence is sharded by room so several workers can commit in parallel, one job per shard at a time. */
-export const PERSIST_SHARDS = 4;
-export const persistShardOf = (requestIdx: number) => requestIdx % PERSIST_SHARDS;
-
-export const dedupeField = (senderId: string, clientMsgId: string) => `${senderId}\u0000${clientMsgId}`;
-
 /**
  * The room's hot log in Redis (CONTRACT §6), a self-checking cache of PostgreSQL: every append and read
  * first verifies that the room's keys agree (hot-log-state.lua) and reports `invalid` otherwise, so the
  * caller rebuilds the room from PostgreSQL (HotLogRebuilder) instead of trusting drifted state.
  */
 export class ChatLog {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis & ChatScripts;
 
   constructor(
     redis: Redis,
@@ -74,8 +68,7 @@ export class ChatLog {
     private readonly ttlMs: number,
     private readonly limits: AppendLimits,
   ) {
-    defineScripts(redis, SCRIPTS);
-    this.redis = redis as ScriptedRedis;
+    this.redis = withScripts<ChatScripts>(redis, SCRIPTS);
     // Every (re)connection may reach a restarted or failed-over server: record its incarnation first.
     redis.on('ready', () => void this.refreshEpoch().catch(() => undefined));
   }

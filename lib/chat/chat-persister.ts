@@ -1,13 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
-import { defineScripts, readLua } from '../redis/lua-scripts';
-import { PERSIST_SHARDS, persistShardOf, type ChatLog } from './chat-log';
+import { readLua, withScripts, type ScriptCommand } from '../redis/lua-scripts';
+import { PERSIST_SHARDS, persistShardOf } from '../redis/redis-keys';
+import type { ChatLog } from './chat-log';
 import type { ChatMessage } from './chat-message';
 import type { DurableCommit } from './durable-commit';
 import type { HotLogRebuilder } from './hot-log-rebuilder';
 
 const SCRIPTS = { ohPersistAck: readLua(__dirname, 'persist-ack') };
-type ScriptedRedis = Redis & { ohPersistAck(...args: (string | number)[]): Promise<number> };
+type PersistScripts = { ohPersistAck: ScriptCommand<number> };
+type ScriptedRedis = Redis & PersistScripts;
 
 const ROOMS_PER_ROUND = 200;
 
@@ -36,8 +38,7 @@ export class ChatPersister {
       observer?: PersistObserver;
     },
   ) {
-    defineScripts(d.redis, SCRIPTS);
-    this.redis = d.redis as ScriptedRedis;
+    this.redis = withScripts<PersistScripts>(d.redis, SCRIPTS);
   }
 
   /** Commits every pending room of a shard, round after round, until the shard is empty; returns rows written. */

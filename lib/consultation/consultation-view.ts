@@ -28,13 +28,15 @@ export interface ConsultationView {
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
 
+/** Both participants with their display names (a user not yet in the directory shows as their id). */
+export function participantsOf(c: ConsultationModel): { studentId: string; studentName: string; professorId: string; professorName: string } {
+  return { studentId: c.studentId, studentName: c.studentName ?? c.studentId, professorId: c.professorId, professorName: c.professorName ?? c.professorId };
+}
+
 export function toConsultationView(c: ConsultationModel): ConsultationView {
   return {
     requestIdx: c.requestIdx,
-    studentId: c.studentId,
-    studentName: c.studentName ?? c.studentId,
-    professorId: c.professorId,
-    professorName: c.professorName ?? c.professorId,
+    ...participantsOf(c),
     title: c.title,
     content: c.content,
     desiredTime: iso(c.desiredTime),

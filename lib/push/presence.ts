@@ -1,16 +1,18 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors/app-error';
-import { defineScripts, readLua } from '../redis/lua-scripts';
+import { readLua, withScripts, type ScriptCommand } from '../redis/lua-scripts';
 import type { RedisKeys } from '../redis/redis-keys';
 
 const SCRIPTS = { ohPresenceJoin: readLua(__dirname, 'presence-join') };
-type ScriptedRedis = Redis & { ohPresenceJoin(...args: (string | number)[]): Promise<number> };
+type PresenceScripts = { ohPresenceJoin: ScriptCommand<number> };
 
 /**
  * Who has a live session on any gateway: per user, a sorted set of session ids scored by expiry.
  * Gateways refresh their sessions every ttl/3; a crashed gateway's sessions simply expire.
  */
 export class Presence {
+  private readonly scripted: Redis & PresenceScripts;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -18,14 +20,14 @@ export class Presence {
     /** CHAT_MAX_SESSIONS_PER_USER: live sessions one user may hold across every gateway. */
     private readonly maxSessionsPerUser = Number.POSITIVE_INFINITY,
   ) {
-    defineScripts(redis, SCRIPTS);
+    this.scripted = withScripts<PresenceScripts>(redis, SCRIPTS);
   }
 
   /** Registers a session; RATE_LIMITED when the user already holds the maximum number of sessions. */
   async join(userId: string, sessionId: string): Promise<void> {
     const now = Date.now();
     const max = Number.isFinite(this.maxSessionsPerUser) ? this.maxSessionsPerUser : 2 ** 31;
-    const ok = await (this.redis as ScriptedRedis).ohPresenceJoin(1, this.keys.presence(userId), sessionId, now + this.ttlMs, now, max, this.ttlMs * 2);
+    const ok = await this.scripted.ohPresenceJoin(1, this.keys.presence(userId), sessionId, now + this.ttlMs, now, max, this.ttlMs * 2);
     if (ok !== 1) throw new AppError('RATE_LIMITED', `at most ${max} sessions per user; close another one first`);
   }
 

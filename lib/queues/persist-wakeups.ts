@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/logger';
-import { persistShardOf } from '../chat/chat-log';
+import { persistShardOf } from '../redis/redis-keys';
 import type { QueueClient } from './queue-client';
 import { QUEUE_NAMES } from './queue-names';
 

@@ -40,6 +40,13 @@ export interface RedisKeys {
   chatRoomPattern(): string;
 }
 
+/** Persistence is sharded by room so several workers can commit in parallel, one job per shard at a time. */
+export const PERSIST_SHARDS = 4;
+export const persistShardOf = (requestIdx: number) => requestIdx % PERSIST_SHARDS;
+
+/** A field of a room's dedupe hash (`chatDedupe`): one per sender and clientMsgId. */
+export const dedupeField = (senderId: string, clientMsgId: string) => `${senderId}\u0000${clientMsgId}`;
+
 export function createRedisKeys(prefix: string): RedisKeys {
   return {
     prefix,

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { defineScripts, readLua } from './lua-scripts';
+import { readLua, withScripts, type ScriptCommand } from './lua-scripts';
 
 const SCRIPTS = { ohLockRelease: readLua(__dirname, 'lock-release'), ohLockExtend: readLua(__dirname, 'lock-extend') };
-type ScriptedRedis = Redis & {
-  ohLockRelease(numKeys: number, key: string, token: string): Promise<number>;
-  ohLockExtend(numKeys: number, key: string, token: string, ttlMs: number): Promise<number>;
-};
+type LockScripts = { ohLockRelease: ScriptCommand<number>; ohLockExtend: ScriptCommand<number> };
 
 /**
  * Runs `work` while holding a Redis lock (SET NX PX with a token, renewed while it runs), so a
@@ -14,8 +11,7 @@ type ScriptedRedis = Redis & {
  * without running when another holder has the lock.
  */
 export async function withLock<T>(redis: Redis, key: string, ttlMs: number, work: () => Promise<T>): Promise<T | undefined> {
-  defineScripts(redis, SCRIPTS);
-  const r = redis as ScriptedRedis;
+  const r = withScripts<LockScripts>(redis, SCRIPTS);
   const token = randomUUID();
   if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return undefined;
   const renew = setInterval(() => void r.ohLockExtend(1, key, token, ttlMs).catch(() => undefined), Math.max(100, Math.floor(ttlMs / 3)));

@@ -1,4 +1,4 @@
-import { PERSIST_SHARDS } from '../../lib/chat/chat-log';
+import { PERSIST_SHARDS } from '../../lib/redis/redis-keys';
 import { startGatewayProcess, startWorkerProcess, type RoleProcess } from './child-process';
 import { eventually } from './eventually';
 import { startOwnRedis, type OwnRedis } from './own-redis';
