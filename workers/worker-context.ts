@@ -6,7 +6,8 @@ import { ChatPersister } from '../lib/chat/chat-persister';
 import { ConsultationScans } from '../lib/consultation/consultation-scans';
 import type { Logger } from '../lib/logging/logger';
 import { AutoCloseScan } from '../lib/maintenance/auto-close-scan';
-import { BackupCycle } from '../lib/maintenance/backup-cycle';
+import type { BackupCycle } from '../lib/maintenance/backup-cycle';
+import { buildBackupCycle } from '../lib/runtime/backup-composition';
 import { CleanupCycle } from '../lib/maintenance/cleanup-cycle';
 import { ChatPushTrigger } from '../lib/push/chat-push-trigger';
 import { FcmPushSender } from '../lib/push/fcm-push-sender';
@@ -26,12 +27,11 @@ export interface WorkerContext {
   readonly pushDelivery: PushDelivery;
 }
 
-export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; metrics: WorkerMetrics; log: Logger; fcmHttpAgent?: Agent }): WorkerContext {
+/** Committed messages feed the persistence metrics and the chat push trigger (rows actually inserted only). */
+function buildPersister(core: CoreServices, metrics: WorkerMetrics, log: Logger): ChatPersister {
   const { config, hotLog } = core;
-  const { sealer, metrics, log } = deps;
-  // Committed messages feed the persistence metrics and the chat push trigger (rows actually inserted only).
   const chatPushes = new ChatPushTrigger({ redis: core.redis, keys: core.keys, rooms: core.rooms, presence: core.presence, queues: core.queues, windowMs: config.push.collapseWindowMs, log });
-  const persister = new ChatPersister({
+  return new ChatPersister({
     redis: core.redis,
     keys: core.keys,
     chatLog: hotLog.chatLog,
@@ -44,6 +44,12 @@ export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; m
       },
     },
   });
+}
+
+export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; metrics: WorkerMetrics; log: Logger; fcmHttpAgent?: Agent }): WorkerContext {
+  const { config, hotLog } = core;
+  const { sealer, metrics, log } = deps;
+  const persister = buildPersister(core, metrics, log);
   const sender = config.fcmCredentials ? new FcmPushSender(config.fcmCredentials, deps.fcmHttpAgent) : undefined;
   if (!sender) log.warn('FCM_CREDENTIALS is not set: push notifications are logged as SKIPPED');
   const archiveDeps = { consultations: core.consultations, messages: hotLog.chatMessages, persister, chatLog: hotLog.chatLog, store: core.store, sealer, keyring: core.keyring };
@@ -52,7 +58,7 @@ export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; m
     persister,
     wakeups: new PersistWakeups(core.queues, log),
     archiver: new ConsultationArchiver({ ...archiveDeps, timeZone: config.archiveTimezone, maxObjectBytes: config.archiveMaxBytes, log }),
-    backup: BackupCycle.forCore(core, sealer, log),
+    backup: buildBackupCycle(core, sealer, log),
     autoClose: new AutoCloseScan({
       scans,
       consultations: core.consultations,

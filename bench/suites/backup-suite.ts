@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { runSealTask } from '../../lib/archive/seal-task';
 import { createLogger } from '../../lib/logging/logger';
-import { BackupCycle, type BackupReport } from '../../lib/maintenance/backup-cycle';
+import type { BackupReport } from '../../lib/maintenance/backup-cycle';
+import { buildBackupCycle } from '../../lib/runtime/backup-composition';
 import { buildCoreServices } from '../../lib/runtime/core-services';
 import { SealPool } from '../../workers/seal-pool';
 import type { Sealer } from '../../lib/archive/sealer';
@@ -38,7 +39,7 @@ export async function backupSuite(quick: boolean): Promise<BackupSuiteResult> {
        FROM "CONSULTATION_REQUEST_TBL" c, generate_series(1, ${perRoom}) s WHERE c.request_idx BETWEEN ? AND ?`,
       [first, last],
     );
-    const cycle = (sealer: Sealer) => BackupCycle.forCore(core, sealer, log);
+    const cycle = (sealer: Sealer) => buildBackupCycle(core, sealer, log);
     const resetSnapshots = () => core.redis.del(core.keys.backupSnapshotSeq());
     // Warm-up cycle (first object writes, PostgreSQL caches, pool threads), then the two timed ones.
     await cycle({ seal: async (t) => runSealTask(t) }).run();

@@ -5,8 +5,7 @@ import { readAllPages } from '../chat/seq-pages';
 import type { ChatMessage } from '../chat/chat-message';
 import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
-import { ConsultationScans } from '../consultation/consultation-scans';
-import type { CoreServices } from '../runtime/core-services';
+import type { ConsultationScans } from '../consultation/consultation-scans';
 import { headerOf } from '../archive/consultation-archiver';
 import type { Sealer } from '../archive/sealer';
 import type { Logger } from '../logging/logger';
@@ -49,23 +48,6 @@ export class BackupCycle {
     },
   ) {}
 
-  /** The cycle over a process's core services (the worker and the benchmark build it the same way). */
-  static forCore(core: CoreServices, sealer: Sealer, log: Logger, uploadConcurrency = 8): BackupCycle {
-    return new BackupCycle({
-      scans: new ConsultationScans(core.knex),
-      consultations: core.consultations,
-      roomMessages: core.roomMessages,
-      messages: core.chatMessages,
-      redis: core.redis,
-      keys: core.keys,
-      store: core.store,
-      sealer,
-      keyring: core.keyring,
-      timeZone: core.config.archiveTimezone,
-      log,
-      uploadConcurrency,
-    });
-  }
 
   async run(): Promise<BackupReport> {
     const started = Date.now();
