@@ -54,21 +54,32 @@ export class ChatDestinations {
       if (d.limit) await this.limited(...d.limit(actor.userId, input));
       await d.run(session, frame, input);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'RATE_LIMITED' && destinationName === APP_SEND) this.metrics.rateLimited('send');
       const log = this.log.child({ userId: actor.userId, destination: destinationName.slice(0, 100) });
       session.deliverError(stompErrorEvent(err, log, { requestIdx: body['requestIdx'], clientMsgId: body['clientMsgId'] }));
     }
   }
 
-  private async send(session: StompSession, frame: StompFrame, input: z.output<typeof sendInput>): Promise<void> {
+  /**
+   * Resolves once the append is on its way to Redis, so the session handles its next frame meanwhile
+   * (pipelined sends, still appended in frame order); the RECEIPT, or the error event, follows on its own,
+   * the RECEIPT only once the message is durable (CHAT_RECEIPT_AFTER).
+   */
+  private send(session: StompSession, frame: StompFrame, input: z.output<typeof sendInput>): Promise<void> {
     const actor = session.principal!;
-    const result = await this.chat.send(actor, input);
-    if (!result.duplicate) this.metrics.sent();
-    // The RECEIPT waits for durability (CHAT_RECEIPT_AFTER) without holding the session's next frames.
-    result.receiptable.then(
-      (seq) => session.receipt(frame, result.duplicate ? { seq: String(seq), duplicate: 'true' } : { seq: String(seq) }),
-      (err: unknown) => session.deliverError(stompErrorEvent(err, this.log.child({ userId: actor.userId }), { requestIdx: input.requestIdx, clientMsgId: input.clientMsgId })),
-    );
+    const refuse = (err: unknown) => {
+      if (err instanceof AppError && err.code === 'RATE_LIMITED') this.metrics.rateLimited('send');
+      session.deliverError(stompErrorEvent(err, this.log.child({ userId: actor.userId, destination: APP_SEND }), { requestIdx: input.requestIdx, clientMsgId: input.clientMsgId }));
+    };
+    return new Promise<void>((issued) => {
+      this.chat
+        .send(actor, input, issued)
+        .then((result) => {
+          if (!result.duplicate) this.metrics.sent();
+          return result.receiptable.then((seq) => session.receipt(frame, result.duplicate ? { seq: String(seq), duplicate: 'true' } : { seq: String(seq) }));
+        })
+        .catch(refuse)
+        .finally(issued);
+    });
   }
 
   private async read(session: StompSession, frame: StompFrame, requestIdx: number): Promise<void> {

@@ -32,7 +32,7 @@ export const MAX_SYNC_BATCH = 500;
 /** `redis`: RECEIPT once appended in Redis; `postgres`: once committed in PostgreSQL (CONTRACT §2). */
 export type ReceiptAfter = 'redis' | 'postgres';
 
-const APPEND_ATTEMPTS = 5;
+const MAX_LEASE_ROUNDS = 64;
 const notStored = () => new AppError('INTERNAL', 'the message could not be stored yet; retry with the same clientMsgId');
 
 export interface ChatServiceDeps {
@@ -57,7 +57,12 @@ export interface ChatServiceDeps {
 export class ChatService {
   constructor(private readonly d: ChatServiceDeps) {}
 
-  async send(actor: Principal, input: { requestIdx: number; content: string; clientMsgId: string }): Promise<SendResult> {
+  /**
+   * Sends a message. `issued` is called as soon as the first append is on its way to Redis: a session may
+   * then go on with its next frame (pipelining) and its appends still reach Redis in frame order, since
+   * every retry path (rebuild, lease) waits on promises shared in FIFO order.
+   */
+  async send(actor: Principal, input: { requestIdx: number; content: string; clientMsgId: string }, issued: () => void = () => undefined): Promise<SendResult> {
     const d = this.d;
     if (input.content.length > d.maxMessageChars && [...input.content].length > d.maxMessageChars) {
       throw new AppError('VALIDATION_FAILED', `content must be at most ${d.maxMessageChars} characters`);
@@ -80,7 +85,7 @@ export class ChatService {
       sentAt: now.toISOString(),
       clientMsgId: input.clientMsgId,
     };
-    const outcome = await this.appendVerified(message, isStudent ? room.professorId : room.studentId, now.getTime());
+    const outcome = await this.appendVerified(message, isStudent ? room.professorId : room.studentId, now.getTime(), issued);
     if (outcome.kind === 'rate-limited') throw new AppError('RATE_LIMITED', 'too many messages; slow down');
     if (outcome.kind === 'log-full') throw new AppError('PAYLOAD_TOO_LARGE', 'this consultation has reached its log size limit');
     if (outcome.kind === 'closed') {
@@ -126,18 +131,28 @@ export class ChatService {
   }
 
   /** Appends against a verified room: rebuilds a room that fails verification, extends a used-up seq lease. */
-  private async appendVerified(message: Omit<ChatMessage, 'seq'>, peerId: string, nowMs: number): Promise<Exclude<AppendOutcome, { kind: 'invalid' | 'lease-exhausted' }>> {
+  private async appendVerified(
+    message: Omit<ChatMessage, 'seq'>,
+    peerId: string,
+    nowMs: number,
+    issued: () => void,
+  ): Promise<Exclude<AppendOutcome, { kind: 'invalid' | 'lease-exhausted' }>> {
     const d = this.d;
     let rebuilt = false;
-    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
-      const outcome = await d.chatLog.append(message, peerId, nowMs);
+    // A burst of pipelined sends can use up several leases in a row: lease rounds are bounded separately.
+    for (let attempt = 0, leaseRounds = 0; leaseRounds < MAX_LEASE_ROUNDS; attempt++) {
+      const pending = d.chatLog.append(message, peerId, nowMs);
+      if (attempt === 0) issued();
+      const outcome = await pending;
       try {
         if (outcome.kind === 'invalid') {
           if (rebuilt) break;
           rebuilt = true;
           await d.rebuilder.rebuild(message.requestIdx, 'append');
-        } else if (outcome.kind === 'lease-exhausted') await d.lease.extend(message.requestIdx);
-        else return outcome;
+        } else if (outcome.kind === 'lease-exhausted') {
+          leaseRounds++;
+          await d.lease.extend(message.requestIdx);
+        } else return outcome;
       } catch {
         throw notStored(); // PostgreSQL is needed to rebuild or extend: the client retries
       }
