@@ -14,6 +14,8 @@ export interface RestSuiteResult {
 
 async function cannon(url: string, headers: Record<string, string>, durationSec: number) {
   const r = await autocannon({ url, connections: 32, duration: durationSec, headers });
+  // Refusals (a rate limit, an error) would look like fast answers: the figure counts only 2xx.
+  if (r.non2xx > 0) throw new Error(`${url}: ${r.non2xx} responses were not 2xx; raise the limits for the bench`);
   return { rps: r.requests.average, p99: r.latency.p99 };
 }
 

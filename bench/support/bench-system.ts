@@ -46,8 +46,15 @@ export async function startBenchSystem(extraEnv: Record<string, string> = {}): P
     MINIO_ACCESS_KEY: 'S3RVER',
     MINIO_SECRET_KEY: 'S3RVER',
     MINIO_BUCKET: `bench-${id.replace(/_/g, '-')}`,
+    // The limits stay on; the bench raises them through their documented knobs.
     CHAT_SEND_RATE_PER_SEC: '1000000',
     CHAT_SEND_BURST: '1000000',
+    STOMP_RATE_PER_SEC: '1000000',
+    STOMP_BURST: '1000000',
+    REST_RATE_PER_SEC: '1000000',
+    REST_BURST: '1000000',
+    REST_IP_RATE_PER_SEC: '1000000',
+    CHAT_MAX_SESSIONS_PER_USER: '1000000',
     ...extraEnv,
   };
   const { config } = loadConfig(env);
