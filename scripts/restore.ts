@@ -16,9 +16,9 @@ async function main(): Promise<void> {
   try {
     const restorer = new ArchiveRestorer({
       consultations: core.consultations,
-      messages: core.chatMessages,
-      chatLog: core.chatLog,
-      rebuilder: core.rebuilder,
+      messages: core.hotLog.chatMessages,
+      chatLog: core.hotLog.chatLog,
+      rebuilder: core.hotLog.rebuilder,
       store: core.store,
       keyring: core.keyring,
       timeZone: config.archiveTimezone,

@@ -121,6 +121,6 @@ it("chat.send beyond the user's rate is refused inside the append (RATE_LIMITED)
     const r = await c.send(id, 'one more', `late-${Date.now()}`).catch((err: unknown) => String(err));
     return typeof r === 'string' && /PAYLOAD_TOO_LARGE/.test(r);
   }, 10_000, 'log cap');
-  const stored = await sys.core.roomMessages.readRaw(id, 0, 500, true);
+  const stored = await sys.core.hotLog.roomMessages.readRaw(id, 0, 500, true);
   expect(stored.length).toBeLessThanOrEqual(45);
 });

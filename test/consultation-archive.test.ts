@@ -41,10 +41,10 @@ const archived = (id: number) => sys.db.knex('CONSULTATION_REQUEST_TBL').where({
 
 const restorer = () =>
   new ArchiveRestorer({
-    rebuilder: sys.core.rebuilder,
+    rebuilder: sys.core.hotLog.rebuilder,
     consultations: sys.core.consultations,
-    messages: sys.core.chatMessages,
-    chatLog: sys.core.chatLog,
+    messages: sys.core.hotLog.chatMessages,
+    chatLog: sys.core.hotLog.chatLog,
     store: sys.core.store,
     keyring: sys.core.keyring,
     timeZone: 'Asia/Seoul',
@@ -105,7 +105,7 @@ describe('archive', () => {
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="chat_${id}_final.txt"`);
     const c = await sys.core.consultations.findById(id);
-    const messages = await sys.core.chatMessages.listAfter(id, 0, 100);
+    const messages = await sys.core.hotLog.chatMessages.listAfter(id, 0, 100);
     expect(res.body).toBe(formatArchive(headerOf(c!), messages, 'Asia/Seoul'));
     expect(res.body).toContain('line one\\nline two');
     expect(row.archived_at).toBeTruthy();
@@ -115,7 +115,7 @@ describe('archive', () => {
     // No digest of the plaintext in metadata: a bucket reader could confirm a guessed transcript with it.
     expect(Object.keys(obj!.metadata).some((k) => /sha|hash|digest/i.test(k))).toBe(false);
     for (const t of ['첫 메시지', 'line one', 'bold', 'Archive me', 'Kim']) expect(obj!.body.includes(Buffer.from(t))).toBe(false);
-    expect(await sys.core.chatLog.isLoaded(id)).toBe(false);
+    expect(await sys.core.hotLog.chatLog.isLoaded(id)).toBe(false);
     expect(await sys.core.store.exists(snapshotObjectKey(id))).toBe(false);
     const jobs = await sys.core.queues.queue('consultation-archive').getJobs(['completed', 'failed', 'waiting', 'active', 'delayed']);
     expect(jobs.filter((j) => j.data.requestIdx === id)).toHaveLength(1);
@@ -172,7 +172,7 @@ describe('archive', () => {
     const queue = sys.core.queues.queue('consultation-archive');
     await eventually(async () => ((await queue.getJob(`archive-${id}`))?.attemptsMade ?? 0) >= 2, 15_000, 'two failed attempts');
     expect(await archived(id)).toBeUndefined();
-    expect(await sys.core.chatLog.isLoaded(id)).toBe(true);
+    expect(await sys.core.hotLog.chatLog.isLoaded(id)).toBe(true);
     await sys.restartS3();
     await eventually(() => archived(id), 20_000, 'archived after S3 is back');
     const res = await sys.http('GET', `/api/chat/archive/download/${id}`, { token: studentToken() });
@@ -211,13 +211,13 @@ describe('restore', () => {
     const { id, student } = await chatRoom(texts);
     await eventually(async () => (await persistedCount(id)) === 2, 10_000, 'rows');
     const c = (await sys.core.consultations.findById(id))!;
-    const sealed = runSealTask({ kind: 'snapshot', header: headerOf(c), messages: await sys.core.chatMessages.listAfter(id, 0, 10), timeZone: 'Asia/Seoul', keyId: 'k1', key: sys.core.keyring.keys.get('k1')! });
+    const sealed = runSealTask({ kind: 'snapshot', header: headerOf(c), messages: await sys.core.hotLog.chatMessages.listAfter(id, 0, 10), timeZone: 'Asia/Seoul', keyId: 'k1', key: sys.core.keyring.keys.get('k1')! });
     await sys.core.store.put(snapshotObjectKey(id), Buffer.from(sealed.body), sealed.metadata);
     await sys.db.knex('chat_message').where({ request_idx: id }).del();
-    await sys.core.chatLog.remove(id);
+    await sys.core.hotLog.chatLog.remove(id);
     const report = await restorer().restore(id, 'temp');
     expect(report).toMatchObject({ lines: 2, inserted: 2, redisRebuilt: true });
-    expect((await sys.core.roomMessages.readRaw(id, 0, 10, true)).map((r) => JSON.parse(r).content)).toEqual(texts);
+    expect((await sys.core.hotLog.roomMessages.readRaw(id, 0, 10, true)).map((r) => JSON.parse(r).content)).toEqual(texts);
     // The room's Redis state was removed, so nobody knows how much of its seq reservation was used: the
     // next seq comes after the reservation (strictly increasing, never reused).
     expect(Number((await student.send(id, 't3', `a-${id}-t3`))['seq'])).toBeGreaterThan(2);

@@ -81,7 +81,7 @@ describe('slow consumers and drain', () => {
     await c.waitClosed();
     expect(c.stompError?.headers['message']).toMatch(/reconnect/);
     const receipted = settled.flatMap((r) => (r.status === 'fulfilled' ? [Number(r.value['seq'])] : []));
-    const stored = (await sys.core.roomMessages.readRaw(id, 0, 1000, true)).map((raw) => (JSON.parse(raw) as { seq: number }).seq);
+    const stored = (await sys.core.hotLog.roomMessages.readRaw(id, 0, 1000, true)).map((raw) => (JSON.parse(raw) as { seq: number }).seq);
     for (const seq of receipted) expect(stored).toContain(seq);
     expect(sys.gateway.sessionCount()).toBe(0);
   });

@@ -9,8 +9,8 @@ export function buildBackupCycle(core: CoreServices, sealer: Sealer, log: Logger
   return new BackupCycle({
     scans: new ConsultationScans(core.knex),
     consultations: core.consultations,
-    roomMessages: core.roomMessages,
-    messages: core.chatMessages,
+    roomMessages: core.hotLog.roomMessages,
+    messages: core.hotLog.chatMessages,
     redis: core.redis,
     keys: core.keys,
     store: core.store,

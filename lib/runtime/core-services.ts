@@ -52,10 +52,6 @@ export interface CoreServices {
   readonly deviceTokens: DeviceTokenRepository;
   readonly notifications: NotificationLog;
   readonly hotLog: HotLogServices;
-  readonly chatLog: ChatLog;
-  readonly chatMessages: ChatMessageRepository;
-  readonly roomMessages: RoomMessages;
-  readonly rebuilder: HotLogRebuilder;
   close(): Promise<void>;
 }
 
@@ -126,10 +122,6 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
     deviceTokens: new DeviceTokenRepository(knex),
     notifications: new NotificationLog(knex),
     hotLog,
-    chatLog: hotLog.chatLog,
-    chatMessages: hotLog.chatMessages,
-    roomMessages: hotLog.roomMessages,
-    rebuilder: hotLog.rebuilder,
     async close() {
       await queues.close();
       await Promise.allSettled([knex.destroy(), redis.quit()]);
