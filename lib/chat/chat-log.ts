@@ -29,6 +29,8 @@ export type AppendOutcome =
   | { kind: 'invalid' }
   | { kind: 'lease-exhausted'; seq: number; lease: number }
   | { kind: 'rate-limited' }
+  /** Appended, but answered across a reconnection (maybe by another server): the room is invalidated, the caller retries. */
+  | { kind: 'uncertain' }
   | { kind: 'log-full' }
   | { kind: 'closed' };
 
@@ -61,6 +63,14 @@ export interface RoomRemains {
  */
 export class ChatLog {
   private readonly redis: Redis & ChatScripts;
+  /**
+   * Pending from a disconnection until this process has recorded the incarnation of the server it reached
+   * again: until then no hot-log script runs, so a server restored from an older snapshot (or a lagging
+   * replica promoted) cannot pass a stale room as valid under the old epoch.
+   */
+  private epochFence: Promise<void> | undefined;
+  /** Counts disconnections: an append sent before one and answered after it may have run on a stale server. */
+  private connectionGeneration = 0;
 
   constructor(
     redis: Redis,
@@ -69,9 +79,29 @@ export class ChatLog {
     private readonly limits: AppendLimits,
   ) {
     this.redis = withScripts<ChatScripts>(redis, SCRIPTS);
-    // Every (re)connection may reach a restarted or failed-over server: record its incarnation first.
-    redis.on('ready', () => void this.refreshEpoch().catch(() => undefined));
+    this.raiseFence();
+    redis.on('close', () => {
+      this.connectionGeneration++;
+      this.raiseFence();
+    });
+    const checkEpoch = () => void this.refreshEpoch().catch(() => undefined).finally(() => this.lowerFence?.());
+    redis.on('ready', checkEpoch);
+    if (redis.status === 'ready') checkEpoch();
   }
+
+  private lowerFence: (() => void) | undefined;
+
+  private raiseFence(): void {
+    if (this.epochFence) return;
+    this.epochFence = new Promise((resolve) => {
+      this.lowerFence = () => {
+        this.epochFence = undefined;
+        this.lowerFence = undefined;
+        resolve();
+      };
+    });
+  }
+
 
   /** Sets the epoch key to the server's run id; true when it changed (every room then rebuilds once). */
   async refreshEpoch(): Promise<boolean> {
@@ -87,6 +117,8 @@ export class ChatLog {
   }
 
   async append(message: Omit<ChatMessage, 'seq'>, peerId: string, nowMs: number): Promise<AppendOutcome> {
+    // Awaited only while fenced, so appends are otherwise sent in call order without an extra turn.
+    if (this.epochFence) await this.epochFence;
     const id = message.requestIdx;
     // The seq is spliced in by the script, so the JSON is built here once, in contract field order.
     const head = `{"requestIdx":${id},"seq":`;
@@ -100,6 +132,7 @@ export class ChatLog {
     }).slice(1)}`;
     const k = this.keys;
     const l = this.limits;
+    const generation = this.connectionGeneration;
     const [status, seq, lease] = await this.redis.ohChatAppend(
       10,
       k.chatRoom(id),
@@ -124,6 +157,11 @@ export class ChatLog {
       l.maxLogBytes,
       Buffer.byteLength(message.content),
     );
+    if (status === 1 && generation !== this.connectionGeneration) {
+      // ioredis sent it again after reconnecting, before this process could check the server's epoch.
+      await this.invalidate(id);
+      return { kind: 'uncertain' };
+    }
     switch (status) {
       case 1:
         return { kind: 'appended', seq, lease };
@@ -148,6 +186,7 @@ export class ChatLog {
 
   /** Messages with seq in (max(afterSeq, base), …], at most `limit`, after verifying the room. */
   async read(requestIdx: number, afterSeq: number, limit: number): Promise<ReadOutcome> {
+    if (this.epochFence) await this.epochFence;
     const out = await this.redis.ohChatRead(6, ...this.roomKeys(requestIdx), requestIdx, afterSeq, limit);
     if (Number(out[0]) !== 1) return { kind: 'invalid' };
     return { kind: 'ok', base: Number(out[1]), seq: Number(out[2]), raw: out.slice(3) as string[] };
@@ -155,6 +194,7 @@ export class ChatLog {
 
   /** undefined when the room verifies after all; else what is left of it. */
   async inspect(requestIdx: number): Promise<RoomRemains | undefined> {
+    if (this.epochFence) await this.epochFence;
     const out = await this.redis.ohChatInspect(6, ...this.roomKeys(requestIdx), requestIdx);
     if (Number(out[0]) === 1) return undefined;
     return {

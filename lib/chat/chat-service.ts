@@ -87,6 +87,7 @@ export class ChatService {
     };
     const outcome = await this.appendVerified(message, isStudent ? room.professorId : room.studentId, now.getTime(), issued);
     if (outcome.kind === 'rate-limited') throw new AppError('RATE_LIMITED', 'too many messages; slow down');
+    if (outcome.kind === 'uncertain') throw notStored();
     if (outcome.kind === 'log-full') throw new AppError('PAYLOAD_TOO_LARGE', 'this consultation has reached its log size limit');
     if (outcome.kind === 'closed') {
       d.rooms.noteStatus(room.requestIdx, 'COMPLETED');

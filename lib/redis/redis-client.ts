@@ -15,6 +15,9 @@ export function createRedis(url: string, role: string, options: { forBullWorker?
     enableReadyCheck: true,
     // Commands issued in the same event-loop turn go out in one write: far fewer syscalls under load.
     enableAutoPipelining: !options.forBullWorker,
+    // (Commands in flight when the connection drops are sent again on reconnect; ChatLog treats an append
+    // answered across a reconnection as uncertain. With this off ioredis drops them without settling them.)
+    autoResendUnfulfilledCommands: true,
   });
   // While Redis is down ioredis reconnects and reports every attempt: one log line per 10 s is enough.
   let lastLogged = 0;

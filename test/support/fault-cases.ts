@@ -91,6 +91,21 @@ export function defineFaultCases(mode: 'redis' | 'postgres'): void {
     if (mode === 'postgres') expect(missing).toBe(0);
   }, 180_000);
 
+  it(`survives the whole Redis coming back from an older snapshot under traffic (${mode} receipts)`, async () => {
+    const id = await fs.openRoom('older snapshot');
+    const t = await traffic(id, 'snap');
+    await t.receiptsMore(100);
+    await fs.redis.client.call('SAVE');
+    await t.receiptsMore(200);
+    await caughtUp(id, t);
+    // The server restarts from the older dump: every room, mark and epoch key as they were at SAVE.
+    await fs.redis.shutdownNoSave();
+    await fs.redis.start();
+    await t.receiptsMore(100, 60_000);
+    await finish(t);
+    await verifyRoom(fs, id, t.receipted, mode === 'redis' ? counted : undefined);
+  }, 180_000);
+
   it(`delays or refuses sends while PostgreSQL is unreachable, and loses nothing (${mode} receipts)`, async () => {
     const id = await fs.openRoom('postgres outage');
     const t = await traffic(id, 'pgdown');
