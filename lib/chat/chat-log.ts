@@ -56,6 +56,26 @@ export interface RoomRemains {
   raw: string[];
 }
 
+/** What chat-append.lua's status code means. */
+function appendOutcome(status: number, seq: number, lease: number): AppendOutcome {
+  switch (status) {
+    case 1:
+      return { kind: 'appended', seq, lease };
+    case 0:
+      return { kind: 'duplicate', seq };
+    case -3:
+      return { kind: 'lease-exhausted', seq, lease };
+    case -4:
+      return { kind: 'rate-limited' };
+    case -5:
+      return { kind: 'log-full' };
+    case -2:
+      return { kind: 'closed' };
+    default:
+      return { kind: 'invalid' };
+  }
+}
+
 /**
  * The room's hot log in Redis (CONTRACT §6), a self-checking cache of PostgreSQL: every append and read
  * first verifies that the room's keys agree (hot-log-state.lua) and reports `invalid` otherwise, so the
@@ -162,22 +182,7 @@ export class ChatLog {
       await this.invalidate(id);
       return { kind: 'uncertain' };
     }
-    switch (status) {
-      case 1:
-        return { kind: 'appended', seq, lease };
-      case 0:
-        return { kind: 'duplicate', seq };
-      case -3:
-        return { kind: 'lease-exhausted', seq, lease };
-      case -4:
-        return { kind: 'rate-limited' };
-      case -5:
-        return { kind: 'log-full' };
-      case -2:
-        return { kind: 'closed' };
-      default:
-        return { kind: 'invalid' };
-    }
+    return appendOutcome(status, seq, lease);
   }
 
   async isLoaded(requestIdx: number): Promise<boolean> {
