@@ -89,6 +89,7 @@ export class ChatLog {
    * replica promoted) cannot pass a stale room as valid under the old epoch.
    */
   private epochFence: Promise<void> | undefined;
+  private lowerFence: (() => void) | undefined;
   /** Counts disconnections: an append sent before one and answered after it may have run on a stale server. */
   private connectionGeneration = 0;
 
@@ -109,8 +110,6 @@ export class ChatLog {
     if (redis.status === 'ready') checkEpoch();
   }
 
-  private lowerFence: (() => void) | undefined;
-
   private raiseFence(): void {
     if (this.epochFence) return;
     this.epochFence = new Promise((resolve) => {
@@ -121,7 +120,6 @@ export class ChatLog {
       };
     });
   }
-
 
   /** Sets the epoch key to the server's run id; true when it changed (every room then rebuilds once). */
   async refreshEpoch(): Promise<boolean> {

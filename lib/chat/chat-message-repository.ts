@@ -83,16 +83,20 @@ export class ChatMessageRepository {
     return Number(row[0]?.n ?? 0);
   }
 
-  /** Every stored (sender, clientMsgId) → seq of a room: the dedupe state a rebuilt hot log starts with. */
-  async dedupeEntries(requestIdx: number): Promise<{ senderId: string; clientMsgId: string; seq: number }[]> {
-    const rows = await this.knex(TABLE).where('request_idx', requestIdx).select('sender_id', 'client_msg_id', 'seq');
-    return rows.map((r: { sender_id: string; client_msg_id: string; seq: number }) => ({ senderId: r.sender_id, clientMsgId: r.client_msg_id, seq: r.seq }));
-  }
-
-  /** Content bytes stored for a room (what the log cap counts). */
-  async contentBytes(requestIdx: number): Promise<number> {
-    const row = await this.knex(TABLE).where('request_idx', requestIdx).sum<{ n: string | null }[]>({ n: this.knex.raw('octet_length(content)') });
-    return Number(row[0]?.n ?? 0);
+  /**
+   * What a rebuilt hot log starts with, in one read of the room: every stored (sender, clientMsgId) → seq
+   * (the dedupe state) and the content bytes stored (what the log cap counts).
+   */
+  async rebuildState(requestIdx: number): Promise<{ dedupe: { senderId: string; clientMsgId: string; seq: number }[]; contentBytes: number }> {
+    const rows: { sender_id: string; client_msg_id: string; seq: number; bytes: number }[] = await this.knex(TABLE)
+      .where('request_idx', requestIdx)
+      .select('sender_id', 'client_msg_id', 'seq', this.knex.raw('octet_length(content) AS bytes'));
+    let contentBytes = 0;
+    const dedupe = rows.map((r) => {
+      contentBytes += Number(r.bytes);
+      return { senderId: r.sender_id, clientMsgId: r.client_msg_id, seq: r.seq };
+    });
+    return { dedupe, contentBytes };
   }
 
   async exists(requestIdx: number, seq: number): Promise<boolean> {

@@ -78,7 +78,8 @@ export class HotLogRebuilder {
     // Without a meta of this incarnation nobody knows how much of the reservation was used: skip all of it.
     const seq = remains.sameEpoch ? Math.max(storedMax, expectedHigh) : hw;
     const abandoned = seq - Math.max(storedMax, expectedHigh);
-    await d.chatLog.rebuild(requestIdx, seq, hw, await d.messages.contentBytes(requestIdx), await d.messages.dedupeEntries(requestIdx));
+    const { dedupe, contentBytes } = await d.messages.rebuildState(requestIdx);
+    await d.chatLog.rebuild(requestIdx, seq, hw, contentBytes, dedupe);
 
     // A room that simply is not in Redis (new, or expired by its TTL) is a load, not a repair.
     const cold = remains.metaSeq < 0 && remains.raw.length === 0 && remains.pending === 0;

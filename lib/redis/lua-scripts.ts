@@ -15,18 +15,13 @@ export function readLuaWithPrelude(dir: string, prelude: string, name: string): 
 /** A script command as ioredis defines it: numKeys, keys, then arguments. */
 export type ScriptCommand<R> = (...args: (string | number)[]) => Promise<R>;
 
-/** Registers `scripts` on the connection and returns it typed with them (the one way adapters load Lua). */
-export function withScripts<T extends Record<string, ScriptCommand<unknown>>>(redis: Redis, scripts: { [K in keyof T]: string }): Redis & T {
-  defineScripts(redis, scripts as Record<string, string>);
-  return redis as Redis & T;
-}
-
 /**
- * Registers scripts once per connection (ioredis sends EVALSHA and falls back to EVAL after a
- * SCRIPT FLUSH or a Redis restart).
+ * Registers `scripts` once per connection and returns it typed with them (the one way adapters load Lua;
+ * ioredis sends EVALSHA and falls back to EVAL after a SCRIPT FLUSH or a Redis restart).
  */
-export function defineScripts(redis: Redis, scripts: Record<string, string>): void {
-  for (const [name, lua] of Object.entries(scripts)) {
+export function withScripts<T extends Record<string, ScriptCommand<unknown>>>(redis: Redis, scripts: { [K in keyof T]: string }): Redis & T {
+  for (const [name, lua] of Object.entries(scripts as Record<string, string>)) {
     if (!(name in redis)) redis.defineCommand(name, { lua });
   }
+  return redis as Redis & T;
 }
