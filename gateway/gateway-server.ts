@@ -16,7 +16,7 @@ import { SessionRegistry } from './stomp/session-registry';
 import { registerStompEndpoint } from './stomp/stomp-endpoint';
 import { CLOSE } from './stomp/stomp-session';
 import type { StompSessionHost } from './stomp/stomp-session-host';
-import { UserChannelHub } from './stomp/user-channel-hub';
+import { EventChannelHub } from './stomp/event-channel-hub';
 
 export interface GatewayOptions {
   readonly core: CoreServices;
@@ -49,7 +49,7 @@ export interface RunningGateway {
 /** What the STOMP sessions of this process share: identity, limits, channels, presence, destinations. */
 function buildSessionHost(
   options: GatewayOptions,
-  parts: { metrics: GatewayMetrics; hub: UserChannelHub; limits: RateLimits; destinations: ChatDestinations; inFlight: Set<Promise<unknown>> },
+  parts: { metrics: GatewayMetrics; hub: EventChannelHub; limits: RateLimits; destinations: ChatDestinations; inFlight: Set<Promise<unknown>> },
 ): StompSessionHost {
   const { core, log } = options;
   const { metrics, hub, limits, destinations, inFlight } = parts;
@@ -103,8 +103,8 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const metrics = new GatewayMetrics(core.registry);
   const sending = buildChatSending(core, log);
   const origins = new OriginPolicy(core.config.allowedOrigins, core.config.isProduction);
-  const subscriber = createRedis(core.config.redisUrl, 'gateway-subscriber', { log });
-  const hub = new UserChannelHub(subscriber, core.keys, core.rooms, metrics, log);
+  const subscriber = createRedis(core.config, 'gateway-subscriber', { shardedSubscriber: true, log });
+  const hub = new EventChannelHub(subscriber, core.keys, core.rooms, metrics, log);
   const limits = buildRateLimits(core, log);
   const destinations = new ChatDestinations(sending.chat, limits, metrics, log);
   const inFlight = new Set<Promise<unknown>>();

@@ -35,7 +35,7 @@ export function startQueueWorkers(
     const s = settings[queue];
     const options: WorkerOptions = {
       connection: deps.connection,
-      prefix: bullPrefix(deps.redisPrefix),
+      prefix: bullPrefix(deps.redisPrefix, queue),
       concurrency: s.concurrency,
       lockDuration: s.lockDurationMs ?? 30_000,
       stalledInterval: s.stalledIntervalMs ?? 30_000,

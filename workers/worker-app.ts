@@ -55,7 +55,7 @@ export async function startWorkers(
   const core = buildCoreServices(config, 'workers', log, { registry: metrics.registry });
   const pool = options.sealer ? undefined : new SealPool();
   const context = buildWorkerContext(core, { sealer: options.sealer ?? pool!, metrics, log, fcmHttpAgent: options.fcmHttpAgent });
-  const bullConnection = createRedis(config.redisUrl, 'workers-bull', { forBullWorker: true, log });
+  const bullConnection = createRedis(config, 'workers-bull', { forBullWorker: true, log });
   await core.store.ensureBucket();
 
   const workers: Worker[] = startQueueWorkers(handlerTable(core, context, metrics, log), QUEUE_SETTINGS, {

@@ -35,6 +35,7 @@ function buildPersister(core: CoreServices, metrics: WorkerMetrics, log: Logger)
     redis: core.redis,
     keys: core.keys,
     chatLog: hotLog.chatLog,
+    ttlMs: config.chat.ttlMs,
     commit: hotLog.commit,
     rebuilder: hotLog.rebuilder,
     observer: {

@@ -40,7 +40,7 @@ export async function backupSuite(quick: boolean): Promise<BackupSuiteResult> {
       [first, last],
     );
     const cycle = (sealer: Sealer) => buildBackupCycle(core, sealer, log);
-    const resetSnapshots = () => core.redis.del(core.keys.backupSnapshotSeq());
+    const resetSnapshots = () => Promise.all(rooms.map((r) => core.redis.del(core.keys.backupSnapshotSeq(r.requestIdx))));
     // Warm-up cycle (first object writes, PostgreSQL caches, pool threads), then the two timed ones.
     await cycle({ seal: async (t) => runSealTask(t) }).run();
     await resetSnapshots();

@@ -88,7 +88,7 @@ export async function startBenchSystem(extraEnv: Record<string, string> = {}): P
     },
     async close() {
       await knex.destroy();
-      const redis = createRedis(config.redisUrl, 'bench-cleanup');
+      const redis = createRedis(config, 'bench-cleanup');
       await deleteKeysWithPrefix(redis, prefix);
       await redis.quit();
       await s3.close();

@@ -8,9 +8,8 @@ const SCRIPTS = {
   ohChatAppend: withState('chat-append'),
   ohChatRead: withState('chat-read'),
   ohChatInspect: withState('chat-inspect'),
-  ohChatRebuild: readLua(__dirname, 'chat-rebuild'),
+  ohChatRebuild: withState('chat-rebuild'),
   ohChatLease: readLua(__dirname, 'chat-lease'),
-  ohEpochSet: readLua(__dirname, 'epoch-set'),
 };
 
 type Args = (string | number)[];
@@ -20,7 +19,6 @@ type ChatScripts = {
   ohChatInspect: ScriptCommand<(number | string)[]>;
   ohChatRebuild: ScriptCommand<number>;
   ohChatLease: ScriptCommand<number>;
-  ohEpochSet: ScriptCommand<number>;
 };
 
 export type AppendOutcome =
@@ -29,8 +27,6 @@ export type AppendOutcome =
   | { kind: 'invalid' }
   | { kind: 'lease-exhausted'; seq: number; lease: number }
   | { kind: 'rate-limited' }
-  /** Appended, but answered across a reconnection (maybe by another server): the room is invalidated, the caller retries. */
-  | { kind: 'uncertain' }
   | { kind: 'log-full' }
   | { kind: 'closed' };
 
@@ -83,15 +79,6 @@ function appendOutcome(status: number, seq: number, lease: number): AppendOutcom
  */
 export class ChatLog {
   private readonly redis: Redis & ChatScripts;
-  /**
-   * Pending from a disconnection until this process has recorded the incarnation of the server it reached
-   * again: until then no hot-log script runs, so a server restored from an older snapshot (or a lagging
-   * replica promoted) cannot pass a stale room as valid under the old epoch.
-   */
-  private epochFence: Promise<void> | undefined;
-  private lowerFence: (() => void) | undefined;
-  /** Counts disconnections: an append sent before one and answered after it may have run on a stale server. */
-  private connectionGeneration = 0;
 
   constructor(
     redis: Redis,
@@ -100,43 +87,15 @@ export class ChatLog {
     private readonly limits: AppendLimits,
   ) {
     this.redis = withScripts<ChatScripts>(redis, SCRIPTS);
-    this.raiseFence();
-    redis.on('close', () => {
-      this.connectionGeneration++;
-      this.raiseFence();
-    });
-    const checkEpoch = () => void this.refreshEpoch().catch(() => undefined).finally(() => this.lowerFence?.());
-    redis.on('ready', checkEpoch);
-    if (redis.status === 'ready') checkEpoch();
   }
 
-  private raiseFence(): void {
-    if (this.epochFence) return;
-    this.epochFence = new Promise((resolve) => {
-      this.lowerFence = () => {
-        this.epochFence = undefined;
-        this.lowerFence = undefined;
-        resolve();
-      };
-    });
-  }
-
-  /** Sets the epoch key to the server's run id; true when it changed (every room then rebuilds once). */
-  async refreshEpoch(): Promise<boolean> {
-    const info = await this.redis.info('server');
-    const runId = /run_id:([0-9a-f]+)/.exec(info)?.[1];
-    if (!runId) throw new Error('Redis INFO has no run_id');
-    return (await this.redis.ohEpochSet(1, this.keys.chatEpoch(), runId)) === 1;
-  }
-
+  /** The keys the verifying scripts read, all in the room's slot. */
   private roomKeys(id: number): string[] {
     const k = this.keys;
-    return [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistPending(persistShardOf(id)), k.persistCommitted(), k.chatEpoch()];
+    return [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id)];
   }
 
-  async append(message: Omit<ChatMessage, 'seq'>, peerId: string, nowMs: number): Promise<AppendOutcome> {
-    // Awaited only while fenced, so appends are otherwise sent in call order without an extra turn.
-    if (this.epochFence) await this.epochFence;
+  async append(message: Omit<ChatMessage, 'seq'>, nowMs: number): Promise<AppendOutcome> {
     const id = message.requestIdx;
     // The seq is spliced in by the script, so the JSON is built here once, in contract field order.
     const head = `{"requestIdx":${id},"seq":`;
@@ -150,24 +109,19 @@ export class ChatLog {
     }).slice(1)}`;
     const k = this.keys;
     const l = this.limits;
-    const generation = this.connectionGeneration;
     const [status, seq, lease] = await this.redis.ohChatAppend(
-      10,
+      7,
       k.chatRoom(id),
       k.chatMeta(id),
       k.chatDedupe(id),
       k.chatClosed(id),
-      k.persistPending(persistShardOf(id)),
-      k.persistCommitted(),
-      k.chatEpoch(),
-      k.userChannel(message.senderId),
-      k.userChannel(peerId),
-      k.sendBucket(message.senderId),
+      k.persistMarks(id),
+      k.sendBucket(id, message.senderId),
+      k.roomEvents(id),
       dedupeField(message.senderId, message.clientMsgId),
       this.ttlMs,
       head,
       tail,
-      id,
       nowMs,
       l.sendRatePerSec,
       l.sendBurst,
@@ -175,12 +129,16 @@ export class ChatLog {
       l.maxLogBytes,
       Buffer.byteLength(message.content),
     );
-    if (status === 1 && generation !== this.connectionGeneration) {
-      // ioredis sent it again after reconnecting, before this process could check the server's epoch.
-      await this.invalidate(id);
-      return { kind: 'uncertain' };
-    }
     return appendOutcome(status, seq, lease);
+  }
+
+  /**
+   * Lists the room in its shard's pending index (score only rises). Sent after the append, outside it, since
+   * the index lives in another slot; if this process dies in between, the room's marks still say pending
+   * and the persist sweep re-indexes it (`pendingRoomsUnindexed`).
+   */
+  async indexPending(requestIdx: number, seq: number): Promise<void> {
+    await this.redis.zadd(this.keys.persistPending(persistShardOf(requestIdx)), 'GT', seq, String(requestIdx));
   }
 
   async isLoaded(requestIdx: number): Promise<boolean> {
@@ -189,16 +147,14 @@ export class ChatLog {
 
   /** Messages with seq in (max(afterSeq, base), …], at most `limit`, after verifying the room. */
   async read(requestIdx: number, afterSeq: number, limit: number): Promise<ReadOutcome> {
-    if (this.epochFence) await this.epochFence;
-    const out = await this.redis.ohChatRead(6, ...this.roomKeys(requestIdx), requestIdx, afterSeq, limit);
+    const out = await this.redis.ohChatRead(4, ...this.roomKeys(requestIdx), afterSeq, limit);
     if (Number(out[0]) !== 1) return { kind: 'invalid' };
     return { kind: 'ok', base: Number(out[1]), seq: Number(out[2]), raw: out.slice(3) as string[] };
   }
 
   /** undefined when the room verifies after all; else what is left of it. */
   async inspect(requestIdx: number): Promise<RoomRemains | undefined> {
-    if (this.epochFence) await this.epochFence;
-    const out = await this.redis.ohChatInspect(6, ...this.roomKeys(requestIdx), requestIdx);
+    const out = await this.redis.ohChatInspect(4, ...this.roomKeys(requestIdx));
     if (Number(out[0]) === 1) return undefined;
     return {
       metaSeq: Number(out[1]),
@@ -214,11 +170,7 @@ export class ChatLog {
   async rebuild(requestIdx: number, seq: number, lease: number, contentBytes: number, dedupe: readonly { senderId: string; clientMsgId: string; seq: number }[]): Promise<void> {
     const args: Args = [];
     for (const d of dedupe) args.push(dedupeField(d.senderId, d.clientMsgId), d.seq);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if ((await this.redis.ohChatRebuild(6, ...this.roomKeys(requestIdx), requestIdx, seq, lease, this.ttlMs, contentBytes, ...args)) === 1) return;
-      await this.refreshEpoch();
-    }
-    throw new Error('hot-log epoch is missing');
+    await this.redis.ohChatRebuild(4, ...this.roomKeys(requestIdx), seq, lease, this.ttlMs, contentBytes, ...args);
   }
 
   /** The room's current seq and lease, as the lease extension reads them. */
@@ -245,12 +197,8 @@ export class ChatLog {
   /** Drops the room's hot log and its persistence bookkeeping (after the archive is safe). */
   async remove(requestIdx: number): Promise<void> {
     const k = this.keys;
-    await this.redis
-      .multi()
-      .unlink(k.chatRoom(requestIdx), k.chatMeta(requestIdx), k.chatDedupe(requestIdx))
-      .hdel(k.persistCommitted(), String(requestIdx))
-      .hdel(k.backupSnapshotSeq(), String(requestIdx))
-      .zrem(k.persistPending(persistShardOf(requestIdx)), String(requestIdx))
-      .exec();
+    const id = requestIdx;
+    await this.redis.unlink(k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id), k.backupSnapshotSeq(id));
+    await this.redis.zrem(k.persistPending(persistShardOf(id)), String(id));
   }
 }

@@ -1,14 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
 import { readLua, withScripts, type ScriptCommand } from '../redis/lua-scripts';
-import { PERSIST_SHARDS, persistShardOf } from '../redis/redis-keys';
+import { scanKeys } from '../redis/redis-client';
+import { PERSIST_SHARDS, persistShardOf, roomOfKey } from '../redis/redis-keys';
 import type { ChatLog } from './chat-log';
 import type { ChatMessage } from './chat-message';
 import type { DurableCommit } from './durable-commit';
 import type { HotLogRebuilder } from './hot-log-rebuilder';
 
-const SCRIPTS = { ohPersistAck: readLua(__dirname, 'persist-ack') };
-type PersistScripts = { ohPersistAck: ScriptCommand<number> };
+const SCRIPTS = { ohPersistAck: readLua(__dirname, 'persist-ack'), ohPersistUnindex: readLua(__dirname, 'persist-unindex') };
+type PersistScripts = { ohPersistAck: ScriptCommand<number>; ohPersistUnindex: ScriptCommand<number> };
 type ScriptedRedis = Redis & PersistScripts;
 
 const ROOMS_PER_ROUND = 200;
@@ -19,8 +20,8 @@ export interface PersistObserver {
 }
 
 /**
- * Moves receipted messages from the Redis hot log into PostgreSQL. The pending set says which rooms
- * have uncommitted messages; each room's slice is read through verification, written through
+ * Moves receipted messages from the Redis hot log into PostgreSQL. Each room's marks (in its slot) say
+ * what is appended and what is committed; a per-shard index lists the rooms to visit. Each room's slice is read through verification, written through
  * DurableCommit (which proves every row stored), and only then acknowledged. A room that fails
  * verification is rebuilt instead (the rebuild commits what is left and counts what is lost), so a range
  * is never marked committed that was not written.
@@ -33,6 +34,8 @@ export class ChatPersister {
       redis: Redis;
       keys: RedisKeys;
       chatLog: ChatLog;
+      /** The hot log's TTL: the marks never outlive the room by more. */
+      ttlMs: number;
       commit: DurableCommit;
       rebuilder: HotLogRebuilder;
       observer?: PersistObserver;
@@ -56,24 +59,47 @@ export class ChatPersister {
 
   /** Commits one room's pending messages now (the archive does this before reading PostgreSQL). */
   async persistRoom(requestIdx: number): Promise<void> {
-    const score = await this.redis.zscore(this.d.keys.persistPending(persistShardOf(requestIdx)), String(requestIdx));
-    if (score !== null) await this.persistRooms([{ requestIdx, newest: Number(score) }]);
+    const [committed, pending] = await this.marks(requestIdx);
+    if (pending > committed) await this.persistRooms([{ requestIdx, newest: pending }]);
   }
 
   /** Shards that have pending rooms (the sweep wakes these). */
   async pendingShards(): Promise<number[]> {
-    const pipeline = this.redis.pipeline();
-    for (let s = 0; s < PERSIST_SHARDS; s++) pipeline.zcard(this.d.keys.persistPending(s));
-    const counts = (await pipeline.exec()) ?? [];
-    return counts.flatMap(([, n], s) => (Number(n) > 0 ? [s] : []));
+    const counts = await Promise.all(Array.from({ length: PERSIST_SHARDS }, (_, s) => this.redis.zcard(this.d.keys.persistPending(s))));
+    return counts.flatMap((n, s) => (n > 0 ? [s] : []));
+  }
+
+  /**
+   * Puts back into the index every room whose marks say pending but which is not listed (its appending
+   * process died between the append and the index write); returns how many. Visits every master.
+   */
+  async reindexPending(): Promise<number> {
+    let found = 0;
+    for await (const keys of scanKeys(this.redis, this.d.keys.persistMarksPattern())) {
+      const ids = keys.map(roomOfKey).filter((id): id is number => id !== undefined);
+      const marks = await Promise.all(ids.map((id) => this.marks(id)));
+      await Promise.all(
+        ids.map(async (id, i) => {
+          const [committed, pending] = marks[i]!;
+          if (pending <= committed) return;
+          found += (await this.redis.zadd(this.d.keys.persistPending(persistShardOf(id)), 'NX', pending, String(id))) ? 1 : 0;
+        }),
+      );
+    }
+    return found;
+  }
+
+  private async marks(requestIdx: number): Promise<[committed: number, pending: number]> {
+    const [committed, pending] = await this.redis.hmget(this.d.keys.persistMarks(requestIdx), 'committed', 'pending');
+    return [Number(committed ?? 0), Number(pending ?? 0)];
   }
 
   private async persistRooms(rooms: { requestIdx: number; newest: number }[]): Promise<number> {
     const k = this.d.keys;
-    const committedRaw = await this.redis.hmget(k.persistCommitted(), ...rooms.map((r) => String(r.requestIdx)));
+    const committed = await Promise.all(rooms.map((r) => this.marks(r.requestIdx).then(([c]) => c)));
     const reads = await Promise.all(
       rooms.map((r, i) => {
-        const after = Number(committedRaw[i] ?? 0);
+        const after = committed[i]!;
         return this.d.chatLog.read(r.requestIdx, after, Math.max(0, r.newest - after));
       }),
     );
@@ -85,6 +111,7 @@ export class ChatPersister {
       if (read.kind === 'invalid') {
         // The rebuild commits whatever is left, counts what is lost and moves the marks past it.
         await this.d.rebuilder.rebuild(r.requestIdx, 'persist');
+        await this.redis.ohPersistUnindex(1, k.persistPending(persistShardOf(r.requestIdx)), r.requestIdx, r.newest);
         continue;
       }
       for (const raw of read.raw) {
@@ -95,9 +122,14 @@ export class ChatPersister {
     }
     const { inserted } = await this.d.commit.commit(batch);
     if (inserted.length) this.d.observer?.onCommitted(inserted, Date.now());
-    const ackPipeline = this.redis.pipeline() as unknown as ScriptedRedis & { exec(): Promise<unknown> };
-    for (const r of acks) ackPipeline.ohPersistAck(2, k.persistPending(persistShardOf(r.requestIdx)), k.persistCommitted(), r.requestIdx, r.newest);
-    await ackPipeline.exec();
+    // Marks first (the room's slot), then the index (the shard's): an append in between re-indexes the room
+    // with a higher score, which the conditional removal leaves in place.
+    await Promise.all(
+      acks.map(async (r) => {
+        await this.redis.ohPersistAck(1, k.persistMarks(r.requestIdx), r.newest, this.d.ttlMs);
+        await this.redis.ohPersistUnindex(1, k.persistPending(persistShardOf(r.requestIdx)), r.requestIdx, r.newest);
+      }),
+    );
     return inserted.length;
   }
 }

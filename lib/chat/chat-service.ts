@@ -49,8 +49,8 @@ export interface ChatServiceDeps {
   receiptAfter: ReceiptAfter;
   /** Group commit for `postgres` receipts. */
   batcher: CommitBatcher;
-  /** Told of every new append (wakes the persistence worker). */
-  onAppended(requestIdx: number): void;
+  /** Told of every new append (indexes the room for persistence and wakes the worker). */
+  onAppended(requestIdx: number, seq: number): void;
 }
 
 /** Chat use cases shared by STOMP and REST: send, read marks, sync, typing, history. */
@@ -85,9 +85,8 @@ export class ChatService {
       sentAt: now.toISOString(),
       clientMsgId: input.clientMsgId,
     };
-    const outcome = await this.appendVerified(message, isStudent ? room.professorId : room.studentId, now.getTime(), issued);
+    const outcome = await this.appendVerified(message, now.getTime(), issued);
     if (outcome.kind === 'rate-limited') throw new AppError('RATE_LIMITED', 'too many messages; slow down');
-    if (outcome.kind === 'uncertain') throw notStored();
     if (outcome.kind === 'log-full') throw new AppError('PAYLOAD_TOO_LARGE', 'this consultation has reached its log size limit');
     if (outcome.kind === 'closed') {
       d.rooms.noteStatus(room.requestIdx, 'COMPLETED');
@@ -95,7 +94,7 @@ export class ChatService {
     }
     if (outcome.kind === 'appended') {
       d.activity.touch(room.requestIdx, now);
-      d.onAppended(room.requestIdx);
+      d.onAppended(room.requestIdx, outcome.seq);
       if (SeqLease.runningLow(outcome.seq, outcome.lease)) d.lease.extendSoon(room.requestIdx);
     }
     const duplicate = outcome.kind === 'duplicate';
@@ -134,7 +133,6 @@ export class ChatService {
   /** Appends against a verified room: rebuilds a room that fails verification, extends a used-up seq lease. */
   private async appendVerified(
     message: Omit<ChatMessage, 'seq'>,
-    peerId: string,
     nowMs: number,
     issued: () => void,
   ): Promise<Exclude<AppendOutcome, { kind: 'invalid' | 'lease-exhausted' }>> {
@@ -142,7 +140,7 @@ export class ChatService {
     let rebuilt = false;
     // A burst of pipelined sends can use up several leases in a row: lease rounds are bounded separately.
     for (let attempt = 0, leaseRounds = 0; leaseRounds < MAX_LEASE_ROUNDS; attempt++) {
-      const pending = d.chatLog.append(message, peerId, nowMs);
+      const pending = d.chatLog.append(message, nowMs);
       if (attempt === 0) issued();
       const outcome = await pending;
       try {

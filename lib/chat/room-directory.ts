@@ -36,6 +36,15 @@ export class RoomDirectory {
     return info;
   }
 
+  /** A user's rooms in the given statuses, read fresh, and cached for the chat path. */
+  async roomsOf(userId: string, statuses: readonly ConsultationStatus[]): Promise<RoomInfo[]> {
+    const now = Date.now();
+    const rooms = (await this.consultations.roomsOfParticipant(userId, statuses)).map((r) => ({ ...r, checkedAt: now }));
+    if (this.rooms.size + rooms.length >= MAX_ROOMS) this.rooms.clear();
+    for (const r of rooms) this.rooms.set(r.requestIdx, r);
+    return rooms;
+  }
+
   noteStatus(requestIdx: number, status: ConsultationStatus): void {
     const cached = this.rooms.get(requestIdx);
     if (cached) {

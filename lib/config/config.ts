@@ -27,6 +27,12 @@ const envSchema = z.object({
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/office_hours'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'a comma list of host:port')
+      .optional(),
+  ),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
@@ -102,6 +108,8 @@ export interface AppConfig {
   readonly dashboardPort: number;
   readonly databaseUrl: string;
   readonly redisUrl: string;
+  /** Seeds of a Redis Cluster (REDIS_CLUSTER_NODES); when set every role uses the cluster and redisUrl is ignored. */
+  readonly redisClusterNodes: readonly { host: string; port: number }[] | undefined;
   readonly redisPrefix: string;
   readonly s3: {
     /** undefined → the embedded s3rver is used (development), on 127.0.0.1:embeddedPort. */
@@ -282,6 +290,10 @@ function toAppConfig(e: Env, isProduction: boolean): AppConfig {
     dashboardPort: e.DASHBOARD_PORT,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES?.split(',').map((seed) => {
+      const at = seed.lastIndexOf(':');
+      return { host: seed.slice(0, at), port: Number(seed.slice(at + 1)) };
+    }),
     redisPrefix: e.REDIS_PREFIX,
     s3: {
       endpoint: e.MINIO_ENDPOINT,

@@ -113,6 +113,23 @@ export class ConsultationRepository {
     );
   }
 
+  /** Participants and status of a user's consultations in the given statuses (no names: a gateway's subscription set). */
+  async roomsOfParticipant(userId: string, statuses: readonly ConsultationStatus[]): Promise<Pick<ConsultationModel, 'requestIdx' | 'studentId' | 'professorId' | 'status'>[]> {
+    const cols = ['request_idx', 'student_id', 'professor_id', 'status'];
+    const rows = await this.knex
+      .select(cols)
+      .from(CONSULTATION_TABLE)
+      .where('student_id', userId)
+      .whereIn('status', statuses as ConsultationStatus[])
+      .union((qb) => qb.select(cols).from(CONSULTATION_TABLE).where('professor_id', userId).whereIn('status', statuses as ConsultationStatus[]));
+    return rows.map((r: { request_idx: string | number; student_id: string; professor_id: string; status: ConsultationStatus }) => ({
+      requestIdx: Number(r.request_idx),
+      studentId: r.student_id,
+      professorId: r.professor_id,
+      status: r.status,
+    }));
+  }
+
   async listBySide(side: 'student' | 'professor', userId: string, query: ListQuery): Promise<Page<ConsultationModel>> {
     const column = side === 'student' ? 'c.student_id' : 'c.professor_id';
     return this.page((qb) => qb.where(column, userId), query);

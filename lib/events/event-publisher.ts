@@ -3,8 +3,10 @@ import type { RedisKeys } from '../redis/redis-keys';
 import type { ConsultationLifecycleEvent, RoomEvent } from './room-event';
 
 /**
- * Publishes events over Redis pub/sub. Room events go to each recipient's user channel, which every
- * gateway holding a session of that user subscribes to; lifecycle events also go to one domain channel.
+ * Publishes events over sharded Redis pub/sub (SPUBLISH: on a cluster only the node holding the channel's
+ * slot relays it). Events other than CHAT go to each recipient's user channel, which every gateway holding a
+ * session of that user subscribes to; lifecycle events also go to one domain channel. CHAT events are
+ * published by the append script itself, on the room's channel (chat/lua/chat-append.lua).
  */
 export class EventPublisher {
   constructor(
@@ -14,13 +16,10 @@ export class EventPublisher {
 
   async toUsers(userIds: readonly string[], event: RoomEvent): Promise<void> {
     const payload = JSON.stringify(event);
-    const pipeline = this.redis.pipeline();
-    for (const id of new Set(userIds)) pipeline.publish(this.keys.userChannel(id), payload);
-    await pipeline.exec();
+    await Promise.all([...new Set(userIds)].map((id) => this.redis.spublish(this.keys.userChannel(id), payload)));
   }
 
   async lifecycle(event: ConsultationLifecycleEvent): Promise<void> {
-    const pipeline = this.redis.pipeline();
     const status: RoomEvent = {
       type: 'STATUS',
       requestIdx: event.requestIdx,
@@ -28,9 +27,11 @@ export class EventPublisher {
       ...(event.endReason ? { endReason: event.endReason } : {}),
     };
     const payload = JSON.stringify(status);
-    pipeline.publish(this.keys.userChannel(event.studentId), payload);
-    pipeline.publish(this.keys.userChannel(event.professorId), payload);
-    pipeline.publish(this.keys.consultationEvents(), JSON.stringify(event));
-    await pipeline.exec();
+    // Issued in this order on one connection per node, so a user's STATUS events keep their order.
+    await Promise.all([
+      this.redis.spublish(this.keys.userChannel(event.studentId), payload),
+      this.redis.spublish(this.keys.userChannel(event.professorId), payload),
+      this.redis.spublish(this.keys.consultationEvents(), JSON.stringify(event)),
+    ]);
   }
 }

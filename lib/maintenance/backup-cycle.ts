@@ -24,6 +24,8 @@ export interface BackupReport {
 
 const PAGE = 500;
 const PAGE_MESSAGES = 5000;
+/** A room's snapshot mark outlives any open consultation; when it does expire, the room is just snapshotted again. */
+const SNAPSHOT_MARK_TTL_MS = 7 * 24 * 3600_000;
 
 /**
  * One backup cycle: for every IN_PROGRESS room whose last seq moved since its last snapshot, format,
@@ -79,11 +81,11 @@ export class BackupCycle {
   /** Rooms whose current seq differs from the seq of their last snapshot. */
   private async changedRooms(ids: number[]): Promise<{ requestIdx: number; seq: number }[]> {
     const k = this.d.keys;
-    const pipeline = this.d.redis.pipeline();
-    for (const id of ids) pipeline.hget(k.chatMeta(id), 'seq');
-    const current = (await pipeline.exec()) ?? [];
-    const snapshotted = await this.d.redis.hmget(k.backupSnapshotSeq(), ...ids.map(String));
-    const inRedis = ids.map((_, i) => current[i]?.[1] as string | null | undefined);
+    // One command per room (each in its own slot); auto-pipelining sends them together.
+    const [inRedis, snapshotted] = await Promise.all([
+      Promise.all(ids.map((id) => this.d.redis.hget(k.chatMeta(id), 'seq'))),
+      Promise.all(ids.map((id) => this.d.redis.get(k.backupSnapshotSeq(id)))),
+    ]);
     // Rooms not in Redis (expired or lost): PostgreSQL knows their last committed seq, in one query.
     const durable = await this.d.messages.lastSeqs(ids.filter((_, i) => inRedis[i] === null || inRedis[i] === undefined));
     const out: { requestIdx: number; seq: number }[] = [];
@@ -105,6 +107,6 @@ export class BackupCycle {
     const { activeKeyId, keys } = this.d.keyring;
     const sealed = await this.d.sealer.seal({ kind: 'snapshot', header: headerOf(c), messages, timeZone: this.d.timeZone, keyId: activeKeyId, key: keys.get(activeKeyId)! });
     await this.d.store.put(snapshotObjectKey(requestIdx), Buffer.from(sealed.body), sealed.metadata);
-    await this.d.redis.hset(this.d.keys.backupSnapshotSeq(), String(requestIdx), String(seq));
+    await this.d.redis.set(this.d.keys.backupSnapshotSeq(requestIdx), String(seq), 'PX', SNAPSHOT_MARK_TTL_MS);
   }
 }

@@ -5,7 +5,8 @@ import type { ChatPersister } from '../chat/chat-persister';
 import type { ConsultationScans } from '../consultation/consultation-scans';
 import { CHAT_OPEN_STATUSES } from '../consultation/consultation-status';
 import type { Logger } from '../logging/logger';
-import type { RedisKeys } from '../redis/redis-keys';
+import { scanKeys } from '../redis/redis-client';
+import { roomOfKey, type RedisKeys } from '../redis/redis-keys';
 import type { ObjectStore } from '../storage/object-store';
 import { SNAPSHOT_PREFIX, requestIdxOfSnapshot } from '../storage/object-keys';
 
@@ -72,12 +73,8 @@ export class CleanupCycle {
   }
 
   private async cleanOrphanRooms(report: CleanupReport): Promise<void> {
-    const prefixLength = this.d.keys.chatRoom(0).length - 1;
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.d.redis.scan(cursor, 'MATCH', this.d.keys.chatRoomPattern(), 'COUNT', 500);
-      cursor = next;
-      const ids = keys.map((k) => Number(k.slice(prefixLength))).filter((id) => Number.isSafeInteger(id) && id > 0);
+    for await (const keys of scanKeys(this.d.redis, this.d.keys.chatRoomPattern())) {
+      const ids = keys.map(roomOfKey).filter((id): id is number => id !== undefined);
       const states = await this.d.scans.states(ids);
       for (const id of ids) {
         const s = states.get(id);
@@ -93,6 +90,6 @@ export class CleanupCycle {
         report.orphansRemoved++;
         this.d.log.info({ requestIdx: id, status: s?.status ?? 'missing' }, 'orphan room list removed');
       }
-    } while (cursor !== '0');
+    }
   }
 }

@@ -41,16 +41,21 @@ export class ChatPushTrigger {
     const offline = entries.filter((e) => !online.has(e.recipientId));
     if (offline.length === 0) return;
     const k = this.d.keys;
-    const pipeline = this.d.redis.pipeline();
-    for (const e of offline) {
-      pipeline.incrby(k.pushCount(e.requestIdx, e.recipientId), e.count);
-      pipeline.pexpire(k.pushCount(e.requestIdx, e.recipientId), this.d.windowMs * 10);
-      pipeline.set(k.pushCollapse(e.requestIdx, e.recipientId), '1', 'PX', this.d.windowMs, 'NX');
-    }
-    const res = (await pipeline.exec()) ?? [];
+    // Each (room, recipient) has its own slot; auto-pipelining still sends these in one write per node.
+    const armed = await Promise.all(
+      offline.map(async (e) => {
+        const r = this.d.redis;
+        const [, , set] = await Promise.all([
+          r.incrby(k.pushCount(e.requestIdx, e.recipientId), e.count),
+          r.pexpire(k.pushCount(e.requestIdx, e.recipientId), this.d.windowMs * 10),
+          r.set(k.pushCollapse(e.requestIdx, e.recipientId), '1', 'PX', this.d.windowMs, 'NX'),
+        ]);
+        return set === 'OK';
+      }),
+    );
     for (const [i, e] of offline.entries()) {
       // Only the first message of a window arms the digest; the rest are counted into it.
-      if (res[i * 3 + 2]?.[1] !== 'OK') continue;
+      if (!armed[i]) continue;
       await this.d.queues.enqueue(QUEUE_NAMES.pushNotify, 'chat-digest', { requestIdx: e.requestIdx, recipientId: e.recipientId }, { delay: this.d.windowMs });
     }
   }

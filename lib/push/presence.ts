@@ -38,13 +38,13 @@ export class Presence {
   async refresh(sessions: readonly (readonly [string, string])[]): Promise<void> {
     if (sessions.length === 0) return;
     const expiry = Date.now() + this.ttlMs;
-    const pipeline = this.redis.pipeline();
-    for (const [userId, sessionId] of sessions) {
-      const key = this.keys.presence(userId);
-      pipeline.zadd(key, expiry, sessionId);
-      pipeline.pexpire(key, this.ttlMs * 2);
-    }
-    await pipeline.exec();
+    // One key per user (its own slot); auto-pipelining batches these per node.
+    await Promise.all(
+      sessions.map(([userId, sessionId]) => {
+        const key = this.keys.presence(userId);
+        return Promise.all([this.redis.zadd(key, expiry, sessionId), this.redis.pexpire(key, this.ttlMs * 2)]);
+      }),
+    );
   }
 
   async isOnline(userId: string): Promise<boolean> {
@@ -55,12 +55,12 @@ export class Presence {
   async onlineAmong(userIds: readonly string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
     const now = Date.now();
-    const pipeline = this.redis.pipeline();
-    for (const id of userIds) {
-      pipeline.zremrangebyscore(this.keys.presence(id), '-inf', now);
-      pipeline.zcount(this.keys.presence(id), now, '+inf');
-    }
-    const res = (await pipeline.exec()) ?? [];
-    return new Set(userIds.filter((_, i) => Number(res[i * 2 + 1]?.[1] ?? 0) > 0));
+    const counts = await Promise.all(
+      userIds.map(async (id) => {
+        const [, n] = await Promise.all([this.redis.zremrangebyscore(this.keys.presence(id), '-inf', now), this.redis.zcount(this.keys.presence(id), now, '+inf')]);
+        return n;
+      }),
+    );
+    return new Set(userIds.filter((_, i) => counts[i]! > 0));
   }
 }

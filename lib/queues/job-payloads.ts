@@ -17,6 +17,7 @@ export interface JobPayloads {
   'chat-persist': {
     'persist-shard': { shard: number };
     'persist-sweep': Record<string, never>;
+    'persist-reindex': Record<string, never>;
   };
   'consultation-archive': {
     archive: { requestIdx: number };

@@ -25,6 +25,8 @@ export const JOB_TABLE: JobTable = {
     // One active plus one waiting job per shard: a wake-up while one runs is kept, the rest deduplicated.
     'persist-shard': { options: ({ shard }) => ({ deduplication: { id: `persist-${shard}`, keepLastIfActive: true }, removeOnComplete: true, removeOnFail: 500, ...retried(5) }) },
     'persist-sweep': { options: () => keepFew, every: () => 2000 },
+    // Visits every room's marks (every master): rare, it only covers a producer dying mid-send.
+    'persist-reindex': { options: () => keepFew, every: () => 30_000 },
   },
   'consultation-archive': {
     // The id makes a second end, or a retry, one archive.

@@ -7,7 +7,8 @@ import { QUEUE_NAMES } from './queue-names';
  * Wakes the persistence worker after appends: the first append to a shard wakes it at once; further
  * ones within `throttleMs` share one trailing wake-up (the job commits everything pending, however
  * much arrived). BullMQ deduplicates to one active plus one waiting job per shard. If this process dies
- * between an append and the add, the periodic persist-sweep finds the room in the pending set.
+ * between an append and the add, the periodic persist-sweep finds the room in the pending index (and
+ * persist-reindex puts a room back into the index if it died before indexing it).
  */
 export class PersistWakeups {
   private readonly lastWake = new Map<number, number>();

@@ -9,7 +9,7 @@ export class QueueClient {
   private readonly queues = new Map<QueueName, Queue>();
 
   constructor(connection: Redis, redisPrefix: string) {
-    for (const name of ALL_QUEUES) this.queues.set(name, new Queue(name, { connection, prefix: bullPrefix(redisPrefix) }));
+    for (const name of ALL_QUEUES) this.queues.set(name, new Queue(name, { connection, prefix: bullPrefix(redisPrefix, name) }));
   }
 
   queue(name: QueueName): Queue {

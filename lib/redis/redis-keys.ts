@@ -1,6 +1,13 @@
 /**
  * Every Redis key and pub/sub channel this project owns, built from one prefix (REDIS_PREFIX).
- * BullMQ queues live under `{prefix}:bull` (see queues/queue-names.ts).
+ * BullMQ queues live under `{prefix}:bull:{queue}` (see queues/queue-names.ts).
+ *
+ * Redis Cluster: every key of a room carries the room as a hash tag (`oh:chat:room:{42}`), so all of a
+ * room's keys, its persistence marks and its event channel share one slot, and each script or MULTI touches
+ * one slot (test/unit/redis-key-slots.test.ts checks what the code really sends). Cross-room structures are
+ * split per shard (`persistPending`) or per user (`userChannel`, `presence`) and never meet a room key in
+ * one command. Channels are sharded (SPUBLISH/SSUBSCRIBE): a room's events are published by the node that
+ * holds the room.
  */
 export interface RedisKeys {
   readonly prefix: string;
@@ -13,31 +20,32 @@ export interface RedisKeys {
   chatDedupe(requestIdx: number): string;
   /** Set while a consultation is no longer open for chat: the append script refuses messages. */
   chatClosed(requestIdx: number): string;
-  /** Sorted set per shard: rooms with messages not yet confirmed in PostgreSQL (score = newest seq). */
+  /** Hash of the room's persistence marks: `pending` (newest seq appended), `committed` (last seq known in PostgreSQL). */
+  persistMarks(requestIdx: number): string;
+  /** Sorted set per shard: rooms with messages not yet confirmed in PostgreSQL (score = newest seq); an index, the marks decide. */
   persistPending(shard: number): string;
-  /** Hash: room → last seq known committed to PostgreSQL. */
-  persistCommitted(): string;
-  /** The Redis incarnation the hot logs were written in (the server's run id). */
-  chatEpoch(): string;
-  /** Hash: a user's chat.send token bucket (checked inside the append script). */
-  sendBucket(userId: string): string;
+  /** Hash: a sender's chat.send token bucket in one room (checked inside the append script). */
+  sendBucket(requestIdx: number, userId: string): string;
   /** Prefix of the shared rate-limit counters (rate-limiter-flexible adds entry and key). */
   rateLimitPrefix(): string;
-  /** Pub/sub channel of one user's events (CHAT, READ, STATUS, WARNING, TYPING). */
+  /** Sharded channel of a room's CHAT events, published by the append script (so in seq order). */
+  roomEvents(requestIdx: number): string;
+  /** Sharded channel of one user's other events (READ, STATUS, WARNING, TYPING). */
   userChannel(userId: string): string;
-  /** Pub/sub channel of lifecycle domain events, for any process that wants them. */
+  /** Sharded channel of lifecycle domain events, for any process that wants them. */
   consultationEvents(): string;
   /** Sorted set of gateway sessions of a user (member = sessionId, score = expiry ms): presence. */
   presence(userId: string): string;
-  /** Hash: room → seq of its last uploaded temp snapshot (backup change detection). */
-  backupSnapshotSeq(): string;
+  /** String: seq of the room's last uploaded temp snapshot (backup change detection). */
+  backupSnapshotSeq(requestIdx: number): string;
   /** A named lock (one maintenance cycle at a time across processes). */
   lock(name: string): string;
-  /** Set while chat pushes for (room, user) are being collapsed; holds the window's message count too. */
+  /** Set while chat pushes for (room, user) are being collapsed; `pushCount` holds the window's message count. */
   pushCollapse(requestIdx: number, userId: string): string;
   pushCount(requestIdx: number, userId: string): string;
-  /** SCAN pattern matching every room list. */
+  /** SCAN patterns matching every room list, and every room's persistence marks. */
   chatRoomPattern(): string;
+  persistMarksPattern(): string;
 }
 
 /** Persistence is sharded by room so several workers can commit in parallel, one job per shard at a time. */
@@ -47,25 +55,34 @@ export const persistShardOf = (requestIdx: number) => requestIdx % PERSIST_SHARD
 /** A field of a room's dedupe hash (`chatDedupe`): one per sender and clientMsgId. */
 export const dedupeField = (senderId: string, clientMsgId: string) => `${senderId}\u0000${clientMsgId}`;
 
+/** The room a room-slot key (`…:{42}`) belongs to, or undefined. */
+export function roomOfKey(key: string): number | undefined {
+  const m = /\{(\d+)\}$/.exec(key);
+  const id = m ? Number(m[1]) : NaN;
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
 export function createRedisKeys(prefix: string): RedisKeys {
+  const room = (kind: string) => (id: number) => `${prefix}:${kind}:{${id}}`;
   return {
     prefix,
-    chatRoom: (id) => `${prefix}:chat:room:${id}`,
-    chatMeta: (id) => `${prefix}:chat:meta:${id}`,
-    chatDedupe: (id) => `${prefix}:chat:dedupe:${id}`,
-    chatClosed: (id) => `${prefix}:chat:closed:${id}`,
-    chatEpoch: () => `${prefix}:chat:epoch`,
-    sendBucket: (userId) => `${prefix}:rl:send:${userId}`,
+    chatRoom: room('chat:room'),
+    chatMeta: room('chat:meta'),
+    chatDedupe: room('chat:dedupe'),
+    chatClosed: room('chat:closed'),
+    persistMarks: room('persist:marks'),
+    persistPending: (shard) => `${prefix}:persist:pending:{shard-${shard}}`,
+    sendBucket: (id, userId) => `${prefix}:rl:send:{${id}}:${userId}`,
     rateLimitPrefix: () => `${prefix}:rl:`,
-    persistPending: (shard) => `${prefix}:persist:pending:${shard}`,
-    persistCommitted: () => `${prefix}:persist:committed`,
-    userChannel: (userId) => `${prefix}:user:${userId}`,
-    consultationEvents: () => `${prefix}:events:consultation`,
-    presence: (userId) => `${prefix}:presence:${userId}`,
-    backupSnapshotSeq: () => `${prefix}:backup:snapshot-seq`,
+    roomEvents: room('chat:events'),
+    userChannel: (userId) => `${prefix}:user:{${userId}}`,
+    consultationEvents: () => `${prefix}:events:{consultation}`,
+    presence: (userId) => `${prefix}:presence:{${userId}}`,
+    backupSnapshotSeq: room('backup:snapshot-seq'),
     lock: (name) => `${prefix}:lock:${name}`,
-    pushCollapse: (id, userId) => `${prefix}:push:collapse:${id}:${userId}`,
-    pushCount: (id, userId) => `${prefix}:push:count:${id}:${userId}`,
+    pushCollapse: (id, userId) => `${prefix}:push:collapse:{${id}:${userId}}`,
+    pushCount: (id, userId) => `${prefix}:push:count:{${id}:${userId}}`,
     chatRoomPattern: () => `${prefix}:chat:room:*`,
+    persistMarksPattern: () => `${prefix}:persist:marks:*`,
   };
 }

@@ -33,7 +33,13 @@ export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
     maxMessageChars: config.chat.maxMessageChars,
     receiptAfter: config.chat.receiptAfter,
     batcher: new CommitBatcher(hotLog.commit),
-    onAppended: (id) => wakeups.notify(id),
+    // The wake-up follows the index write: on a cluster they travel to different nodes, and a worker woken
+    // first could find the index without the room.
+    onAppended: (id, seq) =>
+      void hotLog.chatLog.indexPending(id, seq).then(
+        () => wakeups.notify(id),
+        (err: unknown) => log.warn({ err, requestIdx: id }, 'pending index write failed; the persist sweep will cover it'),
+      ),
   });
   return { chat, activity, close: () => activity.stop() };
 }

@@ -92,7 +92,7 @@ function buildObjectStore(config: AppConfig): ObjectStore {
 
 export function buildCoreServices(config: AppConfig, role: string, log: Logger, options: { registry?: Registry } = {}): CoreServices {
   const knex = createKnex(config.databaseUrl);
-  const redis = createRedis(config.redisUrl, role, { log });
+  const redis = createRedis(config, role, { log });
   const keys = createRedisKeys(config.redisPrefix);
   const registry = options.registry ?? new Registry();
   const hotLog = buildHotLog(config, { knex, redis, keys }, registry, log);

@@ -53,24 +53,50 @@ async function checkEvictionPolicy(redis: Redis, config: AppConfig, warn: (messa
   warn(`!!! ${message}. Evicted keys make rooms rebuild from PostgreSQL and can lose queued jobs.`);
 }
 
+/** The server to check: REDIS_URL, or each cluster seed in turn until one answers. */
+function redisCandidates(config: AppConfig): { label: string; connect: () => Redis }[] {
+  const once = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 } as const;
+  if (!config.redisClusterNodes) return [{ label: redact(config.redisUrl), connect: () => new Redis(config.redisUrl, once) }];
+  return config.redisClusterNodes.map((n) => ({ label: `${n.host}:${n.port}`, connect: () => new Redis(n.port, n.host, once) }));
+}
+
 export async function checkRedis(config: AppConfig, warn: (message: string) => void = () => undefined): Promise<void> {
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
-  redis.on('error', () => undefined);
+  const failures: string[] = [];
+  for (const candidate of redisCandidates(config)) {
+    const redis = candidate.connect();
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      await redis.ping();
+    } catch (err) {
+      redis.disconnect();
+      failures.push(`${candidate.label} (${(err as Error).message})`);
+      continue;
+    }
+    try {
+      if (config.redisClusterNodes) await checkClusterState(redis, candidate.label);
+      await checkEvictionPolicy(redis, config, warn);
+      return;
+    } finally {
+      redis.disconnect();
+    }
+  }
+  throw new StartupError(
+    `Redis is not reachable at ${failures.join(', ')}. ` +
+      (config.redisClusterNodes
+        ? 'Check REDIS_CLUSTER_NODES (host:port of cluster nodes).'
+        : 'Start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no, or set REDIS_URL.'),
+  );
+}
+
+async function checkClusterState(redis: Redis, label: string): Promise<void> {
+  let info: string;
   try {
-    await redis.connect();
-    await redis.ping();
+    info = (await redis.cluster('INFO')) as string;
   } catch (err) {
-    redis.disconnect();
-    throw new StartupError(
-      `Redis is not reachable at ${redact(config.redisUrl)} (${(err as Error).message}). ` +
-        `Start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no, or set REDIS_URL.`,
-    );
+    throw new StartupError(`REDIS_CLUSTER_NODES is set but ${label} is not a cluster node (${(err as Error).message}); unset it or point it at a Redis Cluster.`);
   }
-  try {
-    await checkEvictionPolicy(redis, config, warn);
-  } finally {
-    redis.disconnect();
-  }
+  if (!/cluster_state:ok/.test(info)) throw new StartupError(`Redis Cluster at ${label} is not ready (cluster_state is not ok): are all slots assigned?`);
 }
 
 export async function checkServices(

@@ -1,19 +1,12 @@
 --[[
-  Records that a room's messages up to a seq are committed to PostgreSQL, and takes the room off the
-  pending set unless newer messages arrived meanwhile (their score is higher).
+  Records that a room's messages up to a seq are committed to PostgreSQL (its marks, in the room's slot).
 
-  KEYS[1] pending zset of the room's shard   {prefix}:persist:pending:{shard}
-  KEYS[2] committed hash                     {prefix}:persist:committed
-  ARGV[1] requestIdx
-  ARGV[2] committed seq
+  KEYS[1] the room's persistence marks
+  ARGV[1] committed seq  ARGV[2] ttl ms (the marks outlive the room's other keys by no more than they do)
 
-  Returns 1 when the room left the pending set, 0 when it stays.
+  Returns the room's pending mark: when it is above ARGV[1], newer messages arrived meanwhile.
 ]]
-local current = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if score and tonumber(score) <= tonumber(ARGV[2]) then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return 1
-end
-return 0
+local p = redis.call('HMGET', KEYS[1], 'committed', 'pending')
+if tonumber(ARGV[1]) > tonumber(p[1] or '0') then redis.call('HSET', KEYS[1], 'committed', ARGV[1]) end
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return tonumber(p[2] or '0')

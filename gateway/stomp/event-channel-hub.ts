@@ -1,0 +1,145 @@
+import type { Redis } from 'ioredis';
+import type { RoomDirectory } from '../../lib/chat/room-directory';
+import { CHAT_OPEN_STATUSES, type ConsultationStatus } from '../../lib/consultation/consultation-status';
+import type { Logger } from '../../lib/logging/logger';
+import { roomOfKey, type RedisKeys } from '../../lib/redis/redis-keys';
+import type { GatewayMetrics } from '../gateway-metrics';
+import type { StompSession } from './stomp-session';
+
+const SENT_AT = '"sentAt":"';
+const STATUS_PREFIX = '{"type":"STATUS"';
+
+/**
+ * Cross-process fan-out over sharded pub/sub, one subscriber connection per gateway (per master on a
+ * cluster). A gateway subscribes to the user channel of every user with a session here (READ, STATUS,
+ * WARNING, TYPING) and to the room channel of each of their open rooms (CHAT, published by the append
+ * script, so in seq order and once). Rooms are learnt from PostgreSQL when a user's first session attaches
+ * and from STATUS events afterwards (a room opens for chat only through a STATUS on the user channel).
+ */
+export class EventChannelHub {
+  private readonly sessionsByUser = new Map<string, Set<StompSession>>();
+  /** Set up once per user while the user has sessions here: their channel and their rooms. */
+  private readonly userReady = new Map<string, Promise<void>>();
+  private readonly roomsByUser = new Map<string, Set<number>>();
+  private readonly usersByRoom = new Map<number, Set<string>>();
+  private readonly roomChannelPrefix: string;
+  private readonly userChannelPrefix: string;
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly keys: RedisKeys,
+    private readonly rooms: RoomDirectory,
+    private readonly metrics: GatewayMetrics,
+    private readonly log: Logger,
+  ) {
+    this.roomChannelPrefix = keys.roomEvents(0).slice(0, -'{0}'.length);
+    this.userChannelPrefix = keys.userChannel('').slice(0, -'{}'.length);
+    subscriber.on('smessage', (channel: string, payload: string) => this.dispatch(channel, payload));
+  }
+
+  /** Resolves once every event published afterwards for this session's user reaches it. */
+  async attach(session: StompSession): Promise<void> {
+    const userId = session.principal!.userId;
+    let set = this.sessionsByUser.get(userId);
+    if (!set) {
+      set = new Set();
+      this.sessionsByUser.set(userId, set);
+    }
+    set.add(session);
+    this.metrics.sessions.inc();
+    let ready = this.userReady.get(userId);
+    if (!ready) {
+      ready = this.follow(userId);
+      this.userReady.set(userId, ready);
+      ready.catch(() => this.userReady.delete(userId));
+    }
+    await ready;
+  }
+
+  detach(session: StompSession): void {
+    const userId = session.principal?.userId;
+    if (userId === undefined) return;
+    const set = this.sessionsByUser.get(userId);
+    if (!set?.delete(session)) return;
+    this.metrics.sessions.dec();
+    if (set.size > 0) return;
+    this.sessionsByUser.delete(userId);
+    this.userReady.delete(userId);
+    const channels = [this.keys.userChannel(userId)];
+    for (const id of this.roomsByUser.get(userId) ?? []) {
+      const users = this.usersByRoom.get(id)!;
+      users.delete(userId);
+      if (users.size === 0) {
+        this.usersByRoom.delete(id);
+        channels.push(this.keys.roomEvents(id));
+      }
+    }
+    this.roomsByUser.delete(userId);
+    this.unsubscribe(channels);
+  }
+
+  private async follow(userId: string): Promise<void> {
+    this.roomsByUser.set(userId, new Set());
+    // The user channel first: a room that opens while the rooms are read arrives as a STATUS on it.
+    await this.subscriber.ssubscribe(this.keys.userChannel(userId));
+    const open = await this.rooms.roomsOf(userId, CHAT_OPEN_STATUSES);
+    await Promise.all(open.map((r) => this.followRoom(userId, r.requestIdx)));
+  }
+
+  private async followRoom(userId: string, requestIdx: number): Promise<void> {
+    const mine = this.roomsByUser.get(userId);
+    if (!mine || mine.has(requestIdx)) return;
+    mine.add(requestIdx);
+    let users = this.usersByRoom.get(requestIdx);
+    if (!users) {
+      users = new Set();
+      this.usersByRoom.set(requestIdx, users);
+    }
+    users.add(userId);
+    // SSUBSCRIBE is idempotent (the other participant may be here too).
+    if (users.size === 1) await this.subscriber.ssubscribe(this.keys.roomEvents(requestIdx));
+  }
+
+  private unsubscribe(channels: string[]): void {
+    // One SUNSUBSCRIBE per channel: on a cluster each may live on another node.
+    for (const c of channels) this.subscriber.sunsubscribe(c).catch((err: unknown) => this.log.warn({ err }, 'sunsubscribe failed'));
+  }
+
+  private dispatch(channel: string, payload: string): void {
+    if (channel.startsWith(this.roomChannelPrefix)) {
+      const id = roomOfKey(channel);
+      const users = id === undefined ? undefined : this.usersByRoom.get(id);
+      if (!users) return;
+      this.observeLatency(payload);
+      const bytes = Buffer.byteLength(payload);
+      for (const u of users) for (const s of this.sessionsByUser.get(u) ?? []) s.deliver(payload, bytes);
+      return;
+    }
+    const userId = channel.slice(this.userChannelPrefix.length + 1, -1);
+    if (payload.startsWith(STATUS_PREFIX)) this.noteStatus(userId, payload);
+    const set = this.sessionsByUser.get(userId);
+    if (!set || set.size === 0) return;
+    const bytes = Buffer.byteLength(payload);
+    for (const s of set) s.deliver(payload, bytes);
+  }
+
+  /** A STATUS updates the room cache, and a room opening for chat is followed from now on. */
+  private noteStatus(userId: string, payload: string): void {
+    let e: { requestIdx: number; status: ConsultationStatus };
+    try {
+      e = JSON.parse(payload) as typeof e;
+    } catch {
+      return; // Not ours to judge: the event is still delivered as published.
+    }
+    this.rooms.noteStatus(e.requestIdx, e.status);
+    if (!CHAT_OPEN_STATUSES.includes(e.status) || !this.roomsByUser.has(userId)) return;
+    this.followRoom(userId, e.requestIdx).catch((err: unknown) => this.log.warn({ err, requestIdx: e.requestIdx }, 'room subscription failed'));
+  }
+
+  private observeLatency(payload: string): void {
+    const at = payload.indexOf(SENT_AT);
+    if (at < 0) return;
+    const sentAt = Date.parse(payload.slice(at + SENT_AT.length, at + SENT_AT.length + 24));
+    if (!Number.isNaN(sentAt)) this.metrics.observeDeliveryLatency((Date.now() - sentAt) / 1000);
+  }
+}

@@ -1,0 +1,130 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { freePortRange } from './free-port';
+
+const run = promisify(execFile);
+
+/**
+ * A Redis Cluster of the test's own: 3 masters + 3 replicas, each a `redis-server` on a free port (bus ports
+ * free too), created with `redis-cli --cluster create`, with a short node timeout so a killed master's
+ * replica takes over in about a second. Never touches the machine's shared Redis.
+ */
+export interface OwnCluster {
+  /** `host:port,…` of every node: the value of REDIS_CLUSTER_NODES. */
+  readonly seeds: string;
+  readonly ports: readonly number[];
+  /** SIGKILLs the master that serves `slot`; resolves once a replica serves it and the cluster state is ok. */
+  killMasterOf(slot: number): Promise<{ killedPort: number; promotedPort: number }>;
+  close(): Promise<void>;
+}
+
+const NODES = 6;
+const NODE_TIMEOUT_MS = 1000;
+
+function spawnNode(port: number, busPort: number, dir: string): Promise<ChildProcess> {
+  const args = [
+    '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', dir,
+    '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
+    '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction',
+  ];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('Ready to accept connections')) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.resume();
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out.slice(-500)}`)));
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+
+async function nodeSays(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-p', String(port), ...args], { timeout: 5000 });
+  return stdout;
+}
+
+/** Polls until `check` holds (cluster gossip has no event to await from outside). */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`cluster: timed out waiting for ${what}`);
+}
+
+/** Port of the master serving `slot`, as `port` sees the cluster. */
+async function masterOf(port: number, slot: number): Promise<number | undefined> {
+  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const ranges = (await client.cluster('SLOTS')) as [number, number, [string, number, string]][];
+    const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+    return range?.[2][1];
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function startOwnCluster(): Promise<OwnCluster> {
+  const base = await freePortRange(NODES);
+  let busBase = await freePortRange(NODES);
+  while (Math.abs(busBase - base) < NODES) busBase = await freePortRange(NODES);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'oh-cluster-'));
+  const ports = Array.from({ length: NODES }, (_, i) => base + i);
+  const servers = new Map<number, ChildProcess>();
+  const nodes = await Promise.all(ports.map((p, i) => spawnNode(p, busBase + i, dir)));
+  ports.forEach((p, i) => servers.set(p, nodes[i]!));
+  try {
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
+    // Every node must agree the cluster is whole before clients ask it for slots.
+    for (const p of ports) await until(async () => (await nodeSays(p, 'cluster', 'info')).includes('cluster_state:ok'), `node ${p} to see cluster_state ok`);
+  } catch (err) {
+    for (const s of servers.values()) s.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const alive = () => ports.filter((p) => servers.get(p)!.exitCode === null && servers.get(p)!.signalCode === null);
+  return {
+    seeds: ports.map((p) => `127.0.0.1:${p}`).join(','),
+    ports,
+    async killMasterOf(slot) {
+      const killedPort = (await masterOf(alive()[0]!, slot))!;
+      const server = servers.get(killedPort)!;
+      server.kill('SIGKILL');
+      await exited(server);
+      let promotedPort = killedPort;
+      await until(async () => {
+        const survivor = alive()[0]!;
+        const m = await masterOf(survivor, slot);
+        if (m === undefined || m === killedPort) return false;
+        promotedPort = m;
+        return (await nodeSays(m, 'cluster', 'info')).includes('cluster_state:ok');
+      }, `a replica to take over slot ${slot}`);
+      return { killedPort, promotedPort };
+    },
+    async close() {
+      await Promise.all(
+        [...servers.values()].map(async (s) => {
+          s.kill('SIGKILL');
+          await exited(s);
+        }),
+      );
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
