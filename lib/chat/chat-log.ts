@@ -5,11 +5,11 @@ import type { ChatMessage } from './chat-message';
 
 const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state', name);
 const SCRIPTS = {
-  ohChatAppend: withState('chat-append'),
-  ohChatRead: withState('chat-read'),
-  ohChatInspect: withState('chat-inspect'),
-  ohChatRebuild: withState('chat-rebuild'),
-  ohChatLease: readLua(__dirname, 'chat-lease'),
+  ohChatAppend: { lua: withState('chat-append'), keys: 7 },
+  ohChatRead: { lua: withState('chat-read'), keys: 4 },
+  ohChatInspect: { lua: withState('chat-inspect'), keys: 4 },
+  ohChatRebuild: { lua: withState('chat-rebuild'), keys: 4 },
+  ohChatLease: { lua: readLua(__dirname, 'chat-lease'), keys: 1 },
 };
 
 type Args = (string | number)[];
@@ -110,7 +110,6 @@ export class ChatLog {
     const k = this.keys;
     const l = this.limits;
     const [status, seq, lease] = await this.redis.ohChatAppend(
-      7,
       k.chatRoom(id),
       k.chatMeta(id),
       k.chatDedupe(id),
@@ -147,14 +146,14 @@ export class ChatLog {
 
   /** Messages with seq in (max(afterSeq, base), …], at most `limit`, after verifying the room. */
   async read(requestIdx: number, afterSeq: number, limit: number): Promise<ReadOutcome> {
-    const out = await this.redis.ohChatRead(4, ...this.roomKeys(requestIdx), afterSeq, limit);
+    const out = await this.redis.ohChatRead(...this.roomKeys(requestIdx), afterSeq, limit);
     if (Number(out[0]) !== 1) return { kind: 'invalid' };
     return { kind: 'ok', base: Number(out[1]), seq: Number(out[2]), raw: out.slice(3) as string[] };
   }
 
   /** undefined when the room verifies after all; else what is left of it. */
   async inspect(requestIdx: number): Promise<RoomRemains | undefined> {
-    const out = await this.redis.ohChatInspect(4, ...this.roomKeys(requestIdx));
+    const out = await this.redis.ohChatInspect(...this.roomKeys(requestIdx));
     if (Number(out[0]) === 1) return undefined;
     return {
       metaSeq: Number(out[1]),
@@ -170,7 +169,7 @@ export class ChatLog {
   async rebuild(requestIdx: number, seq: number, lease: number, contentBytes: number, dedupe: readonly { senderId: string; clientMsgId: string; seq: number }[]): Promise<void> {
     const args: Args = [];
     for (const d of dedupe) args.push(dedupeField(d.senderId, d.clientMsgId), d.seq);
-    await this.redis.ohChatRebuild(4, ...this.roomKeys(requestIdx), seq, lease, this.ttlMs, contentBytes, ...args);
+    await this.redis.ohChatRebuild(...this.roomKeys(requestIdx), seq, lease, this.ttlMs, contentBytes, ...args);
   }
 
   /** The room's current seq and lease, as the lease extension reads them. */
@@ -181,7 +180,7 @@ export class ChatLog {
 
   /** Raises the lease from `from` to `to`; false when the room moved on meanwhile. */
   async setLease(requestIdx: number, from: number, to: number): Promise<boolean> {
-    return (await this.redis.ohChatLease(1, this.keys.chatMeta(requestIdx), from, to)) === 1;
+    return (await this.redis.ohChatLease(this.keys.chatMeta(requestIdx), from, to)) === 1;
   }
 
   /** Makes the room fail verification, so its next use rebuilds it from PostgreSQL. */

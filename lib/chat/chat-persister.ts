@@ -8,7 +8,7 @@ import type { ChatMessage } from './chat-message';
 import type { DurableCommit } from './durable-commit';
 import type { HotLogRebuilder } from './hot-log-rebuilder';
 
-const SCRIPTS = { ohPersistAck: readLua(__dirname, 'persist-ack'), ohPersistUnindex: readLua(__dirname, 'persist-unindex') };
+const SCRIPTS = { ohPersistAck: { lua: readLua(__dirname, 'persist-ack'), keys: 1 }, ohPersistUnindex: { lua: readLua(__dirname, 'persist-unindex'), keys: 1 } };
 type PersistScripts = { ohPersistAck: ScriptCommand<number>; ohPersistUnindex: ScriptCommand<number> };
 type ScriptedRedis = Redis & PersistScripts;
 
@@ -111,7 +111,7 @@ export class ChatPersister {
       if (read.kind === 'invalid') {
         // The rebuild commits whatever is left, counts what is lost and moves the marks past it.
         await this.d.rebuilder.rebuild(r.requestIdx, 'persist');
-        await this.redis.ohPersistUnindex(1, k.persistPending(persistShardOf(r.requestIdx)), r.requestIdx, r.newest);
+        await this.redis.ohPersistUnindex(k.persistPending(persistShardOf(r.requestIdx)), r.requestIdx, r.newest);
         continue;
       }
       for (const raw of read.raw) {
@@ -126,8 +126,8 @@ export class ChatPersister {
     // with a higher score, which the conditional removal leaves in place.
     await Promise.all(
       acks.map(async (r) => {
-        await this.redis.ohPersistAck(1, k.persistMarks(r.requestIdx), r.newest, this.d.ttlMs);
-        await this.redis.ohPersistUnindex(1, k.persistPending(persistShardOf(r.requestIdx)), r.requestIdx, r.newest);
+        await this.redis.ohPersistAck(k.persistMarks(r.requestIdx), r.newest, this.d.ttlMs);
+        await this.redis.ohPersistUnindex(k.persistPending(persistShardOf(r.requestIdx)), r.requestIdx, r.newest);
       }),
     );
     return inserted.length;

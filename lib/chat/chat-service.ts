@@ -19,8 +19,8 @@ export interface SendResult {
   readonly seq: number;
   readonly duplicate: boolean;
   /**
-   * Resolves with the seq the message is stored under once the RECEIPT may go out: at once with `redis`
-   * receipts, after the group commit with `postgres` receipts. Awaited apart from the send, so a session's
+   * Resolves with the seq the message is stored under once the RECEIPT may go out: once the room is indexed
+   * for persistence with `redis` receipts, after the group commit too with `postgres` receipts. Awaited apart from the send, so a session's
    * next frames are not held behind a commit.
    */
   readonly receiptable: Promise<number>;
@@ -49,8 +49,12 @@ export interface ChatServiceDeps {
   receiptAfter: ReceiptAfter;
   /** Group commit for `postgres` receipts. */
   batcher: CommitBatcher;
-  /** Told of every new append (indexes the room for persistence and wakes the worker). */
-  onAppended(requestIdx: number, seq: number): void;
+  /**
+   * Told of every append: indexes the room for persistence (the index lives in another slot than the room,
+   * so this follows the append; the RECEIPT waits for it, so every receipted message is indexed) and wakes
+   * the worker.
+   */
+  onAppended(requestIdx: number, seq: number): Promise<void>;
 }
 
 /** Chat use cases shared by STOMP and REST: send, read marks, sync, typing, history. */
@@ -94,15 +98,16 @@ export class ChatService {
     }
     if (outcome.kind === 'appended') {
       d.activity.touch(room.requestIdx, now);
-      d.onAppended(room.requestIdx, outcome.seq);
       if (SeqLease.runningLow(outcome.seq, outcome.lease)) d.lease.extendSoon(room.requestIdx);
     }
+    // A duplicate is indexed again too: its first attempt may have failed between the append and the index.
+    const indexed = d.onAppended(room.requestIdx, outcome.seq).catch(() => Promise.reject(notStored()));
     const duplicate = outcome.kind === 'duplicate';
-    if (d.receiptAfter === 'redis') return { seq: outcome.seq, duplicate, receiptable: Promise.resolve(outcome.seq) };
-    const receiptable = duplicate
+    if (d.receiptAfter === 'redis') return { seq: outcome.seq, duplicate, receiptable: indexed.then(() => outcome.seq) };
+    const committed = duplicate
       ? this.ensureCommitted(room.requestIdx, outcome.seq)
       : d.batcher.commit({ ...message, seq: outcome.seq }).catch(() => Promise.reject(notStored()));
-    return { seq: outcome.seq, duplicate, receiptable };
+    return { seq: outcome.seq, duplicate, receiptable: Promise.all([indexed, committed]).then(() => outcome.seq) };
   }
 
   async read(actor: Principal, requestIdx: number) {

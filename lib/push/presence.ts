@@ -3,7 +3,7 @@ import { AppError } from '../errors/app-error';
 import { readLua, withScripts, type ScriptCommand } from '../redis/lua-scripts';
 import type { RedisKeys } from '../redis/redis-keys';
 
-const SCRIPTS = { ohPresenceJoin: readLua(__dirname, 'presence-join') };
+const SCRIPTS = { ohPresenceJoin: { lua: readLua(__dirname, 'presence-join'), keys: 1 } };
 type PresenceScripts = { ohPresenceJoin: ScriptCommand<number> };
 
 /**
@@ -27,7 +27,7 @@ export class Presence {
   async join(userId: string, sessionId: string): Promise<void> {
     const now = Date.now();
     const max = Number.isFinite(this.maxSessionsPerUser) ? this.maxSessionsPerUser : 2 ** 31;
-    const ok = await this.scripted.ohPresenceJoin(1, this.keys.presence(userId), sessionId, now + this.ttlMs, now, max, this.ttlMs * 2);
+    const ok = await this.scripted.ohPresenceJoin(this.keys.presence(userId), sessionId, now + this.ttlMs, now, max, this.ttlMs * 2);
     if (ok !== 1) throw new AppError('RATE_LIMITED', `at most ${max} sessions per user; close another one first`);
   }
 

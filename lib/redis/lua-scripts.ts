@@ -12,16 +12,24 @@ export function readLuaWithPrelude(dir: string, prelude: string, name: string): 
   return `${readLua(dir, prelude)}\n${readLua(dir, name)}`;
 }
 
-/** A script command as ioredis defines it: numKeys, keys, then arguments. */
+/** A script command as ioredis defines it: its keys, then arguments. */
 export type ScriptCommand<R> = (...args: (string | number)[]) => Promise<R>;
+
+/** A script and how many of its leading arguments are keys. */
+export interface ScriptSource {
+  readonly lua: string;
+  readonly keys: number;
+}
 
 /**
  * Registers `scripts` once per connection and returns it typed with them (the one way adapters load Lua;
- * ioredis sends EVALSHA and falls back to EVAL after a SCRIPT FLUSH or a Redis restart).
+ * ioredis sends EVALSHA and falls back to EVAL after a SCRIPT FLUSH or a Redis restart). The key count is
+ * fixed per script so ioredis routes each call by its first key: on a cluster, auto-pipelining groups
+ * commands by the node of that key (with a count passed per call it would hash the count instead).
  */
-export function withScripts<T extends Record<string, ScriptCommand<unknown>>>(redis: Redis, scripts: { [K in keyof T]: string }): Redis & T {
-  for (const [name, lua] of Object.entries(scripts as Record<string, string>)) {
-    if (!(name in redis)) redis.defineCommand(name, { lua });
+export function withScripts<T extends Record<string, ScriptCommand<unknown>>>(redis: Redis, scripts: { [K in keyof T]: ScriptSource }): Redis & T {
+  for (const [name, s] of Object.entries(scripts as Record<string, ScriptSource>)) {
+    if (!(name in redis)) redis.defineCommand(name, { lua: s.lua, numberOfKeys: s.keys });
   }
   return redis as Redis & T;
 }

@@ -40,8 +40,9 @@ export function createRedis(target: RedisTarget, role: string, options: RedisCli
         enableAutoPipelining,
         scaleReads: 'master',
         shardedSubscribers: options.shardedSubscriber === true,
-        // A killed master's connection is retried while its replica is promoted; MOVED then points elsewhere.
-        clusterNodeRetryStrategy: (times) => Math.min(100 * times, 1000),
+        // A lost node's connection is dropped (not retried): commands for its slots go elsewhere, and the
+        // MOVED answer, or the periodic refresh, finds the promoted replica.
+        slotsRefreshInterval: 1000,
         retryDelayOnFailover: 200,
         retryDelayOnClusterDown: 200,
         slotsRefreshTimeout: 2000,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { readLua, withScripts, type ScriptCommand } from './lua-scripts';
 
-const SCRIPTS = { ohLockRelease: readLua(__dirname, 'lock-release'), ohLockExtend: readLua(__dirname, 'lock-extend') };
+const SCRIPTS = { ohLockRelease: { lua: readLua(__dirname, 'lock-release'), keys: 1 }, ohLockExtend: { lua: readLua(__dirname, 'lock-extend'), keys: 1 } };
 type LockScripts = { ohLockRelease: ScriptCommand<number>; ohLockExtend: ScriptCommand<number> };
 
 /**
@@ -14,11 +14,11 @@ export async function withLock<T>(redis: Redis, key: string, ttlMs: number, work
   const r = withScripts<LockScripts>(redis, SCRIPTS);
   const token = randomUUID();
   if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return undefined;
-  const renew = setInterval(() => void r.ohLockExtend(1, key, token, ttlMs).catch(() => undefined), Math.max(100, Math.floor(ttlMs / 3)));
+  const renew = setInterval(() => void r.ohLockExtend(key, token, ttlMs).catch(() => undefined), Math.max(100, Math.floor(ttlMs / 3)));
   try {
     return await work();
   } finally {
     clearInterval(renew);
-    await r.ohLockRelease(1, key, token).catch(() => undefined);
+    await r.ohLockRelease(key, token).catch(() => undefined);
   }
 }

@@ -35,11 +35,10 @@ export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
     batcher: new CommitBatcher(hotLog.commit),
     // The wake-up follows the index write: on a cluster they travel to different nodes, and a worker woken
     // first could find the index without the room.
-    onAppended: (id, seq) =>
-      void hotLog.chatLog.indexPending(id, seq).then(
-        () => wakeups.notify(id),
-        (err: unknown) => log.warn({ err, requestIdx: id }, 'pending index write failed; the persist sweep will cover it'),
-      ),
+    onAppended: async (id, seq) => {
+      await hotLog.chatLog.indexPending(id, seq);
+      wakeups.notify(id);
+    },
   });
   return { chat, activity, close: () => activity.stop() };
 }

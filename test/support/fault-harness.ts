@@ -7,13 +7,12 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import { startTestSystem, type TestSystem } from './test-system';
 
 /**
- * A whole system for fault tests: a Redis server of the test's own, a gateway and a worker as real
- * processes that reach PostgreSQL through a TCP proxy of the test's own, and an in-process system (same
- * Redis and database) for REST calls and inspection. Faults touch only what this harness started.
+ * A whole system for fault tests: a gateway and a worker as real processes that reach PostgreSQL through a
+ * TCP proxy of the test's own, and an in-process system (same Redis and database) for REST calls and
+ * inspection. Faults touch only what the test started.
  */
-export interface FaultSystem {
+export interface RoleSystem {
   readonly sys: TestSystem;
-  readonly redis: OwnRedis;
   readonly pgProxy: TcpProxy;
   readonly gatewayPort: number;
   readonly gateway: RoleProcess;
@@ -25,11 +24,29 @@ export interface FaultSystem {
   close(): Promise<void>;
 }
 
+/** The role system on a Redis server of the test's own (SHUTDOWN, restarts and key faults). */
+export interface FaultSystem extends RoleSystem {
+  readonly redis: OwnRedis;
+}
+
 const RATE = { CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000' };
 
 export async function startFaultSystem(env: Record<string, string> = {}): Promise<FaultSystem> {
   const redis = await startOwnRedis();
-  const sys = await startTestSystem({ ...RATE, ...env, REDIS_URL: redis.url }, {}, { s3: true });
+  const roles = await startRoleSystem({ ...env, REDIS_URL: redis.url });
+  return {
+    ...roles,
+    redis,
+    async close() {
+      await roles.close();
+      await redis.close();
+    },
+  };
+}
+
+/** The role system against whatever Redis `env` names (REDIS_URL or REDIS_CLUSTER_NODES). */
+export async function startRoleSystem(env: Record<string, string>): Promise<RoleSystem> {
+  const sys = await startTestSystem({ ...RATE, ...env }, {}, { s3: true });
   await sys.core.users.upsert({ id: 'p1', name: 'Lee', role: 'PROFESSOR' });
   const pgProxy = await startTcpProxy(Number(new URL(sys.env['DATABASE_URL']!).port));
   const dbViaProxy = new URL(sys.env['DATABASE_URL']!);
@@ -44,7 +61,6 @@ export async function startFaultSystem(env: Record<string, string> = {}): Promis
   };
   return {
     sys,
-    redis,
     pgProxy,
     gatewayPort: gateway.port,
     gateway: gateway.proc,
@@ -63,7 +79,6 @@ export async function startFaultSystem(env: Record<string, string> = {}): Promis
       await worker.kill('SIGKILL');
       await pgProxy.close();
       await sys.close();
-      await redis.close();
     },
   };
 }
@@ -127,7 +142,7 @@ interface Seen {
 }
 
 /** Every page of REST history. */
-async function history(fs: FaultSystem, id: number): Promise<Seen[]> {
+async function history(fs: RoleSystem, id: number): Promise<Seen[]> {
   const out: Seen[] = [];
   let after = 0;
   for (;;) {
@@ -140,7 +155,7 @@ async function history(fs: FaultSystem, id: number): Promise<Seen[]> {
 }
 
 /** chat.sync from 0 on a fresh session of the professor, against the gateway process. */
-async function synced(fs: FaultSystem, id: number): Promise<Seen[]> {
+async function synced(fs: RoleSystem, id: number): Promise<Seen[]> {
   const client = await TestStompClient.connect(fs.gatewayPort, fs.sys.token('p1', 'PROFESSOR'));
   try {
     await client.publishWithReceipt('/app/chat.sync', JSON.stringify({ requestIdx: id, afterSeq: 0 }));
@@ -157,7 +172,7 @@ async function synced(fs: FaultSystem, id: number): Promise<Seen[]> {
  *    (default receipts and a Redis loss), missing ones no more than that count.
  * Ends the consultation to check the archive. Returns how many receipted messages are missing.
  */
-export async function verifyRoom(fs: FaultSystem, id: number, receipted: ReadonlyMap<string, number>, lossAllowedUpTo?: () => Promise<number>): Promise<number> {
+export async function verifyRoom(fs: RoleSystem, id: number, receipted: ReadonlyMap<string, number>, lossAllowedUpTo?: () => Promise<number>): Promise<number> {
   const seqs = [...receipted.values()];
   const lossAllowed = lossAllowedUpTo !== undefined;
   // Everything receipted reaches PostgreSQL (the worker commits it); with losses allowed, the lost ones never do.

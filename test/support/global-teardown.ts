@@ -1,10 +1,14 @@
 import pg from 'pg';
 import { ADMIN_URL } from './test-database';
 
-/** Drops the run's template and any clone a crashed test file left behind. */
+/** Runs once per jest project: stops the run's Redis Cluster, drops the template and any clone a crashed test file left behind. */
 export default async function globalTeardown(): Promise<void> {
+  const holder = globalThis as { ohTestCluster?: { close(): Promise<void> } };
+  await holder.ohTestCluster?.close();
+  holder.ohTestCluster = undefined;
   const template = process.env['OH_TEST_TEMPLATE_DB'];
   if (!template) return;
+  delete process.env['OH_TEST_TEMPLATE_DB'];
   const client = new pg.Client({ connectionString: ADMIN_URL });
   await client.connect();
   try {

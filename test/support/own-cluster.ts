@@ -30,6 +30,9 @@ function spawnNode(port: number, busPort: number, dir: string): Promise<ChildPro
     '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', dir,
     '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
     '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction',
+    // Replicas sync at once (no 5 s wait for more replicas) and may take over however stale, so a failover
+    // right after creation is not refused as "disconnected from master for longer than allowed".
+    '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--cluster-replica-validity-factor', '0',
   ];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
@@ -72,7 +75,7 @@ async function masterOf(port: number, slot: number): Promise<number | undefined>
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const ranges = (await client.cluster('SLOTS')) as [number, number, [string, number, string]][];
+    const ranges = (await client.cluster('SLOTS')) as unknown as [number, number, [string, number, string]][];
     const range = ranges.find(([from, to]) => slot >= from && slot <= to);
     return range?.[2][1];
   } finally {
@@ -93,6 +96,13 @@ export async function startOwnCluster(): Promise<OwnCluster> {
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
     // Every node must agree the cluster is whole before clients ask it for slots.
     for (const p of ports) await until(async () => (await nodeSays(p, 'cluster', 'info')).includes('cluster_state:ok'), `node ${p} to see cluster_state ok`);
+    // And every replica has its master's data stream (else a failover could only lose everything).
+    for (const p of ports) {
+      await until(async () => {
+        const info = await nodeSays(p, 'info', 'replication');
+        return info.includes('role:master') || info.includes('master_link_status:up');
+      }, `node ${p} to replicate`);
+    }
   } catch (err) {
     for (const s of servers.values()) s.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { buildCoreServices, type CoreServices } from '../../lib/runtime/core-ser
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/gateway-server';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { deleteKeysWithPrefix } from './redis-cleanup';
+import { redisModeEnv } from './redis-mode';
 
 export const TEST_JWT_SECRET = 'test-secret-for-office-hours-tests';
 export const TEST_ARCHIVE_KEYS = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
@@ -58,6 +59,7 @@ export function testEnv(overrides: Record<string, string> = {}, dbUrl: string, p
     REST_IP_RATE_PER_SEC: '100000',
     STOMP_RATE_PER_SEC: '100000',
     STOMP_BURST: '100000',
+    ...redisModeEnv(),
     ...overrides,
   };
 }
