@@ -1,7 +1,7 @@
 /**
  * Two projects: every test against the machine's single Redis, and the Redis-touching behaviour (chat,
  * persistence, archive, schedulers, push, crash recovery) again against a Redis Cluster of the run's own
- * (3 masters + 3 replicas, started by test/support/global-setup.ts). The cluster failover test starts a
+ * (3 masters + 3 replicas, started by test/support/cluster-global-setup.ts). The cluster failover test starts a
  * cluster of its own, since it kills a master.
  */
 const base = {
@@ -23,6 +23,7 @@ const onCluster = [
   'consultation-lifecycle',
   'schedulers',
   'push-notifications',
+  'npm-start',
 ];
 
 /** @type {import('jest').Config} */
@@ -36,6 +37,8 @@ module.exports = {
       displayName: 'cluster',
       testMatch: onCluster.map((name) => `**/test/${name}.test.ts`),
       globals: { OH_TEST_REDIS_CLUSTER: true },
+      globalSetup: '<rootDir>/test/support/cluster-global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/cluster-global-teardown.ts',
     },
   ],
 };

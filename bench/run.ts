@@ -4,12 +4,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chatSuite, type ChatSuiteResult } from './suites/chat-suite';
 import { backupSuite } from './suites/backup-suite';
+import { clusterSuite } from './suites/cluster-suite';
 import { connectionsSuite } from './suites/connections-suite';
 import { restSuite } from './suites/rest-suite';
 import { scanSuite } from './suites/scan-suite';
 
 /**
- * npm run bench [-- --quick] [-- --only chat,connections,backup,scan,rest]
+ * npm run bench [-- --quick] [-- --only chat,cluster,connections,backup,scan,rest]
  * Every figure is printed next to a baseline measured in the same run, as a ratio.
  */
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -57,6 +58,19 @@ async function main(): Promise<void> {
     const r = await chatSuite(quick);
     results['chat'] = r;
     printChat(r);
+  }
+  if (want('cluster')) {
+    const r = await clusterSuite(quick);
+    results['cluster'] = r;
+    console.log(`\n## Redis Cluster vs single Redis: ${r.rooms} rooms × 2 clients, default receipts, every process on this box`);
+    console.log('| redis | max msg/s | CPU % gateway+worker+redis @max | CPU µs per message | p50/p99/p999 ms @25% | @50% | @90% |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const row of r.rows) {
+      const at = row.atLoad.map((a) => `${ms(a.p50)} / ${ms(a.p99)} / ${ms(a.p999)}`);
+      const perMsg = (row.serverCpuPercentAtMax / 100 / row.maxMsgsPerSec) * 1e6;
+      console.log(`| ${row.server} (${row.redisProcesses} redis-server) | ${f(row.maxMsgsPerSec, 0)} | ${f(row.serverCpuPercentAtMax, 0)} | ${f(perMsg, 0)} | ${at.join(' | ')} |`);
+    }
+    console.log(`ratio: cluster / single throughput = ${f(r.rows[1]!.maxMsgsPerSec / r.rows[0]!.maxMsgsPerSec, 2)}× (2 cores shared by 6 redis-servers: not expected to be faster here)`);
   }
   if (want('connections')) {
     const rows = await connectionsSuite(quick);

@@ -23,7 +23,7 @@ export interface ChatSuiteResult {
 
 const FRACTIONS = [0.25, 0.5, 0.9];
 
-async function measure(
+export async function measure(
   server: string,
   kind: LoadConfig['kind'],
   port: number,

@@ -58,14 +58,25 @@ export function createRedis(target: RedisTarget, role: string, options: RedisCli
   return client;
 }
 
-/** The servers a key scan must visit: every master of a cluster, or the one server. */
-export function scanTargets(redis: Redis): Redis[] {
-  return redis.isCluster ? (redis as unknown as Cluster).nodes('master') : [redis];
+/** The servers a key scan must visit: every master of a cluster (once it knows them), or the one server. */
+export async function scanTargets(redis: Redis): Promise<Redis[]> {
+  if (!redis.isCluster) return [redis];
+  const cluster = redis as unknown as Cluster;
+  if (cluster.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('Redis Cluster not ready after 10 s')), 10_000);
+      cluster.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  return cluster.nodes('master');
 }
 
 /** Every key matching `pattern`, from every server that holds keys (SCAN, so no server blocks). */
 export async function* scanKeys(redis: Redis, pattern: string, count = 500): AsyncGenerator<string[]> {
-  for (const node of scanTargets(redis)) {
+  for (const node of await scanTargets(redis)) {
     let cursor = '0';
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);

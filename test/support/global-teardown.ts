@@ -1,11 +1,8 @@
 import pg from 'pg';
 import { ADMIN_URL } from './test-database';
 
-/** Runs once per jest project: stops the run's Redis Cluster, drops the template and any clone a crashed test file left behind. */
+/** Drops the template and any clone a crashed test file left behind (idempotent: both projects call it). */
 export default async function globalTeardown(): Promise<void> {
-  const holder = globalThis as { ohTestCluster?: { close(): Promise<void> } };
-  await holder.ohTestCluster?.close();
-  holder.ohTestCluster = undefined;
   const template = process.env['OH_TEST_TEMPLATE_DB'];
   if (!template) return;
   delete process.env['OH_TEST_TEMPLATE_DB'];

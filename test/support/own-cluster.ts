@@ -17,6 +17,8 @@ export interface OwnCluster {
   /** `host:port,…` of every node: the value of REDIS_CLUSTER_NODES. */
   readonly seeds: string;
   readonly ports: readonly number[];
+  /** Process ids of the live nodes (CPU accounting in the benchmarks). */
+  pids(): number[];
   /** SIGKILLs the master that serves `slot`; resolves once a replica serves it and the cluster state is ok. */
   killMasterOf(slot: number): Promise<{ killedPort: number; promotedPort: number }>;
   close(): Promise<void>;
@@ -112,6 +114,7 @@ export async function startOwnCluster(): Promise<OwnCluster> {
   return {
     seeds: ports.map((p) => `127.0.0.1:${p}`).join(','),
     ports,
+    pids: () => alive().map((p) => servers.get(p)!.pid!),
     async killMasterOf(slot) {
       const killedPort = (await masterOf(alive()[0]!, slot))!;
       const server = servers.get(killedPort)!;
