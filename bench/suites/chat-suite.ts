@@ -9,6 +9,8 @@ export interface ChatRow {
   server: string;
   maxMsgsPerSec: number;
   serverCpuPercentAtMax: number;
+  /** The closed-loop run's CPU per process (same order as the pids measured), in % of one core. */
+  cpuPercentByProcessAtMax: number[];
   loadCpuPercentAtMax: number;
   /** send→RECEIPT at the closed-loop maximum (STOMP rows). */
   receiptAtMax: { p50: number; p99: number };
@@ -32,10 +34,10 @@ export async function measure(
   o: { warmupMs: number; durationMs: number; window: number; processes: number },
   onHalfLoad?: (run: () => Promise<LoadResult>) => Promise<LoadResult>,
 ): Promise<ChatRow> {
-  const cpu = () => pids.reduce((s, p) => s + cpuSeconds(p), 0);
-  const c0 = cpu();
+  const c0 = pids.map(cpuSeconds);
   const max = await runLoad({ kind, port, mode: 'closed', window: o.window, ratePerClient: 0, warmupMs: o.warmupMs, durationMs: o.durationMs }, rooms, o.processes);
-  const serverCpu = ((cpu() - c0) / ((o.warmupMs + o.durationMs) / 1000)) * 100;
+  const byProcess = pids.map((p, i) => ((cpuSeconds(p) - c0[i]!) / ((o.warmupMs + o.durationMs) / 1000)) * 100);
+  const serverCpu = byProcess.reduce((a, b) => a + b, 0);
   const atLoad: ChatRow['atLoad'] = [];
   for (const fraction of FRACTIONS) {
     const offered = max.msgsPerSec * fraction;
@@ -57,6 +59,7 @@ export async function measure(
     server,
     maxMsgsPerSec: max.msgsPerSec,
     serverCpuPercentAtMax: serverCpu,
+    cpuPercentByProcessAtMax: byProcess,
     loadCpuPercentAtMax: max.loadCpuPercent,
     receiptAtMax: { p50: max.receiptHist.percentileMs(50), p99: max.receiptHist.percentileMs(99) },
     atLoad,
