@@ -24,6 +24,7 @@ const onCluster = [
   'schedulers',
   'push-notifications',
   'npm-start',
+  'persist-index',
 ];
 
 /** @type {import('jest').Config} */
