@@ -16,7 +16,7 @@ describe.each(['postgres', 'redis'] as const)('Redis Cluster failover with %s re
   let fs: RoleSystem;
   beforeAll(async () => {
     cluster = await startOwnCluster();
-    fs = await startRoleSystem({ CHAT_RECEIPT_AFTER: mode, REDIS_CLUSTER_NODES: cluster.seeds });
+    fs = await startRoleSystem({ CHAT_RECEIPT_AFTER: mode, REDIS_CLUSTER_NODES: cluster.seeds, ...(process.env['OH_DEBUG_SUB'] ? { DEBUG: 'ioredis:cluster:subscriberGroup*' } : {}) });
   }, 60_000);
   afterAll(async () => {
     if (process.env['FAULT_LOGS'] && fs) {
@@ -40,7 +40,7 @@ describe.each(['postgres', 'redis'] as const)('Redis Cluster failover with %s re
     // Every room, the victim's included, takes messages again after the promotion.
     await Promise.all(senders.map((t) => t.receiptsMore(40, 60_000)));
     const after = Math.max(...senders[0]!.receipted.values());
-    await eventually(async () => professor.chat(victim).some((e) => e.seq! > after), 20_000, 'live CHAT from the promoted node');
+    await eventually(async () => professor.chat(victim).some((e) => e.seq! > after), 20_000, `live CHAT from the promoted node (professor session closed: ${professor.closed})`);
     for (const t of senders) {
       await t.stop();
       await t.client.close();

@@ -18,8 +18,9 @@ const STATUS_PREFIX = '{"type":"STATUS"';
  */
 export class EventChannelHub {
   private readonly sessionsByUser = new Map<string, Set<StompSession>>();
-  /** Set up once per user while the user has sessions here: their channel and their rooms. */
-  private readonly userReady = new Map<string, Promise<void>>();
+  /** Users with sessions here: their channel and rooms are being set up (a promise) or are (true). */
+  private readonly following = new Map<string, Promise<void> | true>();
+  /** Only users with open rooms have an entry (an idle session should cost as little as possible). */
   private readonly roomsByUser = new Map<string, Set<number>>();
   private readonly usersByRoom = new Map<number, Set<string>>();
   private readonly roomChannelPrefix: string;
@@ -35,6 +36,15 @@ export class EventChannelHub {
     this.roomChannelPrefix = keys.roomEvents(0).slice(0, -'{0}'.length);
     this.userChannelPrefix = keys.userChannel('').slice(0, -'{}'.length);
     subscriber.on('smessage', (channel: string, payload: string) => this.dispatch(channel, payload));
+    // A Redis Cluster's subscriber group re-subscribes by itself after a failover or slot move, but a
+    // subscriber replaced while its node was still coming up can miss that; SSUBSCRIBE is idempotent, so
+    // every channel followed here is asked for again once the group reports itself ready.
+    subscriber.on('subscribersReady', () => this.resubscribeAll());
+  }
+
+  private resubscribeAll(): void {
+    const channels = [...[...this.following.keys()].map((u) => this.keys.userChannel(u)), ...[...this.usersByRoom.keys()].map((id) => this.keys.roomEvents(id))];
+    for (const c of channels) this.subscriber.ssubscribe(c).catch((err: unknown) => this.log.warn({ err }, 'resubscribe failed'));
   }
 
   /** Resolves once every event published afterwards for this session's user reaches it. */
@@ -47,13 +57,19 @@ export class EventChannelHub {
     }
     set.add(session);
     this.metrics.sessions.inc();
-    let ready = this.userReady.get(userId);
-    if (!ready) {
-      ready = this.follow(userId);
-      this.userReady.set(userId, ready);
-      ready.catch(() => this.userReady.delete(userId));
+    let ready = this.following.get(userId);
+    if (ready === undefined) {
+      const setUp = this.follow(userId);
+      this.following.set(userId, setUp);
+      ready = setUp.then(
+        () => void (this.following.get(userId) === setUp && this.following.set(userId, true)),
+        (err: unknown) => {
+          if (this.following.get(userId) === setUp) this.following.delete(userId);
+          throw err;
+        },
+      );
     }
-    await ready;
+    if (ready !== true) await ready;
   }
 
   detach(session: StompSession): void {
@@ -64,7 +80,7 @@ export class EventChannelHub {
     this.metrics.sessions.dec();
     if (set.size > 0) return;
     this.sessionsByUser.delete(userId);
-    this.userReady.delete(userId);
+    this.following.delete(userId);
     const channels = [this.keys.userChannel(userId)];
     for (const id of this.roomsByUser.get(userId) ?? []) {
       const users = this.usersByRoom.get(id)!;
@@ -79,7 +95,6 @@ export class EventChannelHub {
   }
 
   private async follow(userId: string): Promise<void> {
-    this.roomsByUser.set(userId, new Set());
     // The user channel first: a room that opens while the rooms are read arrives as a STATUS on it.
     await this.subscriber.ssubscribe(this.keys.userChannel(userId));
     const open = await this.rooms.roomsOf(userId, CHAT_OPEN_STATUSES);
@@ -87,8 +102,13 @@ export class EventChannelHub {
   }
 
   private async followRoom(userId: string, requestIdx: number): Promise<void> {
-    const mine = this.roomsByUser.get(userId);
-    if (!mine || mine.has(requestIdx)) return;
+    if (!this.following.has(userId)) return; // the user's last session left meanwhile
+    let mine = this.roomsByUser.get(userId);
+    if (!mine) {
+      mine = new Set();
+      this.roomsByUser.set(userId, mine);
+    }
+    if (mine.has(requestIdx)) return;
     mine.add(requestIdx);
     let users = this.usersByRoom.get(requestIdx);
     if (!users) {
@@ -132,7 +152,7 @@ export class EventChannelHub {
       return; // Not ours to judge: the event is still delivered as published.
     }
     this.rooms.noteStatus(e.requestIdx, e.status);
-    if (!CHAT_OPEN_STATUSES.includes(e.status) || !this.roomsByUser.has(userId)) return;
+    if (!CHAT_OPEN_STATUSES.includes(e.status) || !this.following.has(userId)) return;
     this.followRoom(userId, e.requestIdx).catch((err: unknown) => this.log.warn({ err, requestIdx: e.requestIdx }, 'room subscription failed'));
   }
 
