@@ -1,6 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import { eventually } from './support/eventually';
-import { ChatTraffic, startRoleSystem, verifyRoom, type RoleSystem } from './support/fault-harness';
+import { ChatTraffic, printRoleLogs, startRoleSystem, verifyRoom, type RoleSystem } from './support/fault-harness';
 import { startOwnCluster, type OwnCluster } from './support/own-cluster';
 import { TestStompClient } from './support/stomp-test-client';
 
@@ -19,11 +19,7 @@ describe.each(['postgres', 'redis'] as const)('Redis Cluster failover with %s re
     fs = await startRoleSystem({ CHAT_RECEIPT_AFTER: mode, REDIS_CLUSTER_NODES: cluster.seeds, ...(process.env['OH_DEBUG_SUB'] ? { DEBUG: 'ioredis:cluster:subscriberGroup*' } : {}) });
   }, 60_000);
   afterAll(async () => {
-    if (process.env['FAULT_LOGS'] && fs) {
-      for (const [role, p] of [['gateway', fs.gateway], ['worker', fs.worker]] as const) {
-        for (const l of p.logs.filter((x) => Number(x['level'] ?? 0) >= 40 || x['raw'])) process.stdout.write(`${role}: ${JSON.stringify(l).slice(0, 400)}\n`);
-      }
-    }
+    printRoleLogs(fs);
     await fs?.close();
     await cluster?.close();
   }, 30_000);

@@ -14,9 +14,17 @@ export interface JwtVerifierOptions {
 }
 
 const MAX_TOKEN_CHARS = 8192;
+/** Verified tokens remembered per process (a few MiB at most); the oldest is dropped first. */
+const MAX_REMEMBERED_TOKENS = 10_000;
 
-/** Verifies bearer tokens with an algorithm allow-list: HS256 with the secret, RS256/ES256 with the public key. */
+/**
+ * Verifies bearer tokens with an algorithm allow-list: HS256 with the secret, RS256/ES256 with the public key.
+ * A token that verified is remembered by its exact text (signature included) until its `exp`: a client
+ * repeats the same token on every request, and decoding plus an HMAC or RSA check was most of a REST call's
+ * CPU. Nothing else about a token can change while it is unexpired (there is no revocation list).
+ */
 export class JwtVerifier {
+  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
   // Key objects are built once: given a string, jsonwebtoken parses it (and first tries it as a PEM) on every verify.
   private readonly secretKey: KeyObject | undefined;
   private readonly publicKey: KeyObject | undefined;
@@ -28,6 +36,18 @@ export class JwtVerifier {
   }
 
   verify(token: string): Principal {
+    const known = this.verified.get(token);
+    if (known) {
+      if (Date.now() < known.expiresAtMs) return known.principal;
+      this.verified.delete(token);
+    }
+    const { principal, exp } = this.verifyFully(token);
+    if (this.verified.size >= MAX_REMEMBERED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { principal, expiresAtMs: exp * 1000 });
+    return principal;
+  }
+
+  private verifyFully(token: string): { principal: Principal; exp: number } {
     if (!token || token.length > MAX_TOKEN_CHARS) throw unauthenticated('invalid token');
     const header = jwt.decode(token, { complete: true })?.header;
     const alg = header?.alg;
@@ -59,7 +79,7 @@ export class JwtVerifier {
     if (max !== undefined && payload.exp - (typeof payload.iat === 'number' ? payload.iat : Date.now() / 1000) > max) {
       throw unauthenticated(`token lifetime exceeds ${max} s`);
     }
-    return principalFromClaims(payload);
+    return { principal: principalFromClaims(payload), exp: payload.exp };
   }
 }
 

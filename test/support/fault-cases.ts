@@ -1,5 +1,5 @@
 import { eventually } from './eventually';
-import { ChatTraffic, startFaultSystem, verifyRoom, type FaultSystem } from './fault-harness';
+import { ChatTraffic, printRoleLogs, startFaultSystem, verifyRoom, type FaultSystem } from './fault-harness';
 import { TestStompClient } from './stomp-test-client';
 
 /**
@@ -13,12 +13,7 @@ export function defineFaultCases(mode: 'redis' | 'postgres'): void {
     fs = await startFaultSystem({ CHAT_RECEIPT_AFTER: mode });
   }, 60_000);
   afterAll(async () => {
-    // FAULT_LOGS=1 shows what the role processes complained about (warnings and errors).
-    if (process.env['FAULT_LOGS'] && fs) {
-      for (const [role, p] of [['gateway', fs.gateway], ['worker', fs.worker]] as const) {
-        for (const l of p.logs.filter((x) => Number(x['level'] ?? 0) >= 40 || x['raw'])) process.stdout.write(`${role}: ${JSON.stringify(l).slice(0, 400)}\n`);
-      }
-    }
+    printRoleLogs(fs);
     await fs?.close();
   }, 30_000);
 

@@ -24,6 +24,14 @@ export interface RoleSystem {
   close(): Promise<void>;
 }
 
+/** FAULT_LOGS=1 shows what the role processes complained about (warnings, errors and raw stderr lines). */
+export function printRoleLogs(fs: RoleSystem | undefined): void {
+  if (!process.env['FAULT_LOGS'] || !fs) return;
+  for (const [role, p] of [['gateway', fs.gateway], ['worker', fs.worker]] as const) {
+    for (const l of p.logs.filter((x) => Number(x['level'] ?? 0) >= 40 || x['raw'])) process.stdout.write(`${role}: ${JSON.stringify(l).slice(0, 400)}\n`);
+  }
+}
+
 /** The role system on a Redis server of the test's own (SHUTDOWN, restarts and key faults). */
 export interface FaultSystem extends RoleSystem {
   readonly redis: OwnRedis;

@@ -21,10 +21,10 @@ export interface OwnRedis {
   close(): Promise<void>;
 }
 
-function spawnServer(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** A `redis-server` on 127.0.0.1 without persistence; resolves once it accepts connections. */
+export function spawnRedisServer(port: number, dir: string, extraArgs: readonly string[] = []): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction', ...extraArgs];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (b: Buffer) => {
@@ -41,13 +41,13 @@ function spawnServer(port: number, dir: string): Promise<ChildProcess> {
   });
 }
 
-const exited = (child: ChildProcess) =>
+export const exited = (child: ChildProcess) =>
   new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePortRange(1);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'oh-redis-'));
-  let server = await spawnServer(port, dir);
+  let server = await spawnRedisServer(port, dir);
   const client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null, lazyConnect: false });
   client.on('error', () => undefined);
   return {
@@ -63,7 +63,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       once.disconnect();
     },
     async start() {
-      server = await spawnServer(port, dir);
+      server = await spawnRedisServer(port, dir);
       await client.ping();
     },
     async close() {

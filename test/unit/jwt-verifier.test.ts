@@ -40,6 +40,23 @@ describe('JwtVerifier', () => {
     expect(code(() => hs.verify(token))).toBe('UNAUTHENTICATED');
   });
 
+  it('remembers a verified token until its exp, and never a refused one', () => {
+    const v = new JwtVerifier({ secret: TEST_JWT_SECRET, publicKey: undefined, issuer: undefined, audience: undefined });
+    const token = sign({ sub: 'u1', roles: ['STUDENT'] }, { expiresIn: 60 });
+    const first = v.verify(token);
+    expect(v.verify(token)).toBe(first);
+    jest.useFakeTimers({ now: Date.now() + 61_000 });
+    try {
+      expect(code(() => v.verify(token))).toBe('UNAUTHENTICATED');
+    } finally {
+      jest.useRealTimers();
+    }
+    // A forged token with a remembered payload but another signature is checked in full.
+    const forged = `${token.slice(0, token.lastIndexOf('.'))}.${'A'.repeat(43)}`;
+    expect(code(() => v.verify(forged))).toBe('UNAUTHENTICATED');
+    expect(code(() => v.verify(forged))).toBe('UNAUTHENTICATED');
+  });
+
   it('refuses tokens that live longer than the configured maximum', () => {
     const v = new JwtVerifier({ secret: TEST_JWT_SECRET, publicKey: undefined, issuer: undefined, audience: undefined, maxLifetimeSec: 3600 });
     expect(code(() => v.verify(sign({ sub: 'u', roles: ['STUDENT'] }, { expiresIn: 3600 })))).toBe('ok');
