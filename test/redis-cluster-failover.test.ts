@@ -54,3 +54,34 @@ describe.each(['postgres', 'redis'] as const)('Redis Cluster failover with %s re
     if (process.env['FAULT_SUMMARY']) process.stdout.write(`cluster failover (${mode} receipts): ${rooms.length} rooms, ${receipted} receipted, ${missing} missing, master ${failover.killedPort} → ${failover.promotedPort}\n`);
   }, 120_000);
 });
+
+/** A slot moving to another master under traffic (resharding): appends follow MOVED/ASK, subscriptions move. */
+describe('Redis Cluster slot migration', () => {
+  let cluster: OwnCluster;
+  let fs: RoleSystem;
+  beforeAll(async () => {
+    cluster = await startOwnCluster();
+    fs = await startRoleSystem({ CHAT_RECEIPT_AFTER: 'postgres', REDIS_CLUSTER_NODES: cluster.seeds });
+  }, 60_000);
+  afterAll(async () => {
+    printRoleLogs(fs);
+    await fs?.close();
+    await cluster?.close();
+  }, 30_000);
+
+  it("moves a room's slot under traffic: nothing receipted is lost, live delivery follows the slot", async () => {
+    const id = await fs.openRoom('migration');
+    const professor = await TestStompClient.connect(fs.gatewayPort, fs.sys.token('p1', 'PROFESSOR'));
+    const sender = new ChatTraffic(await TestStompClient.connect(fs.gatewayPort, fs.sys.token('s1', 'STUDENT')), id, `mv${id}`).start();
+    await sender.receiptsMore(40);
+    const moved = await cluster.moveSlot(calculateSlot(fs.sys.core.keys.chatRoom(id)));
+    expect(moved.to).not.toBe(moved.from);
+    await sender.receiptsMore(40, 60_000);
+    const after = Math.max(...sender.receipted.values());
+    await eventually(async () => professor.chat(id).some((e) => e.seq! > after), 20_000, `live CHAT after the move (professor session closed: ${professor.closed})`);
+    await sender.stop();
+    await sender.client.close();
+    await professor.close();
+    expect(await verifyRoom(fs, id, sender.receipted)).toBe(0);
+  }, 120_000);
+});

@@ -100,6 +100,9 @@ describe('backup', () => {
     const obj = await sys.core.store.get(snapshotObjectKey(id));
     expect(obj!.body.includes(Buffer.from('snapshot me'))).toBe(false);
 
+    // The upload is counted when its cycle ends, after the object is visible: let that cycle end first.
+    const cyclesAtSnapshot = await cycles();
+    await eventually(async () => (await cycles()) >= cyclesAtSnapshot + 1, 10_000, 'the snapshot cycle to end');
     const before = await uploads();
     const cyclesBefore = await cycles();
     await eventually(async () => (await cycles()) >= cyclesBefore + 3, 10_000, 'three more cycles');

@@ -20,6 +20,8 @@ export interface OwnCluster {
   readonly ports: readonly number[];
   /** Process ids of the live nodes (CPU accounting in the benchmarks). */
   pids(): number[];
+  /** Moves `slot` (and its keys) to another master, as `redis-cli --cluster reshard` does; returns the ports. */
+  moveSlot(slot: number): Promise<{ from: number; to: number }>;
   /** SIGKILLs the master that serves `slot`; resolves once a replica serves it and the cluster state is ok. */
   killMasterOf(slot: number): Promise<{ killedPort: number; promotedPort: number }>;
   close(): Promise<void>;
@@ -97,6 +99,25 @@ export async function startOwnCluster(): Promise<OwnCluster> {
     seeds: ports.map((p) => `127.0.0.1:${p}`).join(','),
     ports,
     pids: () => alive().map((p) => servers.get(p)!.pid!),
+    async moveSlot(slot) {
+      const from = (await masterOf(alive()[0]!, slot))!;
+      const masters = new Set<number>();
+      for (const p of alive()) if ((await nodeSays(p, 'role')).startsWith('master')) masters.add(p);
+      const to = [...masters].find((p) => p !== from)!;
+      const id = async (p: number) => (await nodeSays(p, 'cluster', 'myid')).trim();
+      const [fromId, toId] = [await id(from), await id(to)];
+      await nodeSays(to, 'cluster', 'setslot', String(slot), 'importing', fromId);
+      await nodeSays(from, 'cluster', 'setslot', String(slot), 'migrating', toId);
+      for (;;) {
+        const keys = (await nodeSays(from, 'cluster', 'getkeysinslot', String(slot), '100')).split('\n').filter(Boolean);
+        if (keys.length === 0) break;
+        await nodeSays(from, 'migrate', '127.0.0.1', String(to), '', '0', '5000', 'KEYS', ...keys);
+      }
+      // The new owner first, then the old one, then everyone else (what redis-cli does).
+      for (const p of [to, from, ...[...masters].filter((m) => m !== to && m !== from)]) await nodeSays(p, 'cluster', 'setslot', String(slot), 'node', toId);
+      await until(async () => (await masterOf(from, slot)) === to && (await masterOf(alive()[0]!, slot)) === to, `slot ${slot} owned by ${to}`);
+      return { from, to };
+    },
     async killMasterOf(slot) {
       const killedPort = (await masterOf(alive()[0]!, slot))!;
       const server = servers.get(killedPort)!;
