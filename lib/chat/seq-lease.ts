@@ -9,6 +9,8 @@ import type { SeqReservations } from './seq-reservations';
 export const SEQ_LEASE_SIZE = 128;
 const WAIT_STEP_MS = 10;
 const WAIT_LIMIT_MS = 5_000;
+/** The room's lease lock: renewed every third of this while its holder lives, so a dead holder blocks the room for at most this long. */
+const LOCK_TTL_MS = 2_000;
 
 /**
  * Extends a room's seq lease: PostgreSQL first (compare-and-set from the lease Redis holds), then Redis.
@@ -56,7 +58,7 @@ export class SeqLease {
   /** True when this process held the lock (whatever it found); false when another one holds it. */
   private async extendLocked(requestIdx: number): Promise<boolean> {
     const d = this.d;
-    const ran = await withLock(d.redis, d.keys.lock(`lease:${requestIdx}`), 10_000, async () => {
+    const ran = await withLock(d.redis, d.keys.lock(`lease:${requestIdx}`), LOCK_TTL_MS, async () => {
       const state = await d.chatLog.leaseState(requestIdx);
       if (!state || !SeqLease.runningLow(state.seq, state.lease)) return true;
       const upto = Math.max(state.lease, state.seq) + SEQ_LEASE_SIZE;
