@@ -17,6 +17,7 @@ import { registerStompEndpoint } from './stomp/stomp-endpoint';
 import { CLOSE } from './stomp/stomp-session';
 import type { StompSessionHost } from './stomp/stomp-session-host';
 import { EventChannelHub } from './stomp/event-channel-hub';
+import { FrameFlusher } from './stomp/frame-flusher';
 
 export interface GatewayOptions {
   readonly core: CoreServices;
@@ -53,6 +54,7 @@ function buildSessionHost(
 ): StompSessionHost {
   const { core, log } = options;
   const { metrics, hub, limits, destinations, inFlight } = parts;
+  const flusher = new FrameFlusher();
   return {
     verifier: core.verifier,
     users: core.users,
@@ -71,6 +73,7 @@ function buildSessionHost(
       core.presence.leave(s.principal!.userId, s.id).catch((err: unknown) => log.warn({ err }, 'presence leave failed'));
     },
     onSend: (s, destination, frame) => destinations.handle(s, destination, frame),
+    flushSoon: (s) => flusher.soon(s),
     track: (work) => {
       inFlight.add(work);
       void work.finally(() => inFlight.delete(work)).catch(() => undefined);

@@ -23,6 +23,8 @@ export interface StompSessionHost {
   onSend(session: StompSession, destination: string, frame: StompFrame): Promise<void>;
   /** The user's shared SUBSCRIBE budget; throws RATE_LIMITED. */
   limitSubscribe(userId: string): Promise<void>;
+  /** Flushes a session's pending frames at the end of this event-loop turn (one corked write for all). */
+  flushSoon(session: StompSession): void;
   /** Tracks in-flight work so a draining gateway can wait for it. */
   track<T>(work: Promise<T>): Promise<T>;
 }

@@ -48,6 +48,8 @@ export class StompSession {
   private queued = 0;
   private outgoingMs = 0;
   private incomingMs = 0;
+  /** Frames written this event-loop turn, sent together by `flush` (undefined while there are none). */
+  private outbox: string[] | undefined;
 
   constructor(
     private readonly transport: SessionTransport,
@@ -155,6 +157,8 @@ export class StompSession {
 
   close(code: number, reason: string): void {
     if (this.state === 'closed') return;
+    this.flush(); // an ERROR frame written just before must go out before the close
+    if (this.currentState() === 'closed') return; // flush closed it (slow consumer)
     this.transport.end(code, reason);
     this.onClosed();
   }
@@ -166,17 +170,32 @@ export class StompSession {
 
   private write(text: string): void {
     if (this.state === 'closed') return;
+    if (this.outbox) {
+      this.outbox.push(text);
+      return;
+    }
+    this.outbox = [text];
+    this.host.flushSoon(this);
+  }
+
+  /** Sends the frames written this turn in one corked write (see FrameFlusher). */
+  flush(): void {
+    const frames = this.outbox;
+    if (!frames || this.state === 'closed') return;
+    this.outbox = undefined;
     if (this.transport.getBufferedAmount() > this.host.maxBackpressureBytes) {
       // A slow consumer is cut off so memory stays bounded; it recovers with /app/chat.sync.
       this.host.metrics.slowConsumer();
       this.close(CLOSE.tryAgain, 'slow consumer: reconnect and sync');
       return;
     }
-    // Writes from Redis callbacks and timers run outside uWS's own dispatch: corking flushes them now
+    // Writes from Redis callbacks and timers run outside uWS's own dispatch: corking sends them now
     // instead of at uWS's next loop turn (milliseconds of latency at low load).
-    this.transport.cork(() => this.transport.send(text, false));
+    this.transport.cork(() => {
+      for (const f of frames) this.transport.send(f, false);
+    });
     this.lastOutAt = Date.now();
-    this.host.metrics.framesOut(1);
+    this.host.metrics.framesOut(frames.length);
   }
 
   private enqueue(task: () => Promise<void>): void {
