@@ -11,20 +11,26 @@ import { TestStompClient } from './support/stomp-test-client';
  * receipted is lost; with `redis` receipts what the replica had not received yet may be lost, but no seq is
  * reused and every loss is counted. Live delivery resumes on the promoted node (sharded subscriptions move).
  */
-describe.each(['postgres', 'redis'] as const)('Redis Cluster failover with %s receipts', (mode) => {
-  let cluster: OwnCluster;
-  let fs: RoleSystem;
+/** A cluster of the describe block's own and a gateway + worker on it, torn down after its tests. */
+function systemOnOwnCluster(receipts: 'postgres' | 'redis'): { cluster: OwnCluster; fs: RoleSystem } {
+  const ctx = {} as { cluster: OwnCluster; fs: RoleSystem };
   beforeAll(async () => {
-    cluster = await startOwnCluster();
-    fs = await startRoleSystem({ CHAT_RECEIPT_AFTER: mode, REDIS_CLUSTER_NODES: cluster.seeds, ...(process.env['OH_DEBUG_SUB'] ? { DEBUG: 'ioredis:cluster:subscriberGroup*' } : {}) });
+    ctx.cluster = await startOwnCluster();
+    ctx.fs = await startRoleSystem({ CHAT_RECEIPT_AFTER: receipts, REDIS_CLUSTER_NODES: ctx.cluster.seeds });
   }, 60_000);
   afterAll(async () => {
-    printRoleLogs(fs);
-    await fs?.close();
-    await cluster?.close();
+    printRoleLogs(ctx.fs);
+    await ctx.fs?.close();
+    await ctx.cluster?.close();
   }, 30_000);
+  return ctx;
+}
+
+describe.each(['postgres', 'redis'] as const)('Redis Cluster failover with %s receipts', (mode) => {
+  const ctx = systemOnOwnCluster(mode);
 
   it('kills the master of a room under traffic: no wrong receipt, live delivery resumes', async () => {
+    const { cluster, fs } = ctx;
     const rooms = await Promise.all(Array.from({ length: 6 }, (_, i) => fs.openRoom(`failover ${i}`)));
     const victim = rooms[0]!;
     const professor = await TestStompClient.connect(fs.gatewayPort, fs.sys.token('p1', 'PROFESSOR'));
@@ -57,19 +63,10 @@ describe.each(['postgres', 'redis'] as const)('Redis Cluster failover with %s re
 
 /** A slot moving to another master under traffic (resharding): appends follow MOVED/ASK, subscriptions move. */
 describe('Redis Cluster slot migration', () => {
-  let cluster: OwnCluster;
-  let fs: RoleSystem;
-  beforeAll(async () => {
-    cluster = await startOwnCluster();
-    fs = await startRoleSystem({ CHAT_RECEIPT_AFTER: 'postgres', REDIS_CLUSTER_NODES: cluster.seeds });
-  }, 60_000);
-  afterAll(async () => {
-    printRoleLogs(fs);
-    await fs?.close();
-    await cluster?.close();
-  }, 30_000);
+  const ctx = systemOnOwnCluster('postgres');
 
   it("moves a room's slot under traffic: nothing receipted is lost, live delivery follows the slot", async () => {
+    const { cluster, fs } = ctx;
     const id = await fs.openRoom('migration');
     const professor = await TestStompClient.connect(fs.gatewayPort, fs.sys.token('p1', 'PROFESSOR'));
     const sender = new ChatTraffic(await TestStompClient.connect(fs.gatewayPort, fs.sys.token('s1', 'STUDENT')), id, `mv${id}`).start();
