@@ -97,6 +97,8 @@ export class EventChannelHub {
   private async follow(userId: string): Promise<void> {
     // The user channel first: a room that opens while the rooms are read arrives as a STATUS on it.
     await this.subscriber.ssubscribe(this.keys.userChannel(userId));
+    // The user's last session may have left while subscribing: then nothing else would unsubscribe.
+    if (!this.following.has(userId)) return this.unsubscribe([this.keys.userChannel(userId)]);
     const open = await this.rooms.roomsOf(userId, CHAT_OPEN_STATUSES);
     await Promise.all(open.map((r) => this.followRoom(userId, r.requestIdx)));
   }

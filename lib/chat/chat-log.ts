@@ -134,7 +134,7 @@ export class ChatLog {
   /**
    * Lists the room in its shard's pending index (score only rises). Sent after the append, outside it, since
    * the index lives in another slot; if this process dies in between, the room's marks still say pending
-   * and the persist sweep re-indexes it (`pendingRoomsUnindexed`).
+   * and the persist-reindex job puts it back (`ChatPersister.reindexPending`).
    */
   async indexPending(requestIdx: number, seq: number): Promise<void> {
     await this.redis.zadd(this.keys.persistPending(persistShardOf(requestIdx)), 'GT', seq, String(requestIdx));

@@ -21,8 +21,9 @@ export interface PersistObserver {
 
 /**
  * Moves receipted messages from the Redis hot log into PostgreSQL. Each room's marks (in its slot) say
- * what is appended and what is committed; a per-shard index lists the rooms to visit. Each room's slice is read through verification, written through
- * DurableCommit (which proves every row stored), and only then acknowledged. A room that fails
+ * what is appended and what is committed; a per-shard index lists the rooms to visit. Each room's slice
+ * is read through verification, written through DurableCommit (which proves every row stored), and only
+ * then acknowledged. A room that fails
  * verification is rebuilt instead (the rebuild commits what is left and counts what is lost), so a range
  * is never marked committed that was not written.
  */
@@ -111,7 +112,7 @@ export class ChatPersister {
       if (read.kind === 'invalid') {
         // The rebuild commits whatever is left, counts what is lost and moves the marks past it.
         await this.d.rebuilder.rebuild(r.requestIdx, 'persist');
-        await this.redis.ohPersistUnindex(k.persistPending(persistShardOf(r.requestIdx)), r.requestIdx, r.newest);
+        await this.unindex(r);
         continue;
       }
       for (const raw of read.raw) {
@@ -127,9 +128,14 @@ export class ChatPersister {
     await Promise.all(
       acks.map(async (r) => {
         await this.redis.ohPersistAck(k.persistMarks(r.requestIdx), r.newest, this.d.ttlMs);
-        await this.redis.ohPersistUnindex(k.persistPending(persistShardOf(r.requestIdx)), r.requestIdx, r.newest);
+        await this.unindex(r);
       }),
     );
     return inserted.length;
+  }
+
+  /** Takes the room off its shard's index unless an append re-indexed it past `newest` meanwhile. */
+  private async unindex(r: { requestIdx: number; newest: number }): Promise<void> {
+    await this.redis.ohPersistUnindex(this.d.keys.persistPending(persistShardOf(r.requestIdx)), r.requestIdx, r.newest);
   }
 }

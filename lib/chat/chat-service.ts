@@ -20,8 +20,8 @@ export interface SendResult {
   readonly duplicate: boolean;
   /**
    * Resolves with the seq the message is stored under once the RECEIPT may go out: once the room is indexed
-   * for persistence with `redis` receipts, after the group commit too with `postgres` receipts. Awaited apart from the send, so a session's
-   * next frames are not held behind a commit.
+   * for persistence with `redis` receipts, after the group commit too with `postgres` receipts. Awaited
+   * apart from the send, so a session's next frames are not held behind a commit.
    */
   readonly receiptable: Promise<number>;
 }
