@@ -4,10 +4,13 @@
 const GATEWAYS = Number(process.env.OH_GATEWAY_INSTANCES || 2);
 const WORKERS = Number(process.env.OH_WORKER_INSTANCES || 2);
 
+// V8 flags per role (lib/runtime/role-node-flags.json; see docs/benchmarks.md for why the gateway's).
+const ROLE_NODE_FLAGS = require('./lib/runtime/role-node-flags.json');
+const nodeArgs = (script) => [...ROLE_NODE_FLAGS[script], '--import', 'tsx'].join(' ');
+
 const common = {
   exec_mode: 'fork',
   interpreter: 'node',
-  node_args: '--import tsx',
   cwd: __dirname,
   merge_logs: true,
   time: false,
@@ -20,6 +23,7 @@ module.exports = {
       ...common,
       name: 'oh-gateway',
       script: 'gateway/main.ts',
+      node_args: nodeArgs('gateway/main.ts'),
       instances: GATEWAYS,
       // Per-instance scrape target: 9200, 9201, …
       increment_var: 'GATEWAY_METRICS_PORT',
@@ -31,6 +35,7 @@ module.exports = {
       ...common,
       name: 'oh-workers',
       script: 'workers/main.ts',
+      node_args: nodeArgs('workers/main.ts'),
       instances: WORKERS,
       increment_var: 'WORKER_METRICS_PORT',
       env: { ...common.env, WORKER_METRICS_PORT: Number(process.env.WORKER_METRICS_PORT || 9101) },
@@ -41,6 +46,7 @@ module.exports = {
       ...common,
       name: 'oh-dashboards',
       script: 'dashboards/main.ts',
+      node_args: nodeArgs('dashboards/main.ts'),
       instances: 1,
     },
   ],

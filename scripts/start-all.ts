@@ -3,6 +3,7 @@ import path from 'node:path';
 import { EMBEDDED_S3_CREDENTIALS, type AppConfig } from '../lib/config/config';
 import type { Logger } from '../lib/logging/logger';
 import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
+import ROLE_NODE_FLAGS from '../lib/runtime/role-node-flags.json';
 import { checkServices } from '../lib/runtime/service-checks';
 import { startEmbeddedS3, type EmbeddedS3 } from '../lib/storage/embedded-s3';
 import { ObjectStore } from '../lib/storage/object-store';
@@ -20,7 +21,8 @@ const ROLES: { name: string; entry: string }[] = [
 
 function run(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
   // `node --import tsx` rather than the tsx CLI: signals reach the role process itself.
-  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { stdio: 'inherit', env, cwd: ROOT });
+  const flags: string[] = (ROLE_NODE_FLAGS as Record<string, string[]>)[entry] ?? [];
+  return spawn(process.execPath, [...flags, '--import', 'tsx', path.join(ROOT, entry)], { stdio: 'inherit', env, cwd: ROOT });
 }
 
 function waitExit(child: ChildProcess): Promise<number> {

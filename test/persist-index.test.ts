@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ChatPersister } from '../lib/chat/chat-persister';
 import { persistShardOf } from '../lib/redis/redis-keys';
 import { eventually } from './support/eventually';
 import { TestStompClient } from './support/stomp-test-client';
@@ -48,5 +49,34 @@ describe('pending-persistence index', () => {
     await eventually(async () => (await stored(id)) === 8, 10_000, 'orphans committed');
     await eventually(async () => (await sys.core.redis.zscore(sys.core.keys.persistPending(persistShardOf(id)), String(id))) === null, 10_000, 'index cleared');
     expect(await persister.reindexPending()).toBe(0);
+  });
+
+  it('commits a backlog longer than a round reads in several rounds, each acking only what it read', async () => {
+    const token = sys.token('s2', 'STUDENT');
+    const r = await sys.http('POST', '/api/consultation/request', { token, body: { professorId: 'p1', title: 't', content: 'c' } });
+    const id = r.body.requestIdx as number;
+    await sys.http('POST', '/api/consultation/approve', { token: sys.token('p1', 'PROFESSOR'), body: { requestIdx: id } });
+    const client = await TestStompClient.connect(sys.gateway.port, token);
+    await client.send(id, 'first', 'b-first'); // builds the room's hot log and takes a seq lease
+    await client.close();
+    await eventually(async () => (await stored(id)) === 1, 10_000, 'first committed');
+    const { chatLog, commit, rebuilder } = sys.core.hotLog;
+    let seq = 0;
+    for (let i = 0; i < 7; i++) {
+      const out = await chatLog.append(
+        { requestIdx: id, messageId: randomUUID(), senderId: 's2', senderRole: 'STUDENT', content: `b${i}`, sentAt: new Date().toISOString(), clientMsgId: `b-${i}` },
+        Date.now(),
+      );
+      if (out.kind !== 'appended') throw new Error(out.kind);
+      seq = out.seq;
+    }
+    // Not indexed on purpose: the shard's worker must not take this room; a persister of our own does.
+    const persister = new ChatPersister({ redis: sys.core.redis, keys: sys.core.keys, chatLog, ttlMs: sys.core.config.chat.ttlMs, commit, rebuilder, messagesPerRoom: 3 });
+    await persister.persistRoom(id);
+    expect(await stored(id)).toBe(8);
+    const rows = await sys.db.knex('chat_message').where({ request_idx: id }).orderBy('seq').pluck('seq');
+    expect(rows.slice(1)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => n + seq - 7));
+    const marks = await sys.core.redis.hmget(sys.core.keys.persistMarks(id), 'committed', 'pending');
+    expect(marks.map(Number)).toEqual([seq, seq]);
   });
 });

@@ -27,3 +27,16 @@ export const historyInput = z.object({
   afterSeq: seqSchema.default(0),
   limit: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(1).max(500)).default(100),
 });
+
+/**
+ * chat.send's usual body (numeric requestIdx, two well-formed strings) checked by hand: zod costs more than
+ * the rest of the frame's parsing on the hot path. undefined means "ask `sendInput`", which also words the
+ * error; the two agree on every body the fast path accepts (test/unit/chat-inputs-properties.test.ts).
+ */
+export function quickSendInput(body: Record<string, unknown>): z.output<typeof sendInput> | undefined {
+  const { requestIdx, content, clientMsgId } = body;
+  if (typeof requestIdx !== 'number' || !Number.isSafeInteger(requestIdx) || requestIdx <= 0) return undefined;
+  if (typeof content !== 'string' || content.includes('\u0000') || content.trim().length === 0) return undefined;
+  if (typeof clientMsgId !== 'string' || clientMsgId.length === 0 || clientMsgId.length > 128 || clientMsgId.includes('\u0000')) return undefined;
+  return { requestIdx, content, clientMsgId };
+}

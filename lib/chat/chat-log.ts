@@ -7,6 +7,7 @@ const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state
 const SCRIPTS = {
   ohChatAppend: { lua: withState('chat-append'), keys: 7 },
   ohChatRead: { lua: withState('chat-read'), keys: 4 },
+  ohPersistRead: { lua: withState('persist-read'), keys: 4 },
   ohChatInspect: { lua: withState('chat-inspect'), keys: 4 },
   ohChatRebuild: { lua: withState('chat-rebuild'), keys: 4 },
   ohChatLease: { lua: readLua(__dirname, 'chat-lease'), keys: 1 },
@@ -16,6 +17,7 @@ type Args = (string | number)[];
 type ChatScripts = {
   ohChatAppend: ScriptCommand<[number, number, number]>;
   ohChatRead: ScriptCommand<(number | string)[]>;
+  ohPersistRead: ScriptCommand<(number | string)[]>;
   ohChatInspect: ScriptCommand<(number | string)[]>;
   ohChatRebuild: ScriptCommand<number>;
   ohChatLease: ScriptCommand<number>;
@@ -40,6 +42,9 @@ export interface AppendLimits {
 
 /** A verified read: `base` (seqs up to it are in PostgreSQL only), the last seq, and raw JSON after max(afterSeq, base). */
 export type ReadOutcome = { kind: 'invalid' } | { kind: 'ok'; base: number; seq: number; raw: string[] };
+
+/** What persistence has not committed of a verified room: its committed mark and raw JSON after it. */
+export type UncommittedOutcome = { kind: 'invalid' } | { kind: 'ok'; committed: number; raw: string[] };
 
 /** What is left of a room that failed verification (see chat-inspect.lua); -1 = the meta field is gone. */
 export interface RoomRemains {
@@ -132,12 +137,14 @@ export class ChatLog {
   }
 
   /**
-   * Lists the room in its shard's pending index (score only rises). Sent after the append, outside it, since
-   * the index lives in another slot; if this process dies in between, the room's marks still say pending
-   * and the persist-reindex job puts it back (`ChatPersister.reindexPending`).
+   * Lists rooms of one shard in its pending index (scores only rise). Sent after the appends, outside them,
+   * since the index lives in another slot; if this process dies in between, the rooms' marks still say
+   * pending and the persist-reindex job puts them back (`ChatPersister.reindexPending`).
    */
-  async indexPending(requestIdx: number, seq: number): Promise<void> {
-    await this.redis.zadd(this.keys.persistPending(persistShardOf(requestIdx)), 'GT', seq, String(requestIdx));
+  async indexPendingMany(shard: number, rooms: ReadonlyMap<number, number>): Promise<void> {
+    const args: (string | number)[] = ['GT'];
+    for (const [requestIdx, seq] of rooms) args.push(seq, requestIdx);
+    await this.redis.zadd(this.keys.persistPending(shard), ...args);
   }
 
   async isLoaded(requestIdx: number): Promise<boolean> {
@@ -149,6 +156,13 @@ export class ChatLog {
     const out = await this.redis.ohChatRead(...this.roomKeys(requestIdx), afterSeq, limit);
     if (Number(out[0]) !== 1) return { kind: 'invalid' };
     return { kind: 'ok', base: Number(out[1]), seq: Number(out[2]), raw: out.slice(3) as string[] };
+  }
+
+  /** Messages after the room's committed mark up to `newest`, at most `max`, after verifying the room. */
+  async readUncommitted(requestIdx: number, newest: number, max: number): Promise<UncommittedOutcome> {
+    const out = await this.redis.ohPersistRead(...this.roomKeys(requestIdx), newest, max);
+    if (Number(out[0]) !== 1) return { kind: 'invalid' };
+    return { kind: 'ok', committed: Number(out[1]), raw: out.slice(2) as string[] };
   }
 
   /** undefined when the room verifies after all; else what is left of it. */

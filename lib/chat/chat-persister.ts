@@ -13,6 +13,8 @@ type PersistScripts = { ohPersistAck: ScriptCommand<number>; ohPersistUnindex: S
 type ScriptedRedis = Redis & PersistScripts;
 
 const ROOMS_PER_ROUND = 200;
+/** Most messages of one room per round: a long backlog is committed over several rounds, memory stays bounded. */
+const MESSAGES_PER_ROOM = 5000;
 
 export interface PersistObserver {
   /** Rows this run inserted (a row committed earlier by a retry or another writer is not counted again). */
@@ -40,6 +42,8 @@ export class ChatPersister {
       commit: DurableCommit;
       rebuilder: HotLogRebuilder;
       observer?: PersistObserver;
+      /** Most messages read of one room per round (MESSAGES_PER_ROOM). */
+      messagesPerRoom?: number;
     },
   ) {
     this.redis = withScripts<PersistScripts>(d.redis, SCRIPTS);
@@ -60,8 +64,12 @@ export class ChatPersister {
 
   /** Commits one room's pending messages now (the archive does this before reading PostgreSQL). */
   async persistRoom(requestIdx: number): Promise<void> {
-    const [committed, pending] = await this.marks(requestIdx);
-    if (pending > committed) await this.persistRooms([{ requestIdx, newest: pending }]);
+    for (let before = -1; ; ) {
+      const [committed, pending] = await this.marks(requestIdx);
+      if (pending <= committed || committed === before) return; // done, or no progress (a rebuild settles it)
+      before = committed;
+      await this.persistRooms([{ requestIdx, newest: pending }]);
+    }
   }
 
   /** Shards that have pending rooms (the sweep wakes these). */
@@ -95,47 +103,49 @@ export class ChatPersister {
     return [Number(committed ?? 0), Number(pending ?? 0)];
   }
 
+  /**
+   * One round over rooms of one shard: read each room's uncommitted slice (with its committed mark, one
+   * call per room), commit them together, ack each room's marks, then take the rooms off the index in one
+   * call.
+   */
   private async persistRooms(rooms: { requestIdx: number; newest: number }[]): Promise<number> {
     const k = this.d.keys;
-    const committed = await Promise.all(rooms.map((r) => this.marks(r.requestIdx).then(([c]) => c)));
-    const reads = await Promise.all(
-      rooms.map((r, i) => {
-        const after = committed[i]!;
-        return this.d.chatLog.read(r.requestIdx, after, Math.max(0, r.newest - after));
-      }),
-    );
+    const cap = this.d.messagesPerRoom ?? MESSAGES_PER_ROOM;
+    const reads = await Promise.all(rooms.map((r) => this.d.chatLog.readUncommitted(r.requestIdx, r.newest, cap)));
     const batch: ChatMessage[] = [];
     const acks: { requestIdx: number; newest: number }[] = [];
+    const rebuilt: { requestIdx: number; newest: number }[] = [];
     for (let i = 0; i < rooms.length; i++) {
       const r = rooms[i]!;
       const read = reads[i]!;
       if (read.kind === 'invalid') {
         // The rebuild commits whatever is left, counts what is lost and moves the marks past it.
         await this.d.rebuilder.rebuild(r.requestIdx, 'persist');
-        await this.unindex(r);
+        rebuilt.push(r);
         continue;
       }
+      let last = read.committed;
       for (const raw of read.raw) {
         const m = JSON.parse(raw) as ChatMessage;
-        if (m.seq <= r.newest) batch.push(m);
+        batch.push(m);
+        last = m.seq;
       }
-      acks.push(r);
+      // Acked up to what was read: a room cut short by the cap keeps its (higher) index score.
+      acks.push({ requestIdx: r.requestIdx, newest: read.raw.length < cap ? r.newest : last });
     }
     const { inserted } = await this.d.commit.commit(batch);
     if (inserted.length) this.d.observer?.onCommitted(inserted, Date.now());
     // Marks first (the room's slot), then the index (the shard's): an append in between re-indexes the room
     // with a higher score, which the conditional removal leaves in place.
-    await Promise.all(
-      acks.map(async (r) => {
-        await this.redis.ohPersistAck(k.persistMarks(r.requestIdx), r.newest, this.d.ttlMs);
-        await this.unindex(r);
-      }),
-    );
+    await Promise.all(acks.map((r) => this.redis.ohPersistAck(k.persistMarks(r.requestIdx), r.newest, this.d.ttlMs)));
+    await this.unindex([...rebuilt, ...acks]);
     return inserted.length;
   }
 
-  /** Takes the room off its shard's index unless an append re-indexed it past `newest` meanwhile. */
-  private async unindex(r: { requestIdx: number; newest: number }): Promise<void> {
-    await this.redis.ohPersistUnindex(this.d.keys.persistPending(persistShardOf(r.requestIdx)), r.requestIdx, r.newest);
+  /** Takes rooms (of one shard) off the index unless an append re-indexed them past `newest` meanwhile. */
+  private async unindex(rooms: { requestIdx: number; newest: number }[]): Promise<void> {
+    if (rooms.length === 0) return;
+    const pairs = rooms.flatMap((r) => [r.requestIdx, r.newest]);
+    await this.redis.ohPersistUnindex(this.d.keys.persistPending(persistShardOf(rooms[0]!.requestIdx)), ...pairs);
   }
 }

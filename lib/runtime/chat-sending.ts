@@ -1,6 +1,7 @@
 import { ActivityRecorder } from '../chat/activity-recorder';
 import { ChatService } from '../chat/chat-service';
 import { CommitBatcher } from '../chat/commit-batcher';
+import { PendingIndexWriter } from '../chat/pending-index-writer';
 import { SeqLease } from '../chat/seq-lease';
 import type { Logger } from '../logging/logger';
 import { PersistWakeups } from '../queues/persist-wakeups';
@@ -17,6 +18,7 @@ export interface ChatSending {
 export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
   const { config, redis, keys, hotLog } = core;
   const wakeups = new PersistWakeups(core.queues, log);
+  const pendingIndex = new PendingIndexWriter(hotLog.chatLog);
   // Flush activity well inside the idle threshold so an active room never looks idle to auto-close.
   const activity = new ActivityRecorder(core.consultations, log, Math.max(50, Math.min(5000, Math.floor(config.autoClose.inactiveMs / 4))));
   activity.start();
@@ -36,7 +38,7 @@ export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
     // The wake-up follows the index write: on a cluster they travel to different nodes, and a worker woken
     // first could find the index without the room.
     onAppended: async (id, seq) => {
-      await hotLog.chatLog.indexPending(id, seq);
+      await pendingIndex.index(id, seq);
       wakeups.notify(id);
     },
   });

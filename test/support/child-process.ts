@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import ROLE_NODE_FLAGS from '../../lib/runtime/role-node-flags.json';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -15,7 +16,9 @@ export interface RoleProcess {
 /** Runs a role's entry file (e.g. gateway/main.ts) as a real process, reading its JSON logs. */
 export function startRole(entry: string, env: NodeJS.ProcessEnv, args: string[] = [], nodeArgs: string[] = []): RoleProcess {
   // `node --import tsx` (not the tsx CLI, which runs node as a grandchild): a signal reaches the role itself.
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, entry), ...args], { env: { ...env, LOG_PRETTY: '0', LOG_LEVEL: 'info' }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A role runs with the V8 flags production gives it (baselines and scripts have none).
+  const roleFlags: string[] = (ROLE_NODE_FLAGS as Record<string, string[]>)[entry] ?? [];
+  const child = spawn(process.execPath, [...roleFlags, ...nodeArgs, '--import', 'tsx', path.join(ROOT, entry), ...args], { env: { ...env, LOG_PRETTY: '0', LOG_LEVEL: 'info' }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   let waiters: (() => void)[] = [];
   const onLine = (line: string) => {

@@ -8,7 +8,7 @@
     - the list holds exactly the seqs base+1..seq (LLEN = seq - base) and its last entry is seq;
     - the dedupe hash holds every entry it should (HLEN = dd);
     - seq is not behind what persistence has seen (the room's committed and pending marks).
-  Returns nil when any check fails, else {seq, base, lease, dd}. All keys are the room's (one slot).
+  Returns nil when any check fails, else {seq, base, lease, dd, committed}. All keys are the room's (one slot).
 ]]
 local function oh_run_id()
   -- INFO inside the script (about 2 µs) rather than a cached key: a key would be replicated or restored
@@ -27,6 +27,7 @@ local function oh_room_state(list, meta, dedupe, marks)
   end
   if redis.call('HLEN', dedupe) ~= dd then return nil end
   local p = redis.call('HMGET', marks, 'committed', 'pending')
-  if seq < tonumber(p[1] or '0') or seq < tonumber(p[2] or '0') then return nil end
-  return {seq, base, lease, dd}
+  local committed = tonumber(p[1] or '0')
+  if seq < committed or seq < tonumber(p[2] or '0') then return nil end
+  return {seq, base, lease, dd, committed}
 end

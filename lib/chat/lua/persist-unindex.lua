@@ -1,15 +1,18 @@
 --[[
-  Takes a room off its shard's pending index once its messages up to a seq are committed, unless a newer
-  append re-indexed it meanwhile (its score is then higher).
+  Takes rooms off their shard's pending index once their messages up to a seq are committed, unless a
+  newer append re-indexed a room meanwhile (its score is then higher). One call for a whole round.
 
-  KEYS[1] pending index of the room's shard
-  ARGV[1] requestIdx  ARGV[2] committed seq
+  KEYS[1] pending index of the rooms' shard
+  ARGV pairs: requestIdx, committed seq
 
-  Returns 1 when the room left the index.
+  Returns how many rooms left the index.
 ]]
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if score and tonumber(score) <= tonumber(ARGV[2]) then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return 1
+local removed = 0
+for i = 1, #ARGV, 2 do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) <= tonumber(ARGV[i + 1]) then
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    removed = removed + 1
+  end
 end
-return 0
+return removed
