@@ -29,7 +29,9 @@ export async function restSuite(quick: boolean): Promise<RestSuiteResult> {
     const gateway = await startServer('gateway/main.ts', sys.env);
     servers.push(gateway);
     const auth = { authorization: `Bearer ${rooms[0]!.tokens[1]}` };
-    const list = await cannon(`http://127.0.0.1:${gateway.port}/api/consultation/active?page=0&size=20`, auth, duration);
+    const listUrl = `http://127.0.0.1:${gateway.port}/api/consultation/active?page=0&size=20`;
+    await cannon(listUrl, auth, 2); // warm-up: JIT, pool connections, prepared statements
+    const list = await cannon(listUrl, auth, duration);
 
     // The full lifecycle, 16 flows at a time: 4 requests each.
     await sys.knex('users').insert({ id: 'flow-p', name: 'Flow', role: 'PROFESSOR' }).onConflict('id').ignore();

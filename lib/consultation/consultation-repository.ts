@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { preparedQuery, type PreparedStatement } from '../db/prepared-query';
 import { ConsultationModel, CONSULTATION_TABLE } from './consultation.model';
 import type { ConsultationStatus } from './consultation-status';
 
@@ -14,6 +15,22 @@ export interface ListQuery {
   readonly page: number;
   readonly size: number;
 }
+
+/**
+ * The list pages, one prepared statement per scope: the page and, through a window count, the total in one
+ * round trip. `$2` is the status filter (NULL: any), `$3`/`$4` offset and limit.
+ */
+const listStatement = (scope: 'participant' | 'student' | 'professor'): PreparedStatement => {
+  const where = { participant: '(c.student_id = $1 OR c.professor_id = $1)', student: 'c.student_id = $1', professor: 'c.professor_id = $1' }[scope];
+  return {
+    name: `oh-consultation-list-${scope}`,
+    text: `SELECT c.*, s.name AS student_name, p.name AS professor_name, count(*) OVER () AS total_count
+      FROM "${CONSULTATION_TABLE}" c JOIN users s ON s.id = c.student_id JOIN users p ON p.id = c.professor_id
+      WHERE ${where} AND ($2::text[] IS NULL OR c.status = ANY($2::text[]))
+      ORDER BY c.created_at DESC, c.request_idx DESC OFFSET $3 LIMIT $4`,
+  };
+};
+const LIST = { participant: listStatement('participant'), student: listStatement('student'), professor: listStatement('professor') };
 
 /** Column patch applied together with a status change. Keys are model (camelCase) names. */
 export type TransitionPatch = Partial<
@@ -106,11 +123,7 @@ export class ConsultationRepository {
   }
 
   async listForParticipant(userId: string, query: ListQuery): Promise<Page<ConsultationModel>> {
-    return this.page(
-      (qb) =>
-        qb.where((w) => w.where('c.student_id', userId).orWhere('c.professor_id', userId)),
-      query,
-    );
+    return this.page(LIST.participant, userId, query);
   }
 
   /** Participants and status of a user's consultations in the given statuses (no names: a gateway's subscription set). */
@@ -131,36 +144,19 @@ export class ConsultationRepository {
   }
 
   async listBySide(side: 'student' | 'professor', userId: string, query: ListQuery): Promise<Page<ConsultationModel>> {
-    const column = side === 'student' ? 'c.student_id' : 'c.professor_id';
-    return this.page((qb) => qb.where(column, userId), query);
+    return this.page(LIST[side], userId, query);
   }
 
-  private async page(
-    scope: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
-    query: ListQuery,
-  ): Promise<Page<ConsultationModel>> {
-    const filtered = (qb: Knex.QueryBuilder) => {
-      scope(qb);
-      if (query.statuses) qb.whereIn('c.status', query.statuses as ConsultationStatus[]);
-      return qb;
-    };
-    // One round trip: the page and, through a window count, the total. Only a page past the end
-    // (no rows to carry the count) needs a separate count.
-    const rows = (await this.withNames()
-      .select(this.knex.raw('count(*) over () as total_count'))
-      .modify((qb) => filtered(qb as unknown as Knex.QueryBuilder))
-      .orderBy([
-        { column: 'c.created_at', order: 'desc' },
-        { column: 'c.request_idx', order: 'desc' },
-      ])
-      .offset(query.page * query.size)
-      .limit(query.size)) as (ConsultationModel & { totalCount?: number })[];
-    let total = Number(rows[0]?.totalCount ?? 0);
-    if (rows.length === 0 && query.page > 0) {
-      const countRow = (await filtered(this.knex(`${CONSULTATION_TABLE} as c`)).count<{ count: string }[]>('* as count'))[0];
-      total = Number(countRow?.count ?? 0);
-    }
-    for (const r of rows) delete r.totalCount;
-    return { items: rows, page: query.page, size: query.size, total };
+  private async page(statement: PreparedStatement, userId: string, query: ListQuery): Promise<Page<ConsultationModel>> {
+    const statuses = query.statuses ? [...query.statuses] : null;
+    const rows = await preparedQuery(this.knex, statement, [userId, statuses, query.page * query.size, query.size]);
+    let total = Number(rows[0]?.['total_count'] ?? 0);
+    // Only a page past the end (no rows to carry the window count) needs a count of its own.
+    if (rows.length === 0 && query.page > 0) total = Number((await preparedQuery(this.knex, statement, [userId, statuses, 0, 1]))[0]?.['total_count'] ?? 0);
+    const items = rows.map((r) => {
+      delete r['total_count'];
+      return ConsultationModel.fromDatabaseJson(r);
+    });
+    return { items, page: query.page, size: query.size, total };
   }
 }
