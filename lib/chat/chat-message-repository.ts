@@ -1,7 +1,16 @@
 import type { Knex } from 'knex';
+import { preparedQuery } from '../db/prepared-query';
 import type { ChatMessage } from './chat-message';
 
 const TABLE = 'chat_message';
+
+/** Prepared once per connection: the persister runs it for every batch. */
+const INSERT_MANY = {
+  name: 'oh-chat-insert-many',
+  text: `INSERT INTO ${TABLE} (request_idx, seq, message_id, sender_id, sender_role, content, sent_at, client_msg_id)
+    SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
+    ON CONFLICT DO NOTHING RETURNING request_idx, seq`,
+};
 
 interface Row {
   request_idx: number;
@@ -37,22 +46,17 @@ export class ChatMessageRepository {
    */
   async insertMany(messages: readonly ChatMessage[]): Promise<Set<string>> {
     if (messages.length === 0) return new Set();
-    const res = await this.knex.raw(
-      `INSERT INTO ${TABLE} (request_idx, seq, message_id, sender_id, sender_role, content, sent_at, client_msg_id)
-       SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[])
-       ON CONFLICT DO NOTHING RETURNING request_idx, seq`,
-      [
-        messages.map((m) => m.requestIdx),
-        messages.map((m) => m.seq),
-        messages.map((m) => m.messageId),
-        messages.map((m) => m.senderId),
-        messages.map((m) => m.senderRole),
-        messages.map((m) => m.content),
-        messages.map((m) => m.sentAt),
-        messages.map((m) => m.clientMsgId),
-      ],
-    );
-    return new Set((res as { rows: { request_idx: string; seq: number }[] }).rows.map((r) => `${r.request_idx}:${r.seq}`));
+    const rows = await preparedQuery(this.knex, INSERT_MANY, [
+      messages.map((m) => m.requestIdx),
+      messages.map((m) => m.seq),
+      messages.map((m) => m.messageId),
+      messages.map((m) => m.senderId),
+      messages.map((m) => m.senderRole),
+      messages.map((m) => m.content),
+      messages.map((m) => m.sentAt),
+      messages.map((m) => m.clientMsgId),
+    ]);
+    return new Set(rows.map((r) => `${r['request_idx']}:${r['seq']}`));
   }
 
   /**
