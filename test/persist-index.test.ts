@@ -79,4 +79,39 @@ describe('pending-persistence index', () => {
     const marks = await sys.core.redis.hmget(sys.core.keys.persistMarks(id), 'committed', 'pending');
     expect(marks.map(Number)).toEqual([seq, seq]);
   });
+
+  it('trims a committed room to its hot tail; reads below the tail come from PostgreSQL, appends go on', async () => {
+    const token = sys.token('s3', 'STUDENT');
+    const r = await sys.http('POST', '/api/consultation/request', { token, body: { professorId: 'p1', title: 't', content: 'c' } });
+    const id = r.body.requestIdx as number;
+    await sys.http('POST', '/api/consultation/approve', { token: sys.token('p1', 'PROFESSOR'), body: { requestIdx: id } });
+    const client = await TestStompClient.connect(sys.gateway.port, token);
+    await client.send(id, 'first', 't-first');
+    await eventually(async () => (await stored(id)) === 1, 10_000, 'first committed');
+    const { chatLog, commit, rebuilder, roomMessages } = sys.core.hotLog;
+    const append = async (i: number) => {
+      const out = await chatLog.append(
+        { requestIdx: id, messageId: randomUUID(), senderId: 's3', senderRole: 'STUDENT', content: `t${i}`, sentAt: new Date().toISOString(), clientMsgId: `t-${i}` },
+        Date.now(),
+      );
+      if (out.kind !== 'appended') throw new Error(out.kind);
+      return out.seq;
+    };
+    let seq = 0;
+    for (let i = 0; i < 9; i++) seq = await append(i);
+    const persister = new ChatPersister({ redis: sys.core.redis, keys: sys.core.keys, chatLog, ttlMs: sys.core.config.chat.ttlMs, commit, rebuilder, hotTail: 3 });
+    await persister.persistRoom(id);
+    expect(await stored(id)).toBe(10);
+    expect(await sys.core.redis.llen(sys.core.keys.chatRoom(id))).toBe(3);
+    expect(Number(await sys.core.redis.hget(sys.core.keys.chatMeta(id), 'base'))).toBe(seq - 3);
+
+    const all = (await roomMessages.readRaw(id, 0, 100, true)).map((raw) => JSON.parse(raw) as { seq: number; content: string });
+    expect(all.map((m) => m.content)).toEqual(['first', ...Array.from({ length: 9 }, (_, i) => `t${i}`)]);
+    expect(all.map((m) => m.seq)).toEqual(all.map((_, i) => seq - 9 + i));
+    // The trimmed room still verifies: the next append continues the seqs, a retry of a trimmed message dedupes.
+    expect(await append(9)).toBe(seq + 1);
+    const retry = await chatLog.append({ requestIdx: id, messageId: randomUUID(), senderId: 's3', senderRole: 'STUDENT', content: 't0', sentAt: new Date().toISOString(), clientMsgId: 't-0' }, Date.now());
+    expect(retry).toEqual({ kind: 'duplicate', seq: seq - 8 });
+    await client.close();
+  });
 });

@@ -8,13 +8,19 @@ import type { ChatMessage } from './chat-message';
 import type { DurableCommit } from './durable-commit';
 import type { HotLogRebuilder } from './hot-log-rebuilder';
 
-const SCRIPTS = { ohPersistAck: { lua: readLua(__dirname, 'persist-ack'), keys: 1 }, ohPersistUnindex: { lua: readLua(__dirname, 'persist-unindex'), keys: 1 } };
+const SCRIPTS = { ohPersistAck: { lua: readLua(__dirname, 'persist-ack'), keys: 3 }, ohPersistUnindex: { lua: readLua(__dirname, 'persist-unindex'), keys: 1 } };
 type PersistScripts = { ohPersistAck: ScriptCommand<number>; ohPersistUnindex: ScriptCommand<number> };
 type ScriptedRedis = Redis & PersistScripts;
 
 const ROOMS_PER_ROUND = 200;
 /** Most messages of one room per round: a long backlog is committed over several rounds, memory stays bounded. */
 const MESSAGES_PER_ROOM = 5000;
+/**
+ * Messages a room's hot log keeps once committed: enough for every reconnect's sync and a busy room's
+ * recent history to be served from Redis; older ones are read from PostgreSQL. Bounds Redis memory and
+ * the length of any list read per room.
+ */
+export const HOT_TAIL_MESSAGES = 1000;
 
 export interface PersistObserver {
   /** Rows this run inserted (a row committed earlier by a retry or another writer is not counted again). */
@@ -44,6 +50,8 @@ export class ChatPersister {
       observer?: PersistObserver;
       /** Most messages read of one room per round (MESSAGES_PER_ROOM). */
       messagesPerRoom?: number;
+      /** Committed messages a room's hot log keeps (HOT_TAIL_MESSAGES). */
+      hotTail?: number;
     },
   ) {
     this.redis = withScripts<PersistScripts>(d.redis, SCRIPTS);
@@ -105,8 +113,8 @@ export class ChatPersister {
 
   /**
    * One round over rooms of one shard: read each room's uncommitted slice (with its committed mark, one
-   * call per room), commit them together, ack each room's marks, then take the rooms off the index in one
-   * call.
+   * call per room), commit them together, ack each room's marks (trimming its hot log to the tail), then
+   * take the rooms off the index in one call.
    */
   private async persistRooms(rooms: { requestIdx: number; newest: number }[]): Promise<number> {
     const k = this.d.keys;
@@ -137,7 +145,8 @@ export class ChatPersister {
     if (inserted.length) this.d.observer?.onCommitted(inserted, Date.now());
     // Marks first (the room's slot), then the index (the shard's): an append in between re-indexes the room
     // with a higher score, which the conditional removal leaves in place.
-    await Promise.all(acks.map((r) => this.redis.ohPersistAck(k.persistMarks(r.requestIdx), r.newest, this.d.ttlMs)));
+    const tail = this.d.hotTail ?? HOT_TAIL_MESSAGES;
+    await Promise.all(acks.map((r) => this.redis.ohPersistAck(k.chatRoom(r.requestIdx), k.chatMeta(r.requestIdx), k.persistMarks(r.requestIdx), r.newest, this.d.ttlMs, tail)));
     await this.unindex([...rebuilt, ...acks]);
     return inserted.length;
   }

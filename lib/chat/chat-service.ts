@@ -121,7 +121,7 @@ export class ChatService {
   }
 
   /** CHAT events after `afterSeq` as raw message JSON, in seq order (at most MAX_SYNC_BATCH). */
-  async sync(actor: Principal, requestIdx: number, afterSeq: number, limit = MAX_SYNC_BATCH): Promise<string[]> {
+  async sync(actor: Principal, requestIdx: number, afterSeq: number, limit = MAX_SYNC_BATCH): Promise<readonly string[]> {
     const room = await this.participantRoom(actor, requestIdx);
     return this.d.roomMessages.readRaw(requestIdx, afterSeq, Math.min(limit, MAX_SYNC_BATCH), CHAT_OPEN_STATUSES.includes(room.status));
   }

@@ -5,9 +5,12 @@ import type { HotLogRebuilder } from './hot-log-rebuilder';
 /**
  * Reads a room's messages in seq order from where they are: PostgreSQL up to the hot log's base, the
  * verified hot log after it. A room that fails verification is rebuilt and read again once; a closed
- * room that is not in Redis is read from PostgreSQL without warming it.
+ * room that is not in Redis is read from PostgreSQL without warming it. Identical reads in flight at the
+ * same time share one (a reconnect storm: both participants of a room sync from the same seq).
  */
 export class RoomMessages {
+  private readonly inFlight = new Map<string, Promise<readonly string[]>>();
+
   constructor(
     private readonly chatLog: ChatLog,
     private readonly durable: ChatMessageRepository,
@@ -15,7 +18,17 @@ export class RoomMessages {
   ) {}
 
   /** Raw message JSON with seq > afterSeq, at most `limit`; `open` says whether the room may be warmed. */
-  async readRaw(requestIdx: number, afterSeq: number, limit: number, open: boolean): Promise<string[]> {
+  readRaw(requestIdx: number, afterSeq: number, limit: number, open: boolean): Promise<readonly string[]> {
+    const key = `${requestIdx}:${afterSeq}:${limit}:${open ? 1 : 0}`;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.readOnce(requestIdx, afterSeq, limit, open).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async readOnce(requestIdx: number, afterSeq: number, limit: number, open: boolean): Promise<readonly string[]> {
     let hot = await this.chatLog.read(requestIdx, afterSeq, limit);
     if (hot.kind === 'invalid') {
       if (!open) return this.fromDurable(requestIdx, afterSeq, limit, Number.MAX_SAFE_INTEGER);
