@@ -1,6 +1,13 @@
 import type { Knex } from 'knex';
+import { preparedQuery } from '../db/prepared-query';
 
 const TABLE = 'chat_seq_reservation';
+
+/** A lease extension runs every SEQ_LEASE_SIZE messages of every busy room: prepared once per connection. */
+const EXTEND = {
+  name: 'oh-seq-reservation-extend',
+  text: `UPDATE ${TABLE} SET reserved_upto = $3, updated_at = now() WHERE request_idx = $1 AND reserved_upto = $2 RETURNING 1`,
+};
 
 /**
  * The durable seq high-water mark of each room (PostgreSQL). Redis assigns seqs only inside a lease this
@@ -14,8 +21,7 @@ export class SeqReservations {
    * which means the asking Redis state is not the one that holds the newest lease.
    */
   async extend(requestIdx: number, expected: number, upto: number): Promise<boolean> {
-    const n = await this.knex(TABLE).where({ request_idx: requestIdx, reserved_upto: expected }).update({ reserved_upto: upto, updated_at: this.knex.fn.now() });
-    return n === 1;
+    return (await preparedQuery(this.knex, EXTEND, [requestIdx, expected, upto])).length === 1;
   }
 
   /**

@@ -30,6 +30,13 @@ const listStatement = (scope: 'participant' | 'student' | 'professor'): Prepared
       ORDER BY c.created_at DESC, c.request_idx DESC OFFSET $3 LIMIT $4`,
   };
 };
+/** One consultation with its participants' names: every chat room lookup and lifecycle step reads it. */
+const FIND_BY_ID: PreparedStatement = {
+  name: 'oh-consultation-find',
+  text: `SELECT c.*, s.name AS student_name, p.name AS professor_name
+    FROM "${CONSULTATION_TABLE}" c JOIN users s ON s.id = c.student_id JOIN users p ON p.id = c.professor_id
+    WHERE c.request_idx = $1`,
+};
 const LIST = { participant: listStatement('participant'), student: listStatement('student'), professor: listStatement('professor') };
 
 /** Column patch applied together with a status change. Keys are model (camelCase) names. */
@@ -44,16 +51,9 @@ export type TransitionPatch = Partial<
 export class ConsultationRepository {
   constructor(private readonly knex: Knex) {}
 
-  private withNames() {
-    return ConsultationModel.query(this.knex)
-      .alias('c')
-      .select('c.*', 's.name as student_name', 'p.name as professor_name')
-      .join('users as s', 's.id', 'c.student_id')
-      .join('users as p', 'p.id', 'c.professor_id');
-  }
-
   async findById(requestIdx: number): Promise<ConsultationModel | undefined> {
-    return this.withNames().where('c.request_idx', requestIdx).first();
+    const [row] = await preparedQuery(this.knex, FIND_BY_ID, [requestIdx]);
+    return row ? ConsultationModel.fromDatabaseJson(row) : undefined;
   }
 
   async insert(row: {

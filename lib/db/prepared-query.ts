@@ -14,7 +14,8 @@ interface PgConnection {
 /**
  * Runs a named statement on a connection of knex's pool: each connection parses and plans it once, later
  * calls only bind and execute. For the hot read endpoints, where planning a three-table join cost more than
- * running it, and knex's query building more than both.
+ * running it, and knex's query building more than both. A plan is tied to the table shapes it was prepared
+ * on: migrations run before any role opens its pool.
  */
 export async function preparedQuery(knex: Knex, statement: PreparedStatement, values: unknown[]): Promise<Record<string, unknown>[]> {
   const client = knex.client as { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<void> };
