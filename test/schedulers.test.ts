@@ -194,8 +194,14 @@ describe('chat TTL', () => {
     // As if most of the TTL had passed over a quiet weekend:
     await sys.core.redis.pexpire(k.chatRoom(id), 5_000);
     await sys.core.redis.pexpire(k.chatMeta(id), 5_000);
-    await student.send(id, 'monday', 't-2');
-    for (const key of [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id)]) expect(await sys.core.redis.pttl(key)).toBeGreaterThan(55_000);
+    // The list's TTL restarts with every message, however recent the last refresh.
+    await student.send(id, 'right after', 't-2');
+    expect(await sys.core.redis.pttl(k.chatRoom(id))).toBeGreaterThan(55_000);
+    expect(await sys.core.redis.pttl(k.chatMeta(id))).toBeLessThanOrEqual(5_000);
+    // The room's other keys once their last refresh is 1/64 of the TTL old (the weekend, moved back in time).
+    await sys.core.redis.hset(k.chatMeta(id), 'ttlAt', Date.now() - 60_000);
+    await student.send(id, 'monday', 't-3');
+    for (const key of [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id)]) expect(await sys.core.redis.pttl(key)).toBeGreaterThan(55_000);
     await student.close();
   });
 });

@@ -14,7 +14,7 @@ export interface RedisKeys {
   /** CONTRACT §6: the room's hot log, a list of message JSON in seq order. */
   chatRoom(requestIdx: number): string;
   /** Hash: `seq` (last assigned), `base` (seqs up to it live in PostgreSQL only), `lease` (highest seq PostgreSQL
-   *  reserved for this state), `dd` (dedupe entries), `epoch`, `lastActivityMs`. See chat/lua/hot-log-state.lua. */
+   *  reserved for this state), `dd` (dedupe entries), `epoch`, `lastActivityMs`, `ttlAt` (when the TTLs were last refreshed). See chat/lua/hot-log-state.lua. */
   chatMeta(requestIdx: number): string;
   /** Hash: `{senderId}\u0000{clientMsgId}` → seq, for idempotent sends. */
   chatDedupe(requestIdx: number): string;

@@ -30,7 +30,7 @@ local bucket = redis.call('HMGET', KEYS[6], 't', 'ts')
 local tokens = math.min(burst, tonumber(bucket[1] or burst) + (now - tonumber(bucket[2] or now)) * rate / 1000)
 if tokens < 1 then return {-4, 0, 0} end
 
-local bytes = tonumber(redis.call('HGET', KEYS[2], 'bytes') or '0') + tonumber(ARGV[10])
+local bytes = state[6] + tonumber(ARGV[10])
 if state[4] + 1 > tonumber(ARGV[8]) or bytes > tonumber(ARGV[9]) then return {-5, 0, 0} end
 if state[1] >= state[3] then return {-3, state[1], state[3]} end
 
@@ -43,8 +43,17 @@ redis.call('RPUSH', KEYS[1], message)
 redis.call('HSET', KEYS[3], ARGV[1], seq)
 redis.call('HSET', KEYS[2], 'seq', seq, 'dd', state[4] + 1, 'bytes', bytes, 'lastActivityMs', ARGV[5])
 redis.call('HSET', KEYS[5], 'pending', seq)
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
-redis.call('PEXPIRE', KEYS[5], ARGV[2])
+-- The list's TTL restarts with every message (CONTRACT §6). The room's other keys are refreshed at most every
+-- 1/64 of the TTL (and whenever the dedupe hash was just created): three commands fewer per message; they may
+-- expire that much before the list, and a room without its meta is rebuilt from PostgreSQL.
+local ttl = tonumber(ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ttl)
+if state[4] == 0 or now - state[7] >= ttl / 64 then
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  redis.call('PEXPIRE', KEYS[5], ttl)
+  redis.call('HSET', KEYS[2], 'ttlAt', now)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+end
 
 redis.call('SPUBLISH', KEYS[7], '{"type":"CHAT",' .. string.sub(message, 2))
 return {1, seq, state[3]}

@@ -8,7 +8,7 @@
     - the list holds exactly the seqs base+1..seq (LLEN = seq - base) and its last entry is seq;
     - the dedupe hash holds every entry it should (HLEN = dd);
     - seq is not behind what persistence has seen (the room's committed and pending marks).
-  Returns nil when any check fails, else {seq, base, lease, dd, committed}. All keys are the room's (one slot).
+  Returns nil when any check fails, else {seq, base, lease, dd, committed, bytes, ttlAt}. All keys are the room's (one slot).
 ]]
 local function oh_run_id()
   -- INFO inside the script (about 2 µs) rather than a cached key: a key would be replicated or restored
@@ -17,7 +17,7 @@ local function oh_run_id()
 end
 
 local function oh_room_state(list, meta, dedupe, marks)
-  local m = redis.call('HMGET', meta, 'seq', 'base', 'lease', 'dd', 'epoch')
+  local m = redis.call('HMGET', meta, 'seq', 'base', 'lease', 'dd', 'epoch', 'bytes', 'ttlAt')
   if not m[1] or not m[5] or m[5] ~= oh_run_id() then return nil end
   local seq, base, lease, dd = tonumber(m[1]), tonumber(m[2] or '0'), tonumber(m[3] or '0'), tonumber(m[4] or '0')
   if redis.call('LLEN', list) ~= seq - base then return nil end
@@ -29,5 +29,5 @@ local function oh_room_state(list, meta, dedupe, marks)
   local p = redis.call('HMGET', marks, 'committed', 'pending')
   local committed = tonumber(p[1] or '0')
   if seq < committed or seq < tonumber(p[2] or '0') then return nil end
-  return {seq, base, lease, dd, committed}
+  return {seq, base, lease, dd, committed, tonumber(m[6] or '0'), tonumber(m[7] or '0')}
 end
