@@ -8,9 +8,10 @@ import { clusterSuite } from './suites/cluster-suite';
 import { connectionsSuite } from './suites/connections-suite';
 import { restSuite } from './suites/rest-suite';
 import { scanSuite } from './suites/scan-suite';
+import { stormSuite } from './suites/storm-suite';
 
 /**
- * npm run bench [-- --quick] [-- --only chat,cluster,connections,backup,scan,rest]
+ * npm run bench [-- --quick] [-- --only chat,cluster,connections,storm,backup,scan,rest]
  * Every figure is printed next to a baseline measured in the same run, as a ratio.
  */
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -108,6 +109,15 @@ async function main(): Promise<void> {
     console.log(`| naive scan (load all open rows, filter in process) | ${f(r.naiveScanMs, 1)} ms |`);
     console.log(`| scan closing ${r.idle} idle (1 %) through the lifecycle | ${f(r.closeRunMs, 0)} ms (${r.closed} closed, ${f(r.closed / (r.closeRunMs / 1000), 0)}/s) |`);
     console.log(`ratio: naive / index-backed = ${f(r.naiveScanMs / r.indexedScanMs, 1)}×`);
+  }
+  if (want('storm')) {
+    const r = await stormSuite(quick);
+    results['storm'] = r;
+    console.log(`\n## reconnect storm: ${r.sessions} sessions on gateway A, SIGKILL A, ${r.missedPerRoom} messages per room while away, all reconnect to gateway B and chat.sync`);
+    console.log('| connect to A | all reconnected to B | all synced | sync p50 / p99 ms | Redis peak CPU % | chat.sync frames / hot-log reads | errors |');
+    console.log('|---|---|---|---|---|---|---|');
+    console.log(`| ${f(r.connectToAMs, 0)} ms | ${f(r.reconnectedMs, 0)} ms | ${f(r.allSyncedMs, 0)} ms | ${ms(r.syncP50Ms)} / ${ms(r.syncP99Ms)} | ${f(r.redisPeakCpuPercent, 0)} | ${r.syncs} / ${r.hotLogReads} | ${r.errors} |`);
+    console.log(`reconnects/s into B: ${f(r.sessions / (r.reconnectedMs / 1000), 0)}; syncs per hot-log read: ${f(r.syncs / Math.max(1, r.hotLogReads), 2)}`);
   }
   if (want('rest')) {
     const r = await restSuite(quick);

@@ -37,6 +37,12 @@ const FIND_BY_ID: PreparedStatement = {
     FROM "${CONSULTATION_TABLE}" c JOIN users s ON s.id = c.student_id JOIN users p ON p.id = c.professor_id
     WHERE c.request_idx = $1`,
 };
+/** A user's rooms in some statuses (a gateway's subscription set, read when the user's first session attaches). */
+const ROOMS_OF_PARTICIPANT: PreparedStatement = {
+  name: 'oh-consultation-rooms-of',
+  text: `SELECT request_idx, student_id, professor_id, status FROM "${CONSULTATION_TABLE}" WHERE student_id = $1 AND status = ANY($2::text[])
+    UNION SELECT request_idx, student_id, professor_id, status FROM "${CONSULTATION_TABLE}" WHERE professor_id = $1 AND status = ANY($2::text[])`,
+};
 const LIST = { participant: listStatement('participant'), student: listStatement('student'), professor: listStatement('professor') };
 
 /** Column patch applied together with a status change. Keys are model (camelCase) names. */
@@ -128,18 +134,12 @@ export class ConsultationRepository {
 
   /** Participants and status of a user's consultations in the given statuses (no names: a gateway's subscription set). */
   async roomsOfParticipant(userId: string, statuses: readonly ConsultationStatus[]): Promise<Pick<ConsultationModel, 'requestIdx' | 'studentId' | 'professorId' | 'status'>[]> {
-    const cols = ['request_idx', 'student_id', 'professor_id', 'status'];
-    const rows = await this.knex
-      .select(cols)
-      .from(CONSULTATION_TABLE)
-      .where('student_id', userId)
-      .whereIn('status', statuses as ConsultationStatus[])
-      .union((qb) => qb.select(cols).from(CONSULTATION_TABLE).where('professor_id', userId).whereIn('status', statuses as ConsultationStatus[]));
-    return rows.map((r: { request_idx: string | number; student_id: string; professor_id: string; status: ConsultationStatus }) => ({
-      requestIdx: Number(r.request_idx),
-      studentId: r.student_id,
-      professorId: r.professor_id,
-      status: r.status,
+    const rows = await preparedQuery(this.knex, ROOMS_OF_PARTICIPANT, [userId, [...statuses]]);
+    return rows.map((r) => ({
+      requestIdx: Number(r['request_idx']),
+      studentId: r['student_id'] as string,
+      professorId: r['professor_id'] as string,
+      status: r['status'] as ConsultationStatus,
     }));
   }
 

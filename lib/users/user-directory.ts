@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { preparedQuery } from '../db/prepared-query';
 import type { Principal } from '../identity/principal';
 import { primaryRole, type Role } from '../identity/roles';
 import { UserModel } from './user.model';
@@ -11,12 +12,22 @@ export interface DirectoryUser {
 
 const CACHE_LIMIT = 50_000;
 
+/** Rows whose name and role are unchanged are not rewritten (no dead tuple, no WAL): a reconnect is a read. */
+const UPSERT = {
+  name: 'oh-users-upsert',
+  text: `INSERT INTO users (id, name, role) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+    ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, updated_at = now()
+    WHERE users.name IS DISTINCT FROM excluded.name OR users.role IS DISTINCT FROM excluded.role`,
+};
+
 /**
  * Users are upserted from token claims; a per-process cache of what was last written means a
  * user costs one database write when first seen or when their name/role changes, not per request.
  */
 export class UserDirectory {
   private readonly seen = new Map<string, string>();
+  /** Users first seen in this event-loop turn: a connect storm writes them in one statement. */
+  private pending: { users: Map<string, DirectoryUser>; done: Promise<void> } | undefined;
 
   constructor(private readonly knex: Knex) {}
 
@@ -27,16 +38,25 @@ export class UserDirectory {
   async upsert(user: DirectoryUser): Promise<void> {
     const fingerprint = `${user.role}\u0000${user.name}`;
     if (this.seen.get(user.id) === fingerprint) return;
-    await this.upsertMany([user]);
+    if (!this.pending) {
+      const users = new Map<string, DirectoryUser>();
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.pending = undefined;
+        return this.upsertMany([...users.values()]);
+      });
+      this.pending = { users, done };
+    }
+    this.pending.users.set(user.id, user);
+    return this.pending.done;
   }
 
   async upsertMany(users: readonly DirectoryUser[]): Promise<void> {
     if (users.length === 0) return;
-    await UserModel.query(this.knex)
-      .insert(users.map((u) => ({ id: u.id, name: u.name, role: u.role })))
-      .onConflict('id')
-      .merge({ name: this.knex.raw('excluded.name'), role: this.knex.raw('excluded.role'), updated_at: this.knex.fn.now() } as never);
-    for (const u of users) this.remember(u.id, `${u.role}\u0000${u.name}`);
+    // One row per id: a statement may not update the same row twice (the last claim wins).
+    const byId = new Map(users.map((u) => [u.id, u]));
+    const rows = [...byId.values()];
+    await preparedQuery(this.knex, UPSERT, [rows.map((u) => u.id), rows.map((u) => u.name), rows.map((u) => u.role)]);
+    for (const u of rows) this.remember(u.id, `${u.role}\u0000${u.name}`);
   }
 
   async find(id: string): Promise<DirectoryUser | undefined> {
