@@ -176,7 +176,7 @@ async function main(): Promise<void> {
         cfg.kind === 'stomp' ? connectStomp(index, room.requestIdx, token, localAddress) : cfg.kind === 'raw' ? connectRaw(index, room.requestIdx, localAddress) : connectSocketIo(index, room.requestIdx, localAddress),
       );
       // Bound concurrent handshakes so connecting does not look like an attack to the server.
-      if (pending.length % 200 === 0) clients.push(...(await Promise.all(pending.splice(0))));
+      if (pending.length % 1000 === 0) clients.push(...(await Promise.all(pending.splice(0))));
     }
   }
   clients.push(...(await Promise.all(pending)));

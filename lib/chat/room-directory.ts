@@ -19,6 +19,8 @@ const MAX_ROOMS = 100_000;
  */
 export class RoomDirectory {
   private readonly rooms = new Map<number, RoomInfo>();
+  /** Users asked for in this event-loop turn, by status set: a connect storm reads them in one query. */
+  private readonly asked = new Map<string, { users: Set<string>; done: Promise<Map<string, RoomInfo[]>> }>();
 
   constructor(
     private readonly consultations: ConsultationRepository,
@@ -38,11 +40,38 @@ export class RoomDirectory {
 
   /** A user's rooms in the given statuses, read fresh, and cached for the chat path. */
   async roomsOf(userId: string, statuses: readonly ConsultationStatus[]): Promise<RoomInfo[]> {
+    const key = statuses.join(',');
+    let batch = this.asked.get(key);
+    if (!batch) {
+      const users = new Set<string>();
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.asked.delete(key);
+        return this.load([...users], statuses);
+      });
+      batch = { users, done };
+      this.asked.set(key, batch);
+    }
+    batch.users.add(userId);
+    return (await batch.done).get(userId) ?? [];
+  }
+
+  /** The rooms of every user asked for, by user (a room is listed under both its participants). */
+  private async load(userIds: string[], statuses: readonly ConsultationStatus[]): Promise<Map<string, RoomInfo[]>> {
     const now = Date.now();
-    const rooms = (await this.consultations.roomsOfParticipant(userId, statuses)).map((r) => ({ ...r, checkedAt: now }));
+    const rooms = (await this.consultations.roomsOfParticipants(userIds, statuses)).map((r) => ({ ...r, checkedAt: now }));
     if (this.rooms.size + rooms.length >= MAX_ROOMS) this.rooms.clear();
-    for (const r of rooms) this.rooms.set(r.requestIdx, r);
-    return rooms;
+    const byUser = new Map<string, RoomInfo[]>();
+    const add = (user: string, r: RoomInfo) => {
+      const list = byUser.get(user);
+      if (list) list.push(r);
+      else byUser.set(user, [r]);
+    };
+    for (const r of rooms) {
+      this.rooms.set(r.requestIdx, r);
+      add(r.studentId, r);
+      if (r.professorId !== r.studentId) add(r.professorId, r);
+    }
+    return byUser;
   }
 
   noteStatus(requestIdx: number, status: ConsultationStatus): void {

@@ -37,11 +37,11 @@ const FIND_BY_ID: PreparedStatement = {
     FROM "${CONSULTATION_TABLE}" c JOIN users s ON s.id = c.student_id JOIN users p ON p.id = c.professor_id
     WHERE c.request_idx = $1`,
 };
-/** A user's rooms in some statuses (a gateway's subscription set, read when the user's first session attaches). */
-const ROOMS_OF_PARTICIPANT: PreparedStatement = {
+/** Users' rooms in some statuses (gateways' subscription sets, read when a user's first session attaches). */
+const ROOMS_OF_PARTICIPANTS: PreparedStatement = {
   name: 'oh-consultation-rooms-of',
-  text: `SELECT request_idx, student_id, professor_id, status FROM "${CONSULTATION_TABLE}" WHERE student_id = $1 AND status = ANY($2::text[])
-    UNION SELECT request_idx, student_id, professor_id, status FROM "${CONSULTATION_TABLE}" WHERE professor_id = $1 AND status = ANY($2::text[])`,
+  text: `SELECT request_idx, student_id, professor_id, status FROM "${CONSULTATION_TABLE}" WHERE student_id = ANY($1::text[]) AND status = ANY($2::text[])
+    UNION SELECT request_idx, student_id, professor_id, status FROM "${CONSULTATION_TABLE}" WHERE professor_id = ANY($1::text[]) AND status = ANY($2::text[])`,
 };
 const LIST = { participant: listStatement('participant'), student: listStatement('student'), professor: listStatement('professor') };
 
@@ -132,9 +132,9 @@ export class ConsultationRepository {
     return this.page(LIST.participant, userId, query);
   }
 
-  /** Participants and status of a user's consultations in the given statuses (no names: a gateway's subscription set). */
-  async roomsOfParticipant(userId: string, statuses: readonly ConsultationStatus[]): Promise<Pick<ConsultationModel, 'requestIdx' | 'studentId' | 'professorId' | 'status'>[]> {
-    const rows = await preparedQuery(this.knex, ROOMS_OF_PARTICIPANT, [userId, [...statuses]]);
+  /** Participants and status of the consultations, in the given statuses, of any of `userIds` (no names). */
+  async roomsOfParticipants(userIds: readonly string[], statuses: readonly ConsultationStatus[]): Promise<Pick<ConsultationModel, 'requestIdx' | 'studentId' | 'professorId' | 'status'>[]> {
+    const rows = await preparedQuery(this.knex, ROOMS_OF_PARTICIPANTS, [[...userIds], [...statuses]]);
     return rows.map((r) => ({
       requestIdx: Number(r['request_idx']),
       studentId: r['student_id'] as string,
