@@ -5,7 +5,7 @@ import { createRedis } from '../lib/redis/redis-client';
 import { startBenchSystem } from './support/bench-system';
 import { runLoad } from './support/load-runner';
 import { cpuSeconds } from './support/process-stats';
-import { startServer } from './support/servers';
+import { histogramQuantile, startServer } from './support/servers';
 
 /**
  * npm run bench:profile [-- --seconds 10 --rate 0 --out bench/results/profile]
@@ -111,16 +111,24 @@ async function main(): Promise<void> {
     await redis.config('RESETSTAT');
     const c0 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuSeconds(p)]));
     const pg0 = postgresCpuSeconds();
+    const scrapeWorker = () => fetch(`http://127.0.0.1:${worker.port}/metrics`, { headers: { connection: 'close' } }).then((res) => res.text());
+    const workerBefore = await scrapeWorker();
     const runStart = Date.now();
     const r = await runLoad({ ...load, mode: rate ? 'open' : 'closed' }, rooms, 2);
     const runEnd = Date.now();
+    const cpuUs = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuSeconds(p) - c0[k]!]));
+    const pgCpu = postgresCpuSeconds() - pg0;
+    await new Promise((res) => setTimeout(res, 1000)); // the last messages commit
+    const workerAfter = await scrapeWorker();
+    const lag = (q: number) => (histogramQuantile(workerBefore, workerAfter, 'oh_persist_lag_seconds', q) * 1000).toFixed(0);
     const wall = (load.warmupMs + load.durationMs) / 1000;
     const delivered = r.msgsPerSec * wall;
     const report: string[] = [
       `# hot-path profile: ${rate ? `open loop ${rate} msg/s` : 'closed loop (window 4)'}, ${roomsCount} rooms × 2, ${seconds} s`,
       `delivered ${r.msgsPerSec.toFixed(0)} msg/s; send→deliver p50 ${r.hist.percentileMs(50).toFixed(2)} ms, p99 ${r.hist.percentileMs(99).toFixed(2)} ms, p999 ${r.hist.percentileMs(99.9).toFixed(2)} ms; load generators ${r.loadCpuPercent.toFixed(0)} % CPU`,
-      ...Object.entries(pids).map(([k, p]) => `${k}: ${(((cpuSeconds(p) - c0[k]!) / delivered) * 1e6).toFixed(1)} µs CPU per message (from /proc)`),
-      `postgres (all backends): ${(((postgresCpuSeconds() - pg0) / delivered) * 1e6).toFixed(1)} µs CPU per message`,
+      `RECEIPT → PostgreSQL lag p50 ${lag(0.5)} ms, p99 ${lag(0.99)} ms`,
+      ...Object.entries(cpuUs).map(([k, sec]) => `${k}: ${((sec / delivered) * 1e6).toFixed(1)} µs CPU per message (from /proc)`),
+      `postgres (all backends): ${((pgCpu / delivered) * 1e6).toFixed(1)} µs CPU per message`,
       '',
       '## redis',
       ...commandStats(await redis.info('commandstats'), delivered),

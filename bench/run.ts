@@ -8,10 +8,11 @@ import { clusterSuite } from './suites/cluster-suite';
 import { connectionsSuite } from './suites/connections-suite';
 import { restSuite } from './suites/rest-suite';
 import { scanSuite } from './suites/scan-suite';
+import { soakSuite } from './suites/soak-suite';
 import { stormSuite } from './suites/storm-suite';
 
 /**
- * npm run bench [-- --quick] [-- --only chat,cluster,connections,storm,backup,scan,rest]
+ * npm run bench [-- --quick] [-- --only chat,cluster,connections,storm,backup,scan,rest,soak]
  * Every figure is printed next to a baseline measured in the same run, as a ratio.
  */
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -129,6 +130,17 @@ async function main(): Promise<void> {
     console.log(`| raw uWS GET /ping (baseline) | ${f(r.pingReqPerSec, 0)} | ${f(r.pingP99Ms, 1)} |`);
     console.log(`| request→approve→start→end flows (16 concurrent) | ${f(r.flowsPerSec, 0)} flows/s = ${f(r.flowsPerSec * 4, 0)} req/s | |`);
     console.log(`ratio: list / raw ping = ${f(r.listReqPerSec / r.pingReqPerSec, 3)}×`);
+  }
+  if (want('soak')) {
+    const r = await soakSuite(quick);
+    results['soak'] = r;
+    const mins = (r.windows.at(-1)?.atSec ?? 0) / 60;
+    console.log(`\n## soak: ${f(mins, 1)} min open loop at 50 % of the full path's maximum (${f(r.maxMsgsPerSec, 0)} → ${f(r.offered, 0)} msg/s offered), ${r.rooms} rooms × 2, backups every ${r.backupIntervalMs / 1000} s, default cycles`);
+    console.log('| at s | delivered msg/s | p50 / p99 / p999 ms | gateway RSS MiB | worker RSS MiB | Redis used MiB |');
+    console.log('|---|---|---|---|---|---|');
+    for (const w of r.windows) console.log(`| ${f(w.atSec, 0)} | ${f(w.delivered, 0)} | ${ms(w.p50)} / ${ms(w.p99)} / ${ms(w.p999)} | ${f(w.gatewayRssMiB, 0)} | ${f(w.workerRssMiB, 0)} | ${f(w.redisUsedMiB, 0)} |`);
+    const worst = Math.max(...r.windows.map((w) => w.p99));
+    console.log(`worst window p99 ${ms(worst)} ms (target ≤ 10 ms); error log lines: ${r.errorLines}; stored in PostgreSQL: ${r.stored}; hot-log entries left in Redis: ${r.hotLogEntries} (≤ ${r.rooms} × the hot tail)`);
   }
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });

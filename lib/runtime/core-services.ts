@@ -99,7 +99,8 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
   const users = new UserDirectory(knex);
   const consultations = new ConsultationRepository(knex);
   const events = new EventPublisher(redis, keys);
-  const queues = new QueueClient(redis, config.redisPrefix);
+  const queueConnection = createRedis(config, `${role}-queues`, { forBullQueues: true, log });
+  const queues = new QueueClient(queueConnection, config.redisPrefix);
   const pushes = new PushScheduler(queues);
   const lifecycle = new ConsultationLifecycle(consultations, users, events, [new ChatCloseObserver(hotLog.chatLog), new ArchiveScheduler(queues), pushes]);
   return {
@@ -124,7 +125,7 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
     hotLog,
     async close() {
       await queues.close();
-      await Promise.allSettled([knex.destroy(), redis.quit()]);
+      await Promise.allSettled([knex.destroy(), redis.quit(), queueConnection.quit()]);
     },
   };
 }
