@@ -204,7 +204,7 @@ describe('restore', () => {
     expect(cli.stdout).toMatch(new RegExp(`restore ${id}: 3/3 lines`));
     expect(cli.stdout).toMatch(/3 lines, 3 rows inserted/);
     expect(Number((await sys.db.knex('chat_message').where({ request_idx: id }).count<{ count: string }[]>('* as count'))[0]!.count)).toBe(3);
-  });
+  }, 60_000); // an archive cycle and a command-line process: slow on a loaded machine
 
   it('rebuilds an open room from its temp snapshot, in PostgreSQL and Redis', async () => {
     const texts = ['t1', 't2'];

@@ -5,7 +5,7 @@ import type { ChatMessage } from './chat-message';
 
 const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state', name);
 const SCRIPTS = {
-  ohChatAppend: { lua: withState('chat-append'), keys: 7 },
+  ohChatAppend: { lua: withState('chat-append'), keys: 8 },
   ohChatRead: { lua: withState('chat-read'), keys: 4 },
   ohPersistRead: { lua: withState('persist-read'), keys: 4 },
   ohChatInspect: { lua: withState('chat-inspect'), keys: 4 },
@@ -15,7 +15,7 @@ const SCRIPTS = {
 
 type Args = (string | number)[];
 type ChatScripts = {
-  ohChatAppend: ScriptCommand<[number, number, number]>;
+  ohChatAppend: ScriptCommand<number[]>;
   ohChatRead: ScriptCommand<(number | string)[]>;
   ohPersistRead: ScriptCommand<(number | string)[]>;
   ohChatInspect: ScriptCommand<(number | string)[]>;
@@ -57,6 +57,17 @@ export interface RoomRemains {
   raw: string[];
 }
 
+/** One message waiting for its room's batch of this event-loop turn. */
+interface PendingAppend {
+  readonly message: Omit<ChatMessage, 'seq'>;
+  readonly nowMs: number;
+  resolve(outcome: AppendOutcome): void;
+  reject(err: unknown): void;
+}
+
+/** Most messages in one append script call (a longer turn's worth goes in several, in order). */
+const MAX_APPEND_BATCH = 64;
+
 /** What chat-append.lua's status code means. */
 function appendOutcome(status: number, seq: number, lease: number): AppendOutcome {
   switch (status) {
@@ -84,6 +95,9 @@ function appendOutcome(status: number, seq: number, lease: number): AppendOutcom
  */
 export class ChatLog {
   private readonly redis: Redis & ChatScripts;
+  /** This turn's appends by room, in call order. */
+  private appends = new Map<number, PendingAppend[]>();
+  private appendsScheduled = false;
 
   constructor(
     redis: Redis,
@@ -100,40 +114,86 @@ export class ChatLog {
     return [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id)];
   }
 
-  async append(message: Omit<ChatMessage, 'seq'>, nowMs: number): Promise<AppendOutcome> {
-    const id = message.requestIdx;
-    // The seq is spliced in by the script, so the JSON is built here once, in contract field order.
-    const head = `{"requestIdx":${id},"seq":`;
-    const tail = `,${JSON.stringify({
-      messageId: message.messageId,
-      senderId: message.senderId,
-      senderRole: message.senderRole,
-      content: message.content,
-      sentAt: message.sentAt,
-      clientMsgId: message.clientMsgId,
-    }).slice(1)}`;
+  /**
+   * Appends a message. The messages of one room that arrive in the same event-loop turn go to Redis in one
+   * script call, in call order (a busy room's frames, both participants' pipelined sends): the room is
+   * verified once per batch instead of once per message.
+   */
+  append(message: Omit<ChatMessage, 'seq'>, nowMs: number): Promise<AppendOutcome> {
+    return new Promise((resolve, reject) => {
+      let batch = this.appends.get(message.requestIdx);
+      if (!batch) this.appends.set(message.requestIdx, (batch = []));
+      batch.push({ message, nowMs, resolve, reject });
+      if (this.appendsScheduled) return;
+      this.appendsScheduled = true;
+      setImmediate(() => this.flushAppends());
+    });
+  }
+
+  private flushAppends(): void {
+    const rooms = this.appends;
+    this.appends = new Map();
+    this.appendsScheduled = false;
+    for (const [id, pending] of rooms) {
+      // A room has two participants; chunks also bound the script's size. Chunks of a room are sent in order
+      // on one connection (one slot), so Redis runs them in order.
+      for (let i = 0; i < pending.length; ) {
+        const chunk: PendingAppend[] = [];
+        const senders: string[] = [];
+        for (; i < pending.length && chunk.length < MAX_APPEND_BATCH; i++) {
+          const sender = pending[i]!.message.senderId;
+          if (!senders.includes(sender)) {
+            if (senders.length === 2) break;
+            senders.push(sender);
+          }
+          chunk.push(pending[i]!);
+        }
+        this.appendBatch(id, chunk, senders).then(
+          (outcomes) => chunk.forEach((p, j) => p.resolve(outcomes[j]!)),
+          (err: unknown) => chunk.forEach((p) => p.reject(err)),
+        );
+      }
+    }
+  }
+
+  private async appendBatch(id: number, chunk: readonly PendingAppend[], senders: readonly string[]): Promise<AppendOutcome[]> {
     const k = this.keys;
     const l = this.limits;
-    const [status, seq, lease] = await this.redis.ohChatAppend(
+    const args: (string | number)[] = [
       k.chatRoom(id),
       k.chatMeta(id),
       k.chatDedupe(id),
       k.chatClosed(id),
       k.persistMarks(id),
-      k.sendBucket(id, message.senderId),
       k.roomEvents(id),
-      dedupeField(message.senderId, message.clientMsgId),
+      k.sendBucket(id, senders[0]!),
+      k.sendBucket(id, senders[1] ?? senders[0]!),
       this.ttlMs,
-      head,
-      tail,
-      nowMs,
+      Math.max(...chunk.map((p) => p.nowMs)),
       l.sendRatePerSec,
       l.sendBurst,
       l.maxLogMessages,
       l.maxLogBytes,
-      Buffer.byteLength(message.content),
-    );
-    return appendOutcome(status, seq, lease);
+      // The seq is spliced in by the script, so the JSON is built here once, in contract field order.
+      `{"requestIdx":${id},"seq":`,
+    ];
+    for (const { message } of chunk) {
+      args.push(
+        message.senderId === senders[0] ? 1 : 2,
+        dedupeField(message.senderId, message.clientMsgId),
+        `,${JSON.stringify({
+          messageId: message.messageId,
+          senderId: message.senderId,
+          senderRole: message.senderRole,
+          content: message.content,
+          sentAt: message.sentAt,
+          clientMsgId: message.clientMsgId,
+        }).slice(1)}`,
+        Buffer.byteLength(message.content),
+      );
+    }
+    const out = await this.redis.ohChatAppend(...args);
+    return chunk.map((_, j) => appendOutcome(out[j * 3]!, out[j * 3 + 1]!, out[j * 3 + 2]!));
   }
 
   /**

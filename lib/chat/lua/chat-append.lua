@@ -1,52 +1,90 @@
 --[[
-  Appends one chat message atomically: verify the room, dedupe, next seq within the lease, append, TTL,
-  mark for persistence, fan out. Publishing inside the script makes every subscriber see a room's events
-  in seq order. Every key is the room's (one slot, so this runs on a Redis Cluster node as it is).
+  Appends a batch of a room's chat messages (one event-loop turn's worth, in arrival order) atomically:
+  verify the room once, then per message dedupe, rate limit, next seq within the lease, append, publish;
+  then the room's meta, marks and TTLs once. Publishing inside the script makes every subscriber see a
+  room's events in seq order. Every key is the room's (one slot, so this runs on a Redis Cluster node as it is).
 
   KEYS[1] room list        KEYS[2] room meta hash   KEYS[3] dedupe hash     KEYS[4] closed flag
-  KEYS[5] persistence marks                          KEYS[6] the sender's send bucket in this room
-  KEYS[7] the room's event channel (sharded)
-  ARGV[1] dedupe field     senderId .. "\0" .. clientMsgId
-  ARGV[2] ttl ms
-  ARGV[3] message JSON before the seq   '{"requestIdx":1,"seq":'
-  ARGV[4] message JSON after the seq    ',"messageId":...}'
-  ARGV[5] now (epoch ms)
-  ARGV[6] send rate per second   ARGV[7] burst
-  ARGV[8] log cap: messages      ARGV[9] log cap: content bytes   ARGV[10] this message's content bytes
+  KEYS[5] persistence marks                          KEYS[6] the room's event channel (sharded)
+  KEYS[7], KEYS[8] the send buckets of the batch's (at most two) senders in this room
+  ARGV[1] ttl ms   ARGV[2] now (epoch ms)   ARGV[3] send rate per second   ARGV[4] burst
+  ARGV[5] log cap: messages   ARGV[6] log cap: content bytes
+  ARGV[7] message JSON before the seq   '{"requestIdx":1,"seq":'
+  then four per message: bucket (1 or 2: KEYS[7] or KEYS[8]), dedupe field (senderId .. "\0" .. clientMsgId),
+  message JSON after the seq (',"messageId":...}'), content bytes
 
-  Returns {status, seq, lease}: status 1 appended, 0 duplicate (seq = the original), -1 room not valid
-  (rebuild it), -2 closed, -3 seq lease used up (extend it in PostgreSQL first), -4 the sender's rate
-  limit (a token bucket; duplicates do not spend), -5 the room's log is full (its cap).
+  Returns {status, seq, lease} per message, flattened: status 1 appended, 0 duplicate (seq = the original),
+  -1 room not valid (rebuild it), -2 closed, -3 seq lease used up (extend it in PostgreSQL first), -4 the
+  sender's rate limit (a token bucket; duplicates do not spend), -5 the room's log is full (its cap).
+  Once the lease is used up, every later message of the batch gets -3 too, so none overtakes another.
 ]]
-if redis.call('EXISTS', KEYS[4]) == 1 then return {-2, 0, 0} end
+local n = (#ARGV - 7) / 4
+local out = {}
+local function all(status)
+  for i = 1, n do out[#out + 1] = status; out[#out + 1] = 0; out[#out + 1] = 0 end
+  return out
+end
+if redis.call('EXISTS', KEYS[4]) == 1 then return all(-2) end
 local state = oh_room_state(KEYS[1], KEYS[2], KEYS[3], KEYS[5])
-if not state then return {-1, 0, 0} end
+if not state then return all(-1) end
 
-local existing = redis.call('HGET', KEYS[3], ARGV[1])
-if existing then return {0, tonumber(existing), state[3]} end
+local seq, lease, dd, bytes = state[1], state[3], state[4], state[6]
+local now, rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local maxMessages, maxBytes = tonumber(ARGV[5]), tonumber(ARGV[6])
+local buckets = {}
+local appended = 0
+local leaseOut = false
+for i = 0, n - 1 do
+  local a = 8 + i * 4
+  local bucketKey = KEYS[6 + tonumber(ARGV[a])]
+  local existing = redis.call('HGET', KEYS[3], ARGV[a + 1])
+  if existing then
+    out[#out + 1] = 0; out[#out + 1] = tonumber(existing); out[#out + 1] = lease
+  else
+    local b = buckets[bucketKey]
+    if not b then
+      local h = redis.call('HMGET', bucketKey, 't', 'ts')
+      b = {tokens = math.min(burst, tonumber(h[1] or burst) + (now - tonumber(h[2] or now)) * rate / 1000), spent = false}
+      buckets[bucketKey] = b
+    end
+    local size = tonumber(ARGV[a + 3])
+    if b.tokens < 1 then
+      out[#out + 1] = -4; out[#out + 1] = 0; out[#out + 1] = 0
+    elseif dd + 1 > maxMessages or bytes + size > maxBytes then
+      out[#out + 1] = -5; out[#out + 1] = 0; out[#out + 1] = 0
+    elseif leaseOut or seq >= lease then
+      leaseOut = true
+      out[#out + 1] = -3; out[#out + 1] = seq; out[#out + 1] = lease
+    else
+      b.tokens = b.tokens - 1
+      b.spent = true
+      seq = seq + 1
+      dd = dd + 1
+      bytes = bytes + size
+      appended = appended + 1
+      local message = ARGV[7] .. seq .. ARGV[a + 2]
+      redis.call('RPUSH', KEYS[1], message)
+      redis.call('HSET', KEYS[3], ARGV[a + 1], seq)
+      redis.call('SPUBLISH', KEYS[6], '{"type":"CHAT",' .. string.sub(message, 2))
+      out[#out + 1] = 1; out[#out + 1] = seq; out[#out + 1] = lease
+    end
+  end
+end
 
-local rate, burst, now = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[5])
-local bucket = redis.call('HMGET', KEYS[6], 't', 'ts')
-local tokens = math.min(burst, tonumber(bucket[1] or burst) + (now - tonumber(bucket[2] or now)) * rate / 1000)
-if tokens < 1 then return {-4, 0, 0} end
+for key, b in pairs(buckets) do
+  if b.spent then
+    redis.call('HSET', key, 't', b.tokens, 'ts', now)
+    redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
+  end
+end
+if appended == 0 then return out end
 
-local bytes = state[6] + tonumber(ARGV[10])
-if state[4] + 1 > tonumber(ARGV[8]) or bytes > tonumber(ARGV[9]) then return {-5, 0, 0} end
-if state[1] >= state[3] then return {-3, state[1], state[3]} end
-
-redis.call('HSET', KEYS[6], 't', tokens - 1, 'ts', now)
-redis.call('PEXPIRE', KEYS[6], math.ceil(burst / rate * 1000) + 1000)
-
-local seq = state[1] + 1
-local message = ARGV[3] .. seq .. ARGV[4]
-redis.call('RPUSH', KEYS[1], message)
-redis.call('HSET', KEYS[3], ARGV[1], seq)
-redis.call('HSET', KEYS[2], 'seq', seq, 'dd', state[4] + 1, 'bytes', bytes, 'lastActivityMs', ARGV[5])
+redis.call('HSET', KEYS[2], 'seq', seq, 'dd', dd, 'bytes', bytes, 'lastActivityMs', now)
 redis.call('HSET', KEYS[5], 'pending', seq)
 -- The list's TTL restarts with every message (CONTRACT §6). The room's other keys are refreshed at most every
--- 1/64 of the TTL (and whenever the dedupe hash was just created): three commands fewer per message; they may
+-- 1/64 of the TTL (and whenever the dedupe hash was just created): fewer commands per message; they may
 -- expire that much before the list, and a room without its meta is rebuilt from PostgreSQL.
-local ttl = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ttl)
 if state[4] == 0 or now - state[7] >= ttl / 64 then
   redis.call('PEXPIRE', KEYS[3], ttl)
@@ -54,6 +92,4 @@ if state[4] == 0 or now - state[7] >= ttl / 64 then
   redis.call('HSET', KEYS[2], 'ttlAt', now)
   redis.call('PEXPIRE', KEYS[2], ttl)
 end
-
-redis.call('SPUBLISH', KEYS[7], '{"type":"CHAT",' .. string.sub(message, 2))
-return {1, seq, state[3]}
+return out
