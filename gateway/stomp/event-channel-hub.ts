@@ -13,7 +13,7 @@ const STATUS_PREFIX = '{"type":"STATUS"';
  * Cross-process fan-out over sharded pub/sub, one subscriber connection per gateway (per master on a
  * cluster). A gateway subscribes to the user channel of every user with a session here (READ, STATUS,
  * WARNING, TYPING) and to the room channel of each of their open rooms (CHAT, published by the append
- * script, so in seq order and once). Rooms are learnt from PostgreSQL when a user's first session attaches
+ * script, so in seq order and once; one publish per append batch, one event per line). Rooms are learnt from PostgreSQL when a user's first session attaches
  * and from STATUS events afterwards (a room opens for chat only through a STATUS on the user channel).
  */
 export class EventChannelHub {
@@ -132,9 +132,15 @@ export class EventChannelHub {
       const id = roomOfKey(channel);
       const users = id === undefined ? undefined : this.usersByRoom.get(id);
       if (!users) return;
-      this.observeLatency(payload);
-      const bytes = Buffer.byteLength(payload);
-      for (const u of users) for (const s of this.sessionsByUser.get(u) ?? []) s.deliver(payload, bytes);
+      // One publish carries an append batch: its CHAT events in seq order, one per line.
+      for (let from = 0; from < payload.length; ) {
+        const end = payload.indexOf('\n', from);
+        const event = end < 0 ? payload.slice(from) : payload.slice(from, end);
+        from = end < 0 ? payload.length : end + 1;
+        this.observeLatency(event);
+        const bytes = Buffer.byteLength(event);
+        for (const u of users) for (const s of this.sessionsByUser.get(u) ?? []) s.deliver(event, bytes);
+      }
       return;
     }
     const userId = channel.slice(this.userChannelPrefix.length + 1, -1);

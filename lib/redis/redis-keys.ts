@@ -28,7 +28,7 @@ export interface RedisKeys {
   sendBucket(requestIdx: number, userId: string): string;
   /** Prefix of the shared rate-limit counters (rate-limiter-flexible adds entry and key). */
   rateLimitPrefix(): string;
-  /** Sharded channel of a room's CHAT events, published by the append script (so in seq order). */
+  /** Sharded channel of a room's CHAT events, published by the append script (so in seq order), one per line. */
   roomEvents(requestIdx: number): string;
   /** Sharded channel of one user's other events (READ, STATUS, WARNING, TYPING). */
   userChannel(userId: string): string;

@@ -1,7 +1,7 @@
 --[[
   Appends a batch of a room's chat messages (one event-loop turn's worth, in arrival order) atomically:
-  verify the room once, then per message dedupe, rate limit, next seq within the lease, append, publish;
-  then the room's meta, marks and TTLs once. Publishing inside the script makes every subscriber see a
+  verify the room once, then per message dedupe, rate limit, next seq within the lease, append; then one
+  publish of the batch's events and the room's meta, marks and TTLs once. Publishing inside the script makes every subscriber see a
   room's events in seq order. Every key is the room's (one slot, so this runs on a Redis Cluster node as it is).
 
   KEYS[1] room list        KEYS[2] room meta hash   KEYS[3] dedupe hash     KEYS[4] closed flag
@@ -32,6 +32,7 @@ local seq, lease, dd, bytes = state[1], state[3], state[4], state[6]
 local now, rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local maxMessages, maxBytes = tonumber(ARGV[5]), tonumber(ARGV[6])
 local buckets = {}
+local events = {}
 local appended = 0
 local leaseOut = false
 for i = 0, n - 1 do
@@ -65,7 +66,7 @@ for i = 0, n - 1 do
       local message = ARGV[7] .. seq .. ARGV[a + 2]
       redis.call('RPUSH', KEYS[1], message)
       redis.call('HSET', KEYS[3], ARGV[a + 1], seq)
-      redis.call('SPUBLISH', KEYS[6], '{"type":"CHAT",' .. string.sub(message, 2))
+      events[#events + 1] = '{"type":"CHAT",' .. string.sub(message, 2)
       out[#out + 1] = 1; out[#out + 1] = seq; out[#out + 1] = lease
     end
   end
@@ -78,6 +79,9 @@ for key, b in pairs(buckets) do
   end
 end
 if appended == 0 then return out end
+
+-- One publish for the batch: its CHAT events in seq order, one per line (JSON never holds a raw newline).
+redis.call('SPUBLISH', KEYS[6], table.concat(events, '\n'))
 
 redis.call('HSET', KEYS[2], 'seq', seq, 'dd', dd, 'bytes', bytes, 'lastActivityMs', now)
 redis.call('HSET', KEYS[5], 'pending', seq)
