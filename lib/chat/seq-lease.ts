@@ -38,6 +38,14 @@ export class SeqLease {
     return pending;
   }
 
+  /**
+   * Waits for the extensions in flight (a drain): one stopped between PostgreSQL and Redis would leave the room's
+   * Redis lease behind PostgreSQL's, which the next extension reads as a stale hot log (a rebuild, skipped seqs).
+   */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+  }
+
   /** Fire-and-forget extension ahead of need (a failure only means the next append asks again). */
   extendSoon(requestIdx: number): void {
     this.extend(requestIdx).catch((err: unknown) => this.d.log.warn({ err, requestIdx }, 'seq lease extension failed; retried on demand'));

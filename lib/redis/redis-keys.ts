@@ -48,8 +48,12 @@ export interface RedisKeys {
   persistMarksPattern(): string;
 }
 
-/** Persistence is sharded by room so several workers can commit in parallel, one job per shard at a time. */
-export const PERSIST_SHARDS = 4;
+/**
+ * Persistence is sharded by room so several workers can commit in parallel, one job per shard at a time.
+ * Each shard costs up to 20 BullMQ jobs a second per gateway, whatever the message rate: two (the PM2
+ * layout's two workers) rather than four halved the worker's CPU at light load (docs/benchmarks.md).
+ */
+export const PERSIST_SHARDS = 2;
 export const persistShardOf = (requestIdx: number) => requestIdx % PERSIST_SHARDS;
 
 /** A field of a room's dedupe hash (`chatDedupe`): one per sender and clientMsgId. */

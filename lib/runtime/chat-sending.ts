@@ -11,7 +11,7 @@ import type { CoreServices } from './core-services';
 export interface ChatSending {
   readonly chat: ChatService;
   readonly activity: ActivityRecorder;
-  /** Flushes pending activity and stops its timer. */
+  /** Waits for seq lease extensions in flight, flushes pending activity and stops its timer. */
   close(): Promise<void>;
 }
 
@@ -19,6 +19,7 @@ export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
   const { config, redis, keys, hotLog } = core;
   const wakeups = new PersistWakeups(core.queues, log);
   const pendingIndex = new PendingIndexWriter(hotLog.chatLog);
+  const lease = new SeqLease({ redis, keys, chatLog: hotLog.chatLog, reservations: hotLog.reservations, log });
   // Flush activity well inside the idle threshold so an active room never looks idle to auto-close.
   const activity = new ActivityRecorder(core.consultations, log, Math.max(50, Math.min(5000, Math.floor(config.autoClose.inactiveMs / 4))));
   activity.start();
@@ -27,7 +28,7 @@ export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
     chatLog: hotLog.chatLog,
     roomMessages: hotLog.roomMessages,
     rebuilder: hotLog.rebuilder,
-    lease: new SeqLease({ redis, keys, chatLog: hotLog.chatLog, reservations: hotLog.reservations, log }),
+    lease,
     durable: hotLog.chatMessages,
     lifecycle: core.lifecycle,
     events: core.events,
@@ -42,5 +43,12 @@ export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
       wakeups.notify(id);
     },
   });
-  return { chat, activity, close: () => activity.stop() };
+  return {
+    chat,
+    activity,
+    async close() {
+      await lease.settle();
+      await activity.stop();
+    },
+  };
 }
