@@ -5,7 +5,7 @@ import { createRedis } from '../lib/redis/redis-client';
 import { startBenchSystem } from './support/bench-system';
 import { runLoad } from './support/load-runner';
 import { cpuSeconds } from './support/process-stats';
-import { histogramQuantile, startServer } from './support/servers';
+import { histogramQuantile, startFullPath } from './support/servers';
 
 /**
  * npm run bench:profile [-- --seconds 10 --rate 0 --out bench/results/profile]
@@ -102,8 +102,7 @@ async function main(): Promise<void> {
     const rooms = await sys.seedRooms(roomsCount);
     const profDir = (name: string) => (values['no-cpu-prof'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.join(outDir, name)}`, '--cpu-prof-interval=200']);
     const gatewayArgs = values['gateway-node-args']!.split(' ').filter(Boolean);
-    const gateway = await startServer('gateway/main.ts', sys.env, [], 'port', [...gatewayArgs, ...profDir('gateway')]);
-    const worker = await startServer('workers/main.ts', sys.env, [], 'metricsPort', profDir('worker'));
+    const { gateway, worker } = await startFullPath(sys.env, { gateway: [...gatewayArgs, ...profDir('gateway')], worker: profDir('worker') });
     const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))![1]);
     const pids = { gateway: gateway.pid, worker: worker.pid, redis: redisPid };
     const load = { kind: 'stomp' as const, port: gateway.port, window: rate ? 0 : 4, ratePerClient: rate / (roomsCount * 2), warmupMs: 2000, durationMs: seconds * 1000 };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage } from '../lib/chat/chat-message';
+import { approvedRoom } from './support/approved-room';
 import { TestStompClient } from './support/stomp-test-client';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
@@ -13,11 +14,8 @@ describe('batched appends', () => {
   afterAll(() => sys.close());
 
   async function openRoom(student: string): Promise<number> {
-    const token = sys.token(student, 'STUDENT');
-    const r = await sys.http('POST', '/api/consultation/request', { token, body: { professorId: 'p1', title: 't', content: 'c' } });
-    const id = r.body.requestIdx as number;
-    await sys.http('POST', '/api/consultation/approve', { token: sys.token('p1', 'PROFESSOR'), body: { requestIdx: id } });
-    const client = await TestStompClient.connect(sys.gateway.port, token);
+    const id = await approvedRoom(sys, student);
+    const client = await TestStompClient.connect(sys.gateway.port, sys.token(student, 'STUDENT'));
     await client.send(id, 'first', `${student}-first`); // builds the room's hot log
     await client.close();
     return id;

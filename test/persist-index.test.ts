@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ChatPersister } from '../lib/chat/chat-persister';
 import { persistShardOf } from '../lib/redis/redis-keys';
+import { approvedRoom } from './support/approved-room';
 import { eventually } from './support/eventually';
 import { TestStompClient } from './support/stomp-test-client';
 import { startTestSystem, type TestSystem } from './support/test-system';
@@ -22,9 +23,7 @@ describe('pending-persistence index', () => {
   it('re-indexes a room appended to but never indexed, and its messages reach PostgreSQL', async () => {
     await sys.core.users.upsert({ id: 'p1', name: 'p1', role: 'PROFESSOR' });
     const token = sys.token('s1', 'STUDENT');
-    const r = await sys.http('POST', '/api/consultation/request', { token, body: { professorId: 'p1', title: 't', content: 'c' } });
-    const id = r.body.requestIdx as number;
-    await sys.http('POST', '/api/consultation/approve', { token: sys.token('p1', 'PROFESSOR'), body: { requestIdx: id } });
+    const id = await approvedRoom(sys, 's1');
     const client = await TestStompClient.connect(sys.gateway.port, token);
     for (let i = 0; i < 5; i++) await client.send(id, `m${i}`, `m-${i}`);
     await client.close();
@@ -53,9 +52,7 @@ describe('pending-persistence index', () => {
 
   it('commits a backlog longer than a round reads in several rounds, each acking only what it read', async () => {
     const token = sys.token('s2', 'STUDENT');
-    const r = await sys.http('POST', '/api/consultation/request', { token, body: { professorId: 'p1', title: 't', content: 'c' } });
-    const id = r.body.requestIdx as number;
-    await sys.http('POST', '/api/consultation/approve', { token: sys.token('p1', 'PROFESSOR'), body: { requestIdx: id } });
+    const id = await approvedRoom(sys, 's2');
     const client = await TestStompClient.connect(sys.gateway.port, token);
     await client.send(id, 'first', 'b-first'); // builds the room's hot log and takes a seq lease
     await client.close();
@@ -82,9 +79,7 @@ describe('pending-persistence index', () => {
 
   it('trims a committed room to its hot tail; reads below the tail come from PostgreSQL, appends go on', async () => {
     const token = sys.token('s3', 'STUDENT');
-    const r = await sys.http('POST', '/api/consultation/request', { token, body: { professorId: 'p1', title: 't', content: 'c' } });
-    const id = r.body.requestIdx as number;
-    await sys.http('POST', '/api/consultation/approve', { token: sys.token('p1', 'PROFESSOR'), body: { requestIdx: id } });
+    const id = await approvedRoom(sys, 's3');
     const client = await TestStompClient.connect(sys.gateway.port, token);
     await client.send(id, 'first', 't-first');
     await eventually(async () => (await stored(id)) === 1, 10_000, 'first committed');

@@ -1,3 +1,4 @@
+import { approvedRoom } from './support/approved-room';
 import { TestStompClient } from './support/stomp-test-client';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
@@ -11,11 +12,8 @@ describe('room message reads', () => {
   afterAll(() => sys.close());
 
   it('serves identical concurrent reads with one hot-log read, and different ranges apart', async () => {
-    const token = sys.token('s1', 'STUDENT');
-    const r = await sys.http('POST', '/api/consultation/request', { token, body: { professorId: 'p1', title: 't', content: 'c' } });
-    const id = r.body.requestIdx as number;
-    await sys.http('POST', '/api/consultation/approve', { token: sys.token('p1', 'PROFESSOR'), body: { requestIdx: id } });
-    const client = await TestStompClient.connect(sys.gateway.port, token);
+    const id = await approvedRoom(sys, 's1');
+    const client = await TestStompClient.connect(sys.gateway.port, sys.token('s1', 'STUDENT'));
     for (let i = 0; i < 3; i++) await client.send(id, `m${i}`, `m-${i}`);
     await client.close();
 

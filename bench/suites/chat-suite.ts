@@ -2,7 +2,7 @@ import type { LoadConfig } from '../load/chat-load';
 import { startBenchSystem } from '../support/bench-system';
 import { runLoad, type LoadResult } from '../support/load-runner';
 import { cpuSeconds } from '../support/process-stats';
-import { histogramQuantile, startServer, type BenchServer } from '../support/servers';
+import { histogramQuantile, startFullPath, startServer, type BenchServer } from '../support/servers';
 
 export interface ChatRow {
   /** stomp (default receipts), stomp-postgres (CHAT_RECEIPT_AFTER=postgres), raw, socketio. */
@@ -77,8 +77,7 @@ export async function chatSuite(quick: boolean): Promise<ChatSuiteResult> {
   const servers: BenchServer[] = [];
   try {
     const rooms = await sys.seedRooms(roomsCount);
-    const gateway = await startServer('gateway/main.ts', sys.env);
-    const worker = await startServer('workers/main.ts', sys.env, [], 'metricsPort');
+    const { gateway, worker } = await startFullPath(sys.env);
     servers.push(gateway, worker);
     let persistLagMs: ChatSuiteResult['persistLagMs'];
     const scrape = () => fetch(`http://127.0.0.1:${worker.port}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text());
@@ -98,8 +97,7 @@ export async function chatSuite(quick: boolean): Promise<ChatSuiteResult> {
     await worker.proc.kill();
 
     const pgEnv = { ...sys.env, CHAT_RECEIPT_AFTER: 'postgres' };
-    const pgGateway = await startServer('gateway/main.ts', pgEnv);
-    const pgWorker = await startServer('workers/main.ts', pgEnv, [], 'metricsPort');
+    const { gateway: pgGateway, worker: pgWorker } = await startFullPath(pgEnv);
     servers.push(pgGateway, pgWorker);
     const fullPostgres = await measure('stomp-postgres', 'stomp', pgGateway.port, [pgGateway.pid, pgWorker.pid], rooms, o);
     await pgGateway.proc.kill();

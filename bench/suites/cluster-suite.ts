@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { startOwnCluster } from '../../test/support/own-cluster';
 import { startBenchSystem, type BenchSystem } from '../support/bench-system';
-import { startServer, type BenchServer } from '../support/servers';
+import { startFullPath, type BenchServer } from '../support/servers';
 import { measure, type ChatRow } from './chat-suite';
 
 export interface ClusterSuiteResult {
@@ -44,8 +44,7 @@ export async function clusterSuite(quick: boolean): Promise<ClusterSuiteResult> 
     ];
     for (const [name, sys, redisPids] of runs) {
       const rooms = await sys.seedRooms(roomsCount);
-      const gateway = await startServer('gateway/main.ts', sys.env);
-      const worker = await startServer('workers/main.ts', sys.env, [], 'metricsPort');
+      const { gateway, worker } = await startFullPath(sys.env);
       servers.push(gateway, worker);
       const row = await measure(name, 'stomp', gateway.port, [gateway.pid, worker.pid, ...redisPids], rooms, o);
       rows.push({ ...row, redisProcesses: redisPids.length });

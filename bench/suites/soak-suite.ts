@@ -3,7 +3,7 @@ import { createRedisKeys } from '../../lib/redis/redis-keys';
 import { startBenchSystem } from '../support/bench-system';
 import { runLoad } from '../support/load-runner';
 import { rssBytes } from '../support/process-stats';
-import { startServer, type BenchServer } from '../support/servers';
+import { startFullPath, type BenchServer } from '../support/servers';
 
 export interface SoakWindow {
   /** Seconds since the soak started, at the window's end. */
@@ -47,8 +47,7 @@ export async function soakSuite(quick: boolean): Promise<SoakSuiteResult> {
   const servers: BenchServer[] = [];
   try {
     const rooms = await sys.seedRooms(roomsCount);
-    const gateway = await startServer('gateway/main.ts', sys.env);
-    const worker = await startServer('workers/main.ts', sys.env, [], 'metricsPort');
+    const { gateway, worker } = await startFullPath(sys.env);
     servers.push(gateway, worker);
     const max = await runLoad({ kind: 'stomp', port: gateway.port, mode: 'closed', window: 4, ratePerClient: 0, warmupMs: 2000, durationMs: 5000 }, rooms, 2);
     const offered = max.msgsPerSec / 2;

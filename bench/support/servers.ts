@@ -13,6 +13,16 @@ export async function startServer(entry: string, env: NodeJS.ProcessEnv, args: s
   return { proc, port: Number(line[portField]), pid: proc.child.pid! };
 }
 
+/** The full path's two roles: a gateway and a worker (whose `port` is its metrics port). */
+export async function startFullPath(env: NodeJS.ProcessEnv, nodeArgs: { gateway?: string[]; worker?: string[] } = {}): Promise<{ gateway: BenchServer; worker: BenchServer }> {
+  const gateway = await startServer('gateway/main.ts', env, [], 'port', nodeArgs.gateway);
+  const worker = await startServer('workers/main.ts', env, [], 'metricsPort', nodeArgs.worker).catch(async (err: unknown) => {
+    await gateway.proc.kill('SIGKILL');
+    throw err;
+  });
+  return { gateway, worker };
+}
+
 /** Quantile estimate (linear within buckets) from the difference of two scrapes of a Prometheus histogram. */
 export function histogramQuantile(before: string, after: string, name: string, q: number): number {
   const read = (text: string) => {
