@@ -1,13 +1,6 @@
 import { persistShardOf } from '../redis/redis-keys';
+import { TurnBatch } from '../runtime/turn-batch';
 import type { ChatLog } from './chat-log';
-
-interface ShardBatch {
-  /** requestIdx → highest seq appended this turn. */
-  readonly rooms: Map<number, number>;
-  readonly done: Promise<void>;
-  resolve(): void;
-  reject(err: unknown): void;
-}
 
 /**
  * Writes the pending-persistence index for one event-loop turn of appends in one ZADD per shard instead of
@@ -15,36 +8,22 @@ interface ShardBatch {
  * promise settles with its shard's write, so a RECEIPT still follows the index entry that covers it.
  */
 export class PendingIndexWriter {
-  private batches = new Map<number, ShardBatch>();
-  private scheduled = false;
+  private readonly shards = new Map<number, TurnBatch<[requestIdx: number, seq: number], void>>();
 
   constructor(private readonly chatLog: ChatLog) {}
 
   index(requestIdx: number, seq: number): Promise<void> {
     const shard = persistShardOf(requestIdx);
-    let batch = this.batches.get(shard);
+    let batch = this.shards.get(shard);
     if (!batch) {
-      let resolve!: () => void;
-      let reject!: (err: unknown) => void;
-      const done = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
+      batch = new TurnBatch((appended) => {
+        // Scores only rise: the highest seq of each room this turn.
+        const rooms = new Map<number, number>();
+        for (const [id, s] of appended) if ((rooms.get(id) ?? 0) < s) rooms.set(id, s);
+        return this.chatLog.indexPendingMany(shard, rooms);
       });
-      batch = { rooms: new Map(), done, resolve, reject };
-      this.batches.set(shard, batch);
+      this.shards.set(shard, batch);
     }
-    if ((batch.rooms.get(requestIdx) ?? 0) < seq) batch.rooms.set(requestIdx, seq);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
-    return batch.done;
-  }
-
-  private flush(): void {
-    const batches = this.batches;
-    this.batches = new Map();
-    this.scheduled = false;
-    for (const [shard, b] of batches) this.chatLog.indexPendingMany(shard, b.rooms).then(b.resolve, b.reject);
+    return batch.add([requestIdx, seq]);
   }
 }

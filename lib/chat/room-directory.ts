@@ -1,6 +1,7 @@
 import { notFound } from '../errors/app-error';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
 import type { ConsultationStatus } from '../consultation/consultation-status';
+import { TurnBatch } from '../runtime/turn-batch';
 
 export interface RoomInfo {
   readonly requestIdx: number;
@@ -19,8 +20,8 @@ const MAX_ROOMS = 100_000;
  */
 export class RoomDirectory {
   private readonly rooms = new Map<number, RoomInfo>();
-  /** Users asked for in this event-loop turn, by status set: a connect storm reads them in one query. */
-  private readonly asked = new Map<string, { users: Set<string>; done: Promise<Map<string, RoomInfo[]>> }>();
+  /** Users asked for in one event-loop turn, by status set: a connect storm reads them in one query. */
+  private readonly asked = new Map<string, TurnBatch<string, Map<string, RoomInfo[]>>>();
 
   constructor(
     private readonly consultations: ConsultationRepository,
@@ -43,16 +44,10 @@ export class RoomDirectory {
     const key = statuses.join(',');
     let batch = this.asked.get(key);
     if (!batch) {
-      const users = new Set<string>();
-      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.asked.delete(key);
-        return this.load([...users], statuses);
-      });
-      batch = { users, done };
+      batch = new TurnBatch((users) => this.load([...new Set(users)], statuses));
       this.asked.set(key, batch);
     }
-    batch.users.add(userId);
-    return (await batch.done).get(userId) ?? [];
+    return (await batch.add(userId)).get(userId) ?? [];
   }
 
   /** The rooms of every user asked for, by user (a room is listed under both its participants). */

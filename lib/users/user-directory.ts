@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { preparedQuery } from '../db/prepared-query';
 import type { Principal } from '../identity/principal';
 import { primaryRole, type Role } from '../identity/roles';
+import { TurnBatch } from '../runtime/turn-batch';
 import { UserModel } from './user.model';
 
 export interface DirectoryUser {
@@ -26,8 +27,8 @@ const UPSERT = {
  */
 export class UserDirectory {
   private readonly seen = new Map<string, string>();
-  /** Users first seen in this event-loop turn: a connect storm writes them in one statement. */
-  private pending: { users: Map<string, DirectoryUser>; done: Promise<void> } | undefined;
+  /** Users first seen in one event-loop turn: a connect storm writes them in one statement. */
+  private readonly firstSeen = new TurnBatch<DirectoryUser, void>((users) => this.upsertMany(users));
 
   constructor(private readonly knex: Knex) {}
 
@@ -38,16 +39,7 @@ export class UserDirectory {
   async upsert(user: DirectoryUser): Promise<void> {
     const fingerprint = `${user.role}\u0000${user.name}`;
     if (this.seen.get(user.id) === fingerprint) return;
-    if (!this.pending) {
-      const users = new Map<string, DirectoryUser>();
-      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.pending = undefined;
-        return this.upsertMany([...users.values()]);
-      });
-      this.pending = { users, done };
-    }
-    this.pending.users.set(user.id, user);
-    return this.pending.done;
+    return this.firstSeen.add(user);
   }
 
   async upsertMany(users: readonly DirectoryUser[]): Promise<void> {
