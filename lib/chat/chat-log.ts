@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { dedupeField, persistShardOf, type RedisKeys } from '../redis/redis-keys';
 import { readLua, readLuaWithPrelude, withScripts, type ScriptCommand } from '../redis/lua-scripts';
+import { TurnBatch } from '../runtime/turn-batch';
 import type { ChatMessage } from './chat-message';
 
 const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state', name);
@@ -95,9 +96,8 @@ function appendOutcome(status: number, seq: number, lease: number): AppendOutcom
  */
 export class ChatLog {
   private readonly redis: Redis & ChatScripts;
-  /** This turn's appends by room, in call order. */
-  private appends = new Map<number, PendingAppend[]>();
-  private appendsScheduled = false;
+  /** This turn's appends, in call order. */
+  private readonly turnAppends = new TurnBatch<PendingAppend, void>(async (pending) => this.flushAppends(pending));
 
   constructor(
     redis: Redis,
@@ -120,33 +120,29 @@ export class ChatLog {
    * verified once per batch instead of once per message.
    */
   append(message: Omit<ChatMessage, 'seq'>, nowMs: number): Promise<AppendOutcome> {
-    return new Promise((resolve, reject) => {
-      let batch = this.appends.get(message.requestIdx);
-      if (!batch) this.appends.set(message.requestIdx, (batch = []));
-      batch.push({ message, nowMs, resolve, reject });
-      if (this.appendsScheduled) return;
-      this.appendsScheduled = true;
-      setImmediate(() => this.flushAppends());
-    });
+    return new Promise((resolve, reject) => void this.turnAppends.add({ message, nowMs, resolve, reject }));
   }
 
-  private flushAppends(): void {
-    const rooms = this.appends;
-    this.appends = new Map();
-    this.appendsScheduled = false;
-    for (const [id, pending] of rooms) {
+  private flushAppends(pending: readonly PendingAppend[]): void {
+    const rooms = new Map<number, PendingAppend[]>();
+    for (const p of pending) {
+      const list = rooms.get(p.message.requestIdx);
+      if (list) list.push(p);
+      else rooms.set(p.message.requestIdx, [p]);
+    }
+    for (const [id, queued] of rooms) {
       // A room has two participants; chunks also bound the script's size. Chunks of a room are sent in order
       // on one connection (one slot), so Redis runs them in order.
-      for (let i = 0; i < pending.length; ) {
+      for (let i = 0; i < queued.length; ) {
         const chunk: PendingAppend[] = [];
         const senders: string[] = [];
-        for (; i < pending.length && chunk.length < MAX_APPEND_BATCH; i++) {
-          const sender = pending[i]!.message.senderId;
+        for (; i < queued.length && chunk.length < MAX_APPEND_BATCH; i++) {
+          const sender = queued[i]!.message.senderId;
           if (!senders.includes(sender)) {
             if (senders.length === 2) break;
             senders.push(sender);
           }
-          chunk.push(pending[i]!);
+          chunk.push(queued[i]!);
         }
         this.appendBatch(id, chunk, senders).then(
           (outcomes) => chunk.forEach((p, j) => p.resolve(outcomes[j]!)),

@@ -20,7 +20,7 @@ const MESSAGES_PER_ROOM = 5000;
  * recent history to be served from Redis; older ones are read from PostgreSQL. Bounds Redis memory and
  * the length of any list read per room.
  */
-export const HOT_TAIL_MESSAGES = 1000;
+const HOT_TAIL_MESSAGES = 1000;
 
 export interface PersistObserver {
   /** Rows this run inserted (a row committed earlier by a retry or another writer is not counted again). */

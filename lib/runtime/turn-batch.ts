@@ -1,8 +1,8 @@
 /**
  * Collects the calls made in one event-loop turn and runs them as one batch once the turn's I/O callbacks
  * are done (setImmediate); every caller of the turn gets the batch's promise. For work where one statement
- * for many items costs about what one item costs: a connect storm's user upserts and room reads, a turn's
- * pending-index writes.
+ * for many items costs about what one item costs: a room's appends (one script call), a connect storm's user
+ * upserts and room reads, a turn's pending-index writes.
  */
 export class TurnBatch<T, R> {
   private pending: { items: T[]; done: Promise<R> } | undefined;
