@@ -28,5 +28,5 @@ it('an archive over ARCHIVE_MAX_BYTES is unrecoverable: one attempt, metric, fai
   expect(await metricValue(sys.workers!.metrics.registry, 'oh_archives_total', { outcome: 'unrecoverable' })).toBe(1);
   expect((await sys.http('GET', `/api/chat/archive/download/${id}`, { token: student })).status).toBe(404);
   expect((await sys.core.consultations.findById(id))!.archivedAt).toBeFalsy();
-  expect(await sys.core.hotLog.chatLog.isLoaded(id)).toBe(true);
+  expect(await sys.core.redis.exists(sys.core.keys.chatMeta(id))).toBe(1);
 });

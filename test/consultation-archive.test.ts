@@ -115,7 +115,7 @@ describe('archive', () => {
     // No digest of the plaintext in metadata: a bucket reader could confirm a guessed transcript with it.
     expect(Object.keys(obj!.metadata).some((k) => /sha|hash|digest/i.test(k))).toBe(false);
     for (const t of ['첫 메시지', 'line one', 'bold', 'Archive me', 'Kim']) expect(obj!.body.includes(Buffer.from(t))).toBe(false);
-    expect(await sys.core.hotLog.chatLog.isLoaded(id)).toBe(false);
+    expect(await sys.core.redis.exists(sys.core.keys.chatMeta(id))).toBe(0);
     expect(await sys.core.store.exists(snapshotObjectKey(id))).toBe(false);
     const jobs = await sys.core.queues.queue('consultation-archive').getJobs(['completed', 'failed', 'waiting', 'active', 'delayed']);
     expect(jobs.filter((j) => j.data.requestIdx === id)).toHaveLength(1);
@@ -172,7 +172,7 @@ describe('archive', () => {
     const queue = sys.core.queues.queue('consultation-archive');
     await eventually(async () => ((await queue.getJob(`archive-${id}`))?.attemptsMade ?? 0) >= 2, 15_000, 'two failed attempts');
     expect(await archived(id)).toBeUndefined();
-    expect(await sys.core.hotLog.chatLog.isLoaded(id)).toBe(true);
+    expect(await sys.core.redis.exists(sys.core.keys.chatMeta(id))).toBe(1);
     await sys.restartS3();
     await eventually(() => archived(id), 20_000, 'archived after S3 is back');
     const res = await sys.http('GET', `/api/chat/archive/download/${id}`, { token: studentToken() });

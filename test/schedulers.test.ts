@@ -170,7 +170,7 @@ describe('cleanup', () => {
     // The canceled room's stale snapshot goes once it is older than the retention.
     await eventually(async () => !(await sys.core.store.exists(snapshotObjectKey(canceled))), 10_000, 'stale snapshot removed');
 
-    expect(await sys.core.hotLog.chatLog.isLoaded(open)).toBe(true);
+    expect(await sys.core.redis.exists(sys.core.keys.chatMeta(open))).toBe(1);
     expect(await sys.core.store.exists(snapshotObjectKey(open))).toBe(true);
     expect(await sys.core.store.exists(archiveObjectKey(lostArchive))).toBe(true);
     expect((await readSealedObject(sys.core.store, sys.core.keyring, archiveObjectKey(lostArchive), { kind: 'archive', requestIdx: lostArchive }))!.toString()).toContain('archive me later');

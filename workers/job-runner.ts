@@ -1,4 +1,4 @@
-import { Worker, type Job, type WorkerOptions } from 'bullmq';
+import { WaitingError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logging/logger';
 import type { JobData, JobName } from '../lib/queues/job-payloads';
@@ -7,7 +7,8 @@ import { bullPrefix, type QueueName } from '../lib/queues/queue-names';
 import { retryDelayMs } from '../lib/queues/retry-backoff';
 import type { WorkerMetrics } from './worker-metrics';
 
-export type JobHandler<Q extends QueueName, N extends JobName<Q>> = (data: JobData<Q, N>, job: Job) => Promise<unknown>;
+/** `token` is the worker's lock token (a long-lived job hands itself back with it). */
+export type JobHandler<Q extends QueueName, N extends JobName<Q>> = (data: JobData<Q, N>, job: Job, token?: string) => Promise<unknown>;
 export type QueueHandlers<Q extends QueueName> = { [N in JobName<Q>]: JobHandler<Q, N> };
 export type HandlerTable = { [Q in QueueName]: QueueHandlers<Q> };
 
@@ -15,6 +16,8 @@ export interface QueueSettings {
   readonly concurrency: number;
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /** How often a job may lose its worker before it fails (BullMQ's default is 1). */
+  readonly maxStalledCount?: number;
 }
 
 /**
@@ -39,18 +42,20 @@ export function startQueueWorkers(
       concurrency: s.concurrency,
       lockDuration: s.lockDurationMs ?? 30_000,
       stalledInterval: s.stalledIntervalMs ?? 30_000,
+      maxStalledCount: s.maxStalledCount ?? 1,
       settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, deps.retry.baseMs, deps.retry.capMs) },
     };
     const worker = new Worker(
       queue,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         const started = process.hrtime.bigint();
         const log = deps.log.child({ queue, jobId: job.id, job: job.name });
         try {
-          const result = await table[job.name]!(job.data as never, job);
+          const result = await table[job.name]!(job.data as never, job, token);
           deps.metrics.jobDuration.observe({ queue, name: job.name, outcome: 'completed' }, seconds(started));
           return result;
         } catch (err) {
+          if (err instanceof WaitingError) throw err; // handed back to wait on purpose, not a failure
           deps.metrics.jobDuration.observe({ queue, name: job.name, outcome: 'failed' }, seconds(started));
           log.warn({ err, attempt: job.attemptsMade + 1 }, 'job failed');
           throw err;

@@ -5,6 +5,7 @@ import type { Sealer } from '../lib/archive/sealer';
 import type { AppConfig } from '../lib/config/config';
 import type { Logger } from '../lib/logging/logger';
 import { createRedis } from '../lib/redis/redis-client';
+import { PERSIST_SHARDS } from '../lib/redis/redis-keys';
 import { buildCoreServices, type CoreServices } from '../lib/runtime/core-services';
 import { chatPersistHandlers } from './handlers/chat-persist.handlers';
 import { consultationArchiveHandlers } from './handlers/consultation-archive.handlers';
@@ -29,7 +30,9 @@ export interface RunningWorkers {
 }
 
 const QUEUE_SETTINGS: { [Q in QueueName]: QueueSettings } = {
-  'chat-persist': { concurrency: 4, lockDurationMs: 10_000, stalledIntervalMs: 5_000 },
+  // Each shard's drain is a job that runs as long as its worker: a short lock (renewed every 1.25 s) and a
+  // check every second let a live worker take a dead worker's shard within about a second of being up.
+  'chat-persist': { concurrency: PERSIST_SHARDS + 2, lockDurationMs: 2_500, stalledIntervalMs: 1_000, maxStalledCount: 1_000_000 },
   'consultation-archive': { concurrency: 2 },
   // The three cycles must not wait behind each other; locks keep each one single.
   maintenance: { concurrency: 3, lockDurationMs: 60_000 },
@@ -38,7 +41,7 @@ const QUEUE_SETTINGS: { [Q in QueueName]: QueueSettings } = {
 
 function handlerTable(core: CoreServices, ctx: WorkerContext, metrics: WorkerMetrics, log: Logger): HandlerTable {
   return {
-    'chat-persist': chatPersistHandlers(ctx.persister, ctx.wakeups),
+    'chat-persist': chatPersistHandlers({ drains: ctx.drains, index: core.hotLog.persistIndex, shards: ctx.shards }),
     'consultation-archive': consultationArchiveHandlers(ctx.archiver, metrics),
     maintenance: maintenanceHandlers({ backup: ctx.backup, autoClose: ctx.autoClose, cleanup: ctx.cleanup, redis: core.redis, keys: core.keys, metrics, log }),
     'push-notify': pushNotifyHandlers(ctx.pushDelivery),
@@ -66,9 +69,10 @@ export async function startWorkers(
     retry: config.queueRetry,
   });
   await upsertJobSchedulers(core.queues, config);
+  await context.shards.ensureDrains();
   // Upserts are idempotent; repeating them restores the schedules if Redis lost them (restart without persistence).
   const reschedule = setInterval(() => {
-    upsertJobSchedulers(core.queues, config).catch((err: unknown) => log.warn({ err }, 'job scheduler upsert failed'));
+    Promise.all([upsertJobSchedulers(core.queues, config), context.shards.ensureDrains()]).catch((err: unknown) => log.warn({ err }, 'job scheduler upsert failed'));
   }, 60_000);
   reschedule.unref();
   const stopStats = startQueueStats(core.queues, metrics);
@@ -83,6 +87,7 @@ export async function startWorkers(
     async close() {
       clearInterval(reschedule);
       stopStats();
+      context.drains.stop(); // the drains hand their shards back to wait, so Worker.close does not wait on them
       await Promise.all(workers.map((w) => w.close()));
       await server.close();
       await pool?.close();

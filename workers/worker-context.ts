@@ -3,6 +3,7 @@ import { ArchiveScheduler } from '../lib/archive/archive-scheduler';
 import { ConsultationArchiver } from '../lib/archive/consultation-archiver';
 import type { Sealer } from '../lib/archive/sealer';
 import { ChatPersister } from '../lib/chat/chat-persister';
+import { PERSIST_WINDOW_MS, PersistDrains } from '../lib/chat/persist-drain';
 import { ConsultationScans } from '../lib/consultation/consultation-scans';
 import type { Logger } from '../lib/logging/logger';
 import { AutoCloseScan } from '../lib/maintenance/auto-close-scan';
@@ -12,14 +13,17 @@ import { CleanupCycle } from '../lib/maintenance/cleanup-cycle';
 import { ChatPushTrigger } from '../lib/push/chat-push-trigger';
 import { FcmPushSender } from '../lib/push/fcm-push-sender';
 import { PushDelivery } from '../lib/push/push-delivery';
-import { PersistWakeups } from '../lib/queues/persist-wakeups';
+import { PersistShards } from '../lib/queues/persist-shards';
+import { createRedis } from '../lib/redis/redis-client';
 import type { CoreServices } from '../lib/runtime/core-services';
 import type { WorkerMetrics } from './worker-metrics';
 
 /** What the worker role runs jobs with, built from the shared core once at start (nothing bound late). */
 export interface WorkerContext {
   readonly persister: ChatPersister;
-  readonly wakeups: PersistWakeups;
+  /** The shards' drains (persist-shard jobs run them). */
+  readonly drains: PersistDrains;
+  readonly shards: PersistShards;
   readonly archiver: ConsultationArchiver;
   readonly backup: BackupCycle;
   readonly autoClose: AutoCloseScan;
@@ -32,10 +36,7 @@ function buildPersister(core: CoreServices, metrics: WorkerMetrics, log: Logger)
   const { config, hotLog } = core;
   const chatPushes = new ChatPushTrigger({ redis: core.redis, keys: core.keys, rooms: core.rooms, presence: core.presence, queues: core.queues, windowMs: config.push.collapseWindowMs, log });
   return new ChatPersister({
-    redis: core.redis,
-    keys: core.keys,
-    chatLog: hotLog.chatLog,
-    ttlMs: config.chat.ttlMs,
+    index: hotLog.persistIndex,
     commit: hotLog.commit,
     rebuilder: hotLog.rebuilder,
     observer: {
@@ -57,7 +58,14 @@ export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; m
   const scans = new ConsultationScans(core.knex);
   return {
     persister,
-    wakeups: new PersistWakeups(core.queues, log),
+    drains: new PersistDrains({
+      persister,
+      index: hotLog.persistIndex,
+      openBlocking: () => createRedis(config, 'workers-persist-drain', { forBullWorker: true, log }),
+      windowMs: PERSIST_WINDOW_MS,
+      idleCheckSec: 30,
+    }),
+    shards: new PersistShards(core.queues),
     archiver: new ConsultationArchiver({ ...archiveDeps, timeZone: config.archiveTimezone, maxObjectBytes: config.archiveMaxBytes, log }),
     backup: buildBackupCycle(core, sealer, log),
     autoClose: new AutoCloseScan({

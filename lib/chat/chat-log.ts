@@ -1,14 +1,16 @@
 import type { Redis } from 'ioredis';
-import { dedupeField, persistShardOf, type RedisKeys } from '../redis/redis-keys';
+import { dedupeField, type RedisKeys } from '../redis/redis-keys';
 import { readLua, readLuaWithPrelude, withScripts, type ScriptCommand } from '../redis/lua-scripts';
 import { TurnBatch } from '../runtime/turn-batch';
 import type { ChatMessage } from './chat-message';
+import type { PersistIndex } from './persist-index';
 
 const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state', name);
 const SCRIPTS = {
   ohChatAppend: { lua: withState('chat-append'), keys: 8 },
+  // The same script with the shard's index keys (one Redis server: the room is indexed in the same call).
+  ohChatAppendIndexed: { lua: withState('chat-append'), keys: 10 },
   ohChatRead: { lua: withState('chat-read'), keys: 4 },
-  ohPersistRead: { lua: withState('persist-read'), keys: 4 },
   ohChatInspect: { lua: withState('chat-inspect'), keys: 4 },
   ohChatRebuild: { lua: withState('chat-rebuild'), keys: 4 },
   ohChatLease: { lua: readLua(__dirname, 'chat-lease'), keys: 1 },
@@ -17,8 +19,8 @@ const SCRIPTS = {
 type Args = (string | number)[];
 type ChatScripts = {
   ohChatAppend: ScriptCommand<number[]>;
+  ohChatAppendIndexed: ScriptCommand<number[]>;
   ohChatRead: ScriptCommand<(number | string)[]>;
-  ohPersistRead: ScriptCommand<(number | string)[]>;
   ohChatInspect: ScriptCommand<(number | string)[]>;
   ohChatRebuild: ScriptCommand<number>;
   ohChatLease: ScriptCommand<number>;
@@ -43,9 +45,6 @@ export interface AppendLimits {
 
 /** A verified read: `base` (seqs up to it are in PostgreSQL only), the last seq, and raw JSON after max(afterSeq, base). */
 export type ReadOutcome = { kind: 'invalid' } | { kind: 'ok'; base: number; seq: number; raw: string[] };
-
-/** What persistence has not committed of a verified room: its committed mark and raw JSON after it. */
-export type UncommittedOutcome = { kind: 'invalid' } | { kind: 'ok'; committed: number; raw: string[] };
 
 /** What is left of a room that failed verification (see chat-inspect.lua); -1 = the meta field is gone. */
 export interface RoomRemains {
@@ -104,6 +103,7 @@ export class ChatLog {
     private readonly keys: RedisKeys,
     private readonly ttlMs: number,
     private readonly limits: AppendLimits,
+    private readonly persistIndex: PersistIndex,
   ) {
     this.redis = withScripts<ChatScripts>(redis, SCRIPTS);
   }
@@ -155,6 +155,7 @@ export class ChatLog {
   private async appendBatch(id: number, chunk: readonly PendingAppend[], senders: readonly string[]): Promise<AppendOutcome[]> {
     const k = this.keys;
     const l = this.limits;
+    const indexKeys = this.persistIndex.appendKeys(id);
     const args: (string | number)[] = [
       k.chatRoom(id),
       k.chatMeta(id),
@@ -164,6 +165,7 @@ export class ChatLog {
       k.roomEvents(id),
       k.sendBucket(id, senders[0]!),
       k.sendBucket(id, senders[1] ?? senders[0]!),
+      ...indexKeys,
       this.ttlMs,
       Math.max(...chunk.map((p) => p.nowMs)),
       l.sendRatePerSec,
@@ -172,6 +174,7 @@ export class ChatLog {
       l.maxLogBytes,
       // The seq is spliced in by the script, so the JSON is built here once, in contract field order.
       `{"requestIdx":${id},"seq":`,
+      id,
     ];
     for (const { message } of chunk) {
       args.push(
@@ -188,23 +191,8 @@ export class ChatLog {
         Buffer.byteLength(message.content),
       );
     }
-    const out = await this.redis.ohChatAppend(...args);
+    const out = await (indexKeys.length ? this.redis.ohChatAppendIndexed(...args) : this.redis.ohChatAppend(...args));
     return chunk.map((_, j) => appendOutcome(out[j * 3]!, out[j * 3 + 1]!, out[j * 3 + 2]!));
-  }
-
-  /**
-   * Lists rooms of one shard in its pending index (scores only rise). Sent after the appends, outside them,
-   * since the index lives in another slot; if this process dies in between, the rooms' marks still say
-   * pending and the persist-reindex job puts them back (`ChatPersister.reindexPending`).
-   */
-  async indexPendingMany(shard: number, rooms: ReadonlyMap<number, number>): Promise<void> {
-    const args: (string | number)[] = ['GT'];
-    for (const [requestIdx, seq] of rooms) args.push(seq, requestIdx);
-    await this.redis.zadd(this.keys.persistPending(shard), ...args);
-  }
-
-  async isLoaded(requestIdx: number): Promise<boolean> {
-    return (await this.redis.exists(this.keys.chatMeta(requestIdx))) === 1;
   }
 
   /** Messages with seq in (max(afterSeq, base), …], at most `limit`, after verifying the room. */
@@ -212,13 +200,6 @@ export class ChatLog {
     const out = await this.redis.ohChatRead(...this.roomKeys(requestIdx), afterSeq, limit);
     if (Number(out[0]) !== 1) return { kind: 'invalid' };
     return { kind: 'ok', base: Number(out[1]), seq: Number(out[2]), raw: out.slice(3) as string[] };
-  }
-
-  /** Messages after the room's committed mark up to `newest`, at most `max`, after verifying the room. */
-  async readUncommitted(requestIdx: number, newest: number, max: number): Promise<UncommittedOutcome> {
-    const out = await this.redis.ohPersistRead(...this.roomKeys(requestIdx), newest, max);
-    if (Number(out[0]) !== 1) return { kind: 'invalid' };
-    return { kind: 'ok', committed: Number(out[1]), raw: out.slice(2) as string[] };
   }
 
   /** undefined when the room verifies after all; else what is left of it. */
@@ -268,6 +249,6 @@ export class ChatLog {
     const k = this.keys;
     const id = requestIdx;
     await this.redis.unlink(k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id), k.backupSnapshotSeq(id));
-    await this.redis.zrem(k.persistPending(persistShardOf(id)), String(id));
+    await this.persistIndex.remove(id);
   }
 }

@@ -1,16 +1,16 @@
 import { persistShardOf } from '../redis/redis-keys';
 import { TurnBatch } from '../runtime/turn-batch';
-import type { ChatLog } from './chat-log';
+import type { PersistIndex } from './persist-index';
 
 /**
- * Writes the pending-persistence index for one event-loop turn of appends in one ZADD per shard instead of
- * one per message: the index write is half of the gateway's Redis commands per message. Every caller's
- * promise settles with its shard's write, so a RECEIPT still follows the index entry that covers it.
+ * On a Redis Cluster, writes the pending-persistence index for one event-loop turn of appends in one call
+ * per shard instead of one per message (on one server the append script indexes its room itself). Every
+ * caller's promise settles with its shard's write, so a RECEIPT still follows the index entry that covers it.
  */
 export class PendingIndexWriter {
   private readonly shards = new Map<number, TurnBatch<[requestIdx: number, seq: number], void>>();
 
-  constructor(private readonly chatLog: ChatLog) {}
+  constructor(private readonly persistIndex: PersistIndex) {}
 
   index(requestIdx: number, seq: number): Promise<void> {
     const shard = persistShardOf(requestIdx);
@@ -20,7 +20,7 @@ export class PendingIndexWriter {
         // Scores only rise: the highest seq of each room this turn.
         const rooms = new Map<number, number>();
         for (const [id, s] of appended) if ((rooms.get(id) ?? 0) < s) rooms.set(id, s);
-        return this.chatLog.indexPendingMany(shard, rooms);
+        return this.persistIndex.index(shard, rooms);
       });
       this.shards.set(shard, batch);
     }

@@ -22,10 +22,12 @@ const keepFew = { removeOnComplete: 20, removeOnFail: 200 } as const;
  */
 export const JOB_TABLE: JobTable = {
   'chat-persist': {
-    // One active plus one waiting job per shard: a wake-up while one runs is kept, the rest deduplicated.
-    'persist-shard': { options: ({ shard }) => ({ deduplication: { id: `persist-${shard}`, keepLastIfActive: true }, removeOnComplete: true, removeOnFail: 500, ...retried(5) }) },
-    'persist-sweep': { options: () => keepFew, every: () => 2000 },
-    // Visits every room's marks (every master): rare, it only covers a producer dying mid-send.
+    // A shard's drain: one job per shard for as long as workers run (fixed id); a failed round retries it with
+    // backoff, for as long as it takes (PostgreSQL may be down for hours).
+    'persist-shard': { options: ({ shard }) => ({ jobId: `persist-drain-${shard}`, removeOnComplete: true, removeOnFail: true, ...retried(Number.MAX_SAFE_INTEGER) }) },
+    // Only a lost drain job or wake token needs it: rare, and it finds nothing otherwise.
+    'persist-sweep': { options: () => keepFew, every: () => 30_000 },
+    // A Redis Cluster only (on one server the append indexes its room): a gateway dying mid-send.
     'persist-reindex': { options: () => keepFew, every: () => 30_000 },
   },
   'consultation-archive': {

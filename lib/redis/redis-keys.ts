@@ -4,7 +4,7 @@
  *
  * Redis Cluster: every key of a room carries the room as a hash tag (`oh:chat:room:{42}`), so all of a
  * room's keys, its persistence marks and its event channel share one slot, and each script or MULTI touches
- * one slot (test/unit/redis-key-slots.test.ts checks what the code really sends). Cross-room structures are
+ * one slot (test/redis-key-slots.test.ts checks what the code really sends). Cross-room structures are
  * split per shard (`persistPending`) or per user (`userChannel`, `presence`) and never meet a room key in
  * one command. Channels are sharded (SPUBLISH/SSUBSCRIBE): a room's events are published by the node that
  * holds the room.
@@ -24,6 +24,8 @@ export interface RedisKeys {
   persistMarks(requestIdx: number): string;
   /** Sorted set per shard: rooms with messages not yet confirmed in PostgreSQL (score = newest seq); an index, the marks decide. */
   persistPending(shard: number): string;
+  /** List per shard (same slot as its index): one token each time a room enters the index; the shard's drain blocks on it. */
+  persistWake(shard: number): string;
   /** Hash: a sender's chat.send token bucket in one room (checked inside the append script). */
   sendBucket(requestIdx: number, userId: string): string;
   /** Prefix of the shared rate-limit counters (rate-limiter-flexible adds entry and key). */
@@ -49,9 +51,8 @@ export interface RedisKeys {
 }
 
 /**
- * Persistence is sharded by room so several workers can commit in parallel, one job per shard at a time.
- * Each shard costs up to 20 BullMQ jobs a second per gateway, whatever the message rate: two (the PM2
- * layout's two workers) rather than four halved the worker's CPU at light load (docs/benchmarks.md).
+ * Persistence is sharded by room so several workers can commit in parallel: one long-lived drain job per
+ * shard (the PM2 layout's two workers take one each).
  */
 export const PERSIST_SHARDS = 2;
 export const persistShardOf = (requestIdx: number) => requestIdx % PERSIST_SHARDS;
@@ -76,6 +77,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     chatClosed: room('chat:closed'),
     persistMarks: room('persist:marks'),
     persistPending: (shard) => `${prefix}:persist:pending:{shard-${shard}}`,
+    persistWake: (shard) => `${prefix}:persist:wake:{shard-${shard}}`,
     sendBucket: (id, userId) => `${prefix}:rl:send:{${id}}:${userId}`,
     rateLimitPrefix: () => `${prefix}:rl:`,
     roomEvents: room('chat:events'),

@@ -4,7 +4,6 @@ import { CommitBatcher } from '../chat/commit-batcher';
 import { PendingIndexWriter } from '../chat/pending-index-writer';
 import { SeqLease } from '../chat/seq-lease';
 import type { Logger } from '../logging/logger';
-import { PersistWakeups } from '../queues/persist-wakeups';
 import type { CoreServices } from './core-services';
 
 /** What a process that accepts chat sends needs besides the core (the gateway; nothing else sends). */
@@ -17,8 +16,7 @@ export interface ChatSending {
 
 export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
   const { config, redis, keys, hotLog } = core;
-  const wakeups = new PersistWakeups(core.queues, log);
-  const pendingIndex = new PendingIndexWriter(hotLog.chatLog);
+  const pendingIndex = new PendingIndexWriter(hotLog.persistIndex);
   const lease = new SeqLease({ redis, keys, chatLog: hotLog.chatLog, reservations: hotLog.reservations, log });
   // Flush activity well inside the idle threshold so an active room never looks idle to auto-close.
   const activity = new ActivityRecorder(core.consultations, log, Math.max(50, Math.min(5000, Math.floor(config.autoClose.inactiveMs / 4))));
@@ -35,13 +33,9 @@ export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
     activity,
     maxMessageChars: config.chat.maxMessageChars,
     receiptAfter: config.chat.receiptAfter,
-    batcher: new CommitBatcher(hotLog.commit),
-    // The wake-up follows the index write: on a cluster they travel to different nodes, and a worker woken
-    // first could find the index without the room.
-    onAppended: async (id, seq) => {
-      await pendingIndex.index(id, seq);
-      wakeups.notify(id);
-    },
+    batcher: new CommitBatcher(hotLog.commit, hotLog.persistIndex),
+    // On one server the append indexed its room (and woke the shard's drain) in the same call.
+    onAppended: hotLog.persistIndex.indexedByAppend ? () => Promise.resolve() : (id, seq) => pendingIndex.index(id, seq),
   });
   return {
     chat,

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import { ChatCloseObserver } from '../chat/chat-close-observer';
+import { PersistIndex } from '../chat/persist-index';
 import { ChatLog } from '../chat/chat-log';
 import { ChatMessageRepository } from '../chat/chat-message-repository';
 import { DurabilityMetrics } from '../chat/durability-observer';
@@ -58,6 +59,7 @@ export interface CoreServices {
 /** The self-checking hot log and the durable copy behind it (issue 11): every role reads through these. */
 export interface HotLogServices {
   readonly chatLog: ChatLog;
+  readonly persistIndex: PersistIndex;
   readonly chatMessages: ChatMessageRepository;
   readonly reservations: SeqReservations;
   readonly commit: DurableCommit;
@@ -67,18 +69,25 @@ export interface HotLogServices {
 
 function buildHotLog(config: AppConfig, clients: { knex: Knex; redis: Redis; keys: RedisKeys }, registry: Registry, log: Logger): HotLogServices {
   const { knex, redis, keys } = clients;
-  const chatLog = new ChatLog(redis, keys, config.chat.ttlMs, {
-    sendRatePerSec: config.chat.sendRatePerSec,
-    sendBurst: config.chat.sendBurst,
-    maxLogMessages: config.chat.maxLogMessages,
-    maxLogBytes: config.chat.maxLogBytes,
-  });
+  const persistIndex = new PersistIndex(redis, keys, config.chat.ttlMs);
+  const chatLog = new ChatLog(
+    redis,
+    keys,
+    config.chat.ttlMs,
+    {
+      sendRatePerSec: config.chat.sendRatePerSec,
+      sendBurst: config.chat.sendBurst,
+      maxLogMessages: config.chat.maxLogMessages,
+      maxLogBytes: config.chat.maxLogBytes,
+    },
+    persistIndex,
+  );
   const chatMessages = new ChatMessageRepository(knex);
   const durability = new DurabilityMetrics(registry);
   const reservations = new SeqReservations(knex);
   const commit = new DurableCommit(chatMessages, reservations, chatLog, log, durability);
   const rebuilder = new HotLogRebuilder({ redis, keys, chatLog, messages: chatMessages, reservations, commit, observer: durability, log });
-  return { chatLog, chatMessages, reservations, commit, rebuilder, roomMessages: new RoomMessages(chatLog, chatMessages, rebuilder) };
+  return { chatLog, persistIndex, chatMessages, reservations, commit, rebuilder, roomMessages: new RoomMessages(chatLog, chatMessages, rebuilder) };
 }
 
 function buildObjectStore(config: AppConfig): ObjectStore {

@@ -101,6 +101,27 @@ export function defineFaultCases(mode: 'redis' | 'postgres'): void {
     await verifyRoom(fs, id, t.receipted, mode === 'redis' ? counted : undefined);
   }, 180_000);
 
+  it(`takes over a SIGKILLed worker's shards within seconds of a replacement, then loses nothing with the hot logs (${mode} receipts)`, async () => {
+    // Consecutive ids: one room in each persistence shard.
+    const ids = [await fs.openRoom('worker kill a'), await fs.openRoom('worker kill b')];
+    const flows = await Promise.all(ids.map((id, i) => traffic(id, `wkill${i}`)));
+    await Promise.all(flows.map((t) => t.receiptsMore(100)));
+    await fs.killWorker();
+    await Promise.all(flows.map((t) => t.receiptsMore(300)));
+    await fs.startWorker();
+    const upAt = Date.now();
+    await Promise.all(flows.map((t) => t.receiptsMore(100)));
+    await Promise.all(flows.map(finish));
+    await Promise.all(ids.map((id, i) => caughtUp(id, flows[i]!)));
+    const tookMs = Date.now() - upAt;
+    if (process.env['FAULT_SUMMARY']) process.stdout.write(`worker kill (${mode}): every receipted message committed ${tookMs} ms after the replacement was up\n`);
+    expect(tookMs).toBeLessThan(5_000);
+    // Every receipted message is in PostgreSQL: losing the rooms' Redis keys now loses nothing.
+    const k = fs.sys.core.keys;
+    for (const id of ids) await fs.redis.client.del(k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id));
+    for (let i = 0; i < ids.length; i++) expect(await verifyRoom(fs, ids[i]!, flows[i]!.receipted)).toBe(0);
+  }, 120_000);
+
   it(`delays or refuses sends while PostgreSQL is unreachable, and loses nothing (${mode} receipts)`, async () => {
     const id = await fs.openRoom('postgres outage');
     const t = await traffic(id, 'pgdown');

@@ -17,6 +17,10 @@ export interface RoleSystem {
   readonly gatewayPort: number;
   readonly gateway: RoleProcess;
   readonly worker: RoleProcess;
+  /** SIGKILLs the worker process (in the middle of whatever it holds). */
+  killWorker(): Promise<void>;
+  /** Starts a (replacement) worker process; resolves once its queues run. */
+  startWorker(): Promise<void>;
   /** A consultation between s1 and p1, approved; returns its id. */
   openRoom(title: string): Promise<number>;
   /** Sum of a counter over the gateway, the worker and the in-process system. */
@@ -60,8 +64,9 @@ export async function startRoleSystem(env: Record<string, string>): Promise<Role
   const dbViaProxy = new URL(sys.env['DATABASE_URL']!);
   dbViaProxy.port = String(pgProxy.port);
   const childEnv = { ...process.env, ...sys.env, DATABASE_URL: dbViaProxy.toString() };
-  const worker = await startWorkerProcess(childEnv);
-  const workerMetricsPort = Number(worker.logs.find((l) => l['msg'] === 'workers started')?.['metricsPort']);
+  let worker = await startWorkerProcess(childEnv);
+  const workerMetricsPort = () => Number(worker.logs.find((l) => l['msg'] === 'workers started')?.['metricsPort']);
+  let workerAlive = true;
   const gateway = await startGatewayProcess(childEnv);
   const scrape = async (port: number, name: string) => {
     const text = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text());
@@ -72,7 +77,17 @@ export async function startRoleSystem(env: Record<string, string>): Promise<Role
     pgProxy,
     gatewayPort: gateway.port,
     gateway: gateway.proc,
-    worker,
+    get worker() {
+      return worker;
+    },
+    async killWorker() {
+      await worker.kill('SIGKILL');
+      workerAlive = false;
+    },
+    async startWorker() {
+      worker = await startWorkerProcess(childEnv);
+      workerAlive = true;
+    },
     async openRoom(title) {
       const r = await sys.http('POST', '/api/consultation/request', { token: sys.token('s1', 'STUDENT'), body: { professorId: 'p1', title, content: 'c' } });
       await sys.http('POST', '/api/consultation/approve', { token: sys.token('p1', 'PROFESSOR'), body: { requestIdx: r.body.requestIdx } });
@@ -80,7 +95,7 @@ export async function startRoleSystem(env: Record<string, string>): Promise<Role
     },
     async counter(name) {
       const local = (await sys.core.registry.getSingleMetric(name)?.get())?.values.reduce((s, v) => s + v.value, 0) ?? 0;
-      return local + (await scrape(gateway.port, name)) + (await scrape(workerMetricsPort, name));
+      return local + (await scrape(gateway.port, name)) + (workerAlive ? await scrape(workerMetricsPort(), name) : 0);
     },
     async close() {
       await gateway.proc.kill('SIGKILL');

@@ -1,23 +1,29 @@
-import type { ChatPersister } from '../../lib/chat/chat-persister';
-import type { PersistWakeups } from '../../lib/queues/persist-wakeups';
+import { WaitingError } from 'bullmq';
+import type { PersistDrains } from '../../lib/chat/persist-drain';
+import type { PersistIndex } from '../../lib/chat/persist-index';
+import type { PersistShards } from '../../lib/queues/persist-shards';
 import type { QueueHandlers } from '../job-runner';
 
 /**
- * chat-persist: commit a shard's pending rooms; the sweep re-indexes rooms a crashed producer appended to but
- * never indexed, and re-wakes shards it never woke.
+ * chat-persist: `persist-shard` is a shard's drain, one long-lived job per shard; on shutdown it hands the
+ * shard back (to wait, no attempt spent) for the next worker. The sweep makes sure every shard has its drain
+ * job and wakes shards with pending rooms; the reindex (a Redis Cluster's only) lists rooms a crashed
+ * gateway appended to but never indexed.
  */
-export function chatPersistHandlers(persister: ChatPersister, wakeups: PersistWakeups): QueueHandlers<'chat-persist'> {
+export function chatPersistHandlers(deps: { drains: PersistDrains; index: PersistIndex; shards: PersistShards }): QueueHandlers<'chat-persist'> {
+  const { drains, index, shards } = deps;
   return {
-    'persist-shard': async ({ shard }) => ({ written: await persister.persistShard(shard) }),
+    'persist-shard': async ({ shard }, job, token) => {
+      await drains.run(shard);
+      if (token) await job.moveToWait(token);
+      throw new WaitingError();
+    },
     'persist-sweep': async () => {
-      const shards = await persister.pendingShards();
-      await Promise.all(shards.map((s) => wakeups.wake(s)));
-      return { shards };
+      await shards.ensureDrains();
+      const pending = await index.pendingShards();
+      await Promise.all(pending.map((s) => index.wake(s)));
+      return { pending };
     },
-    'persist-reindex': async () => {
-      const reindexed = await persister.reindexPending();
-      if (reindexed > 0) await Promise.all((await persister.pendingShards()).map((s) => wakeups.wake(s)));
-      return { reindexed };
-    },
+    'persist-reindex': async () => ({ reindexed: await index.reindex() }),
   };
 }

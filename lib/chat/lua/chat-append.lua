@@ -7,9 +7,12 @@
   KEYS[1] room list        KEYS[2] room meta hash   KEYS[3] dedupe hash     KEYS[4] closed flag
   KEYS[5] persistence marks                          KEYS[6] the room's event channel (sharded)
   KEYS[7], KEYS[8] the send buckets of the batch's (at most two) senders in this room
+  KEYS[9], KEYS[10] (one Redis server only) the shard's pending index and wake list: the room is indexed in
+  the same call, so the RECEIPT needs one round trip and no crash can leave an appended room unindexed. On a
+  Redis Cluster they live in another slot and PersistIndex writes them after the append.
   ARGV[1] ttl ms   ARGV[2] now (epoch ms)   ARGV[3] send rate per second   ARGV[4] burst
   ARGV[5] log cap: messages   ARGV[6] log cap: content bytes
-  ARGV[7] message JSON before the seq   '{"requestIdx":1,"seq":'
+  ARGV[7] message JSON before the seq   '{"requestIdx":1,"seq":'   ARGV[8] the requestIdx
   then four per message: bucket (1 or 2: KEYS[7] or KEYS[8]), dedupe field (senderId .. "\0" .. clientMsgId),
   message JSON after the seq (',"messageId":...}'), content bytes
 
@@ -18,7 +21,7 @@
   sender's rate limit (a token bucket; duplicates do not spend), -5 the room's log is full (its cap).
   Once the lease is used up, every later message of the batch gets -3 too, so none overtakes another.
 ]]
-local n = (#ARGV - 7) / 4
+local n = (#ARGV - 8) / 4
 local out = {}
 local function all(status)
   for i = 1, n do out[#out + 1] = status; out[#out + 1] = 0; out[#out + 1] = 0 end
@@ -36,7 +39,7 @@ local events = {}
 local appended = 0
 local leaseOut = false
 for i = 0, n - 1 do
-  local a = 8 + i * 4
+  local a = 9 + i * 4
   local bucketKey = KEYS[6 + tonumber(ARGV[a])]
   local existing = redis.call('HGET', KEYS[3], ARGV[a + 1])
   if existing then
@@ -85,6 +88,8 @@ redis.call('SPUBLISH', KEYS[6], table.concat(events, '\n'))
 
 redis.call('HSET', KEYS[2], 'seq', seq, 'dd', dd, 'bytes', bytes, 'lastActivityMs', now)
 redis.call('HSET', KEYS[5], 'pending', seq)
+-- Scores only rise; a room entering the index leaves one wake token for its shard's drain.
+if KEYS[9] and redis.call('ZADD', KEYS[9], 'GT', seq, ARGV[8]) == 1 then redis.call('RPUSH', KEYS[10], 1) end
 -- The list's TTL restarts with every message (CONTRACT §6). The room's other keys are refreshed at most every
 -- 1/64 of the TTL (and whenever the dedupe hash was just created): fewer commands per message; they may
 -- expire that much before the list, and a room without its meta is rebuilt from PostgreSQL.

@@ -1,0 +1,157 @@
+import type { Redis } from 'ioredis';
+import { readLua, readLuaWithPrelude, withScripts, type ScriptCommand } from '../redis/lua-scripts';
+import { scanKeys } from '../redis/redis-client';
+import { PERSIST_SHARDS, persistShardOf, roomOfKey, type RedisKeys } from '../redis/redis-keys';
+
+const SCRIPTS = {
+  ohPersistIndex: { lua: readLua(__dirname, 'persist-index'), keys: 2 },
+  ohPersistRead: { lua: readLuaWithPrelude(__dirname, 'hot-log-state', 'persist-read'), keys: 4 },
+  ohPersistAck: { lua: readLua(__dirname, 'persist-ack'), keys: 3 },
+  ohPersistAdvance: { lua: readLua(__dirname, 'persist-advance'), keys: 1 },
+  ohPersistUnindex: { lua: readLua(__dirname, 'persist-unindex'), keys: 1 },
+};
+type IndexScripts = {
+  ohPersistIndex: ScriptCommand<number>;
+  ohPersistRead: ScriptCommand<(number | string)[]>;
+  ohPersistAck: ScriptCommand<number>;
+  ohPersistAdvance: ScriptCommand<number>;
+  ohPersistUnindex: ScriptCommand<number>;
+};
+
+/** A room listed in its shard's index: messages up to `newest` were appended and may not be committed. */
+export interface PendingRoom {
+  readonly requestIdx: number;
+  readonly newest: number;
+}
+
+/** What persistence has not committed of a verified room: its committed mark and raw JSON after it. */
+export type UncommittedOutcome = { kind: 'invalid' } | { kind: 'ok'; committed: number; raw: string[] };
+
+/**
+ * Everything about how persistence finds and settles rooms, in one place. Each room's marks (in its slot)
+ * say what is appended and what is committed; the marks decide. Per shard, a sorted set lists the rooms to
+ * visit (an index, score = newest seq appended) and a wake list gets a token whenever a room enters it, so
+ * the shard's drain blocks on Redis instead of polling. On one Redis server the append script writes both
+ * (see chat-append.lua); on a cluster `index` does, right after the appends.
+ */
+export class PersistIndex {
+  private readonly redis: Redis & IndexScripts;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RedisKeys,
+    /** The hot log's TTL: the marks never outlive the room by more. */
+    private readonly ttlMs: number,
+  ) {
+    this.redis = withScripts<IndexScripts>(redis, SCRIPTS);
+  }
+
+  /** True when the append script indexes its room itself (every key on one server). */
+  get indexedByAppend(): boolean {
+    return !this.redis.isCluster;
+  }
+
+  /** The index keys the append script takes on one server (KEYS[9], KEYS[10]); none on a cluster. */
+  appendKeys(requestIdx: number): string[] {
+    if (!this.indexedByAppend) return [];
+    const shard = persistShardOf(requestIdx);
+    return [this.keys.persistPending(shard), this.keys.persistWake(shard)];
+  }
+
+  /** Lists rooms of one shard (scores only rise) and wakes its drain if one entered (a cluster's path). */
+  async index(shard: number, rooms: ReadonlyMap<number, number>): Promise<void> {
+    const args: (string | number)[] = [];
+    for (const [requestIdx, seq] of rooms) args.push(requestIdx, seq);
+    await this.redis.ohPersistIndex(this.keys.persistPending(shard), this.keys.persistWake(shard), ...args);
+  }
+
+  /** The oldest-indexed rooms of a shard, at most `max`. */
+  async rooms(shard: number, max: number): Promise<PendingRoom[]> {
+    const flat = await this.redis.zrange(this.keys.persistPending(shard), '0', String(max - 1), 'WITHSCORES');
+    const rooms: PendingRoom[] = [];
+    for (let i = 0; i < flat.length; i += 2) rooms.push({ requestIdx: Number(flat[i]), newest: Number(flat[i + 1]) });
+    return rooms;
+  }
+
+  /** A room's marks: the newest seq appended and the last seq known committed. */
+  async marks(requestIdx: number): Promise<{ committed: number; pending: number }> {
+    const [committed, pending] = await this.redis.hmget(this.keys.persistMarks(requestIdx), 'committed', 'pending');
+    return { committed: Number(committed ?? 0), pending: Number(pending ?? 0) };
+  }
+
+  /** Messages after the room's committed mark up to `newest`, at most `max`, after verifying the room. */
+  async readUncommitted(requestIdx: number, newest: number, max: number): Promise<UncommittedOutcome> {
+    const k = this.keys;
+    const out = await this.redis.ohPersistRead(k.chatRoom(requestIdx), k.chatMeta(requestIdx), k.chatDedupe(requestIdx), k.persistMarks(requestIdx), newest, max);
+    if (Number(out[0]) !== 1) return { kind: 'invalid' };
+    return { kind: 'ok', committed: Number(out[1]), raw: out.slice(2) as string[] };
+  }
+
+  /** Marks a room committed up to `committed` and trims its hot log to `tail` committed messages. */
+  async ack(requestIdx: number, committed: number, tail: number): Promise<void> {
+    const k = this.keys;
+    await this.redis.ohPersistAck(k.chatRoom(requestIdx), k.chatMeta(requestIdx), k.persistMarks(requestIdx), committed, this.ttlMs, tail);
+  }
+
+  /** Moves a room's committed mark over seqs another writer committed, as far as they continue it. */
+  async advance(requestIdx: number, seqs: readonly number[]): Promise<void> {
+    await this.redis.ohPersistAdvance(this.keys.persistMarks(requestIdx), ...[...seqs].sort((a, b) => a - b));
+  }
+
+  /** Takes rooms (of one shard) off the index unless an append re-indexed them past `newest` meanwhile. */
+  async unindex(rooms: readonly PendingRoom[]): Promise<void> {
+    if (rooms.length === 0) return;
+    const pairs = rooms.flatMap((r) => [r.requestIdx, r.newest]);
+    await this.redis.ohPersistUnindex(this.keys.persistPending(persistShardOf(rooms[0]!.requestIdx)), ...pairs);
+  }
+
+  /** Drops a room from its index (its hot log is gone: archived or cleaned up). */
+  async remove(requestIdx: number): Promise<void> {
+    await this.redis.zrem(this.keys.persistPending(persistShardOf(requestIdx)), String(requestIdx));
+  }
+
+  /** Shards that have pending rooms. */
+  async pendingShards(): Promise<number[]> {
+    const counts = await Promise.all(Array.from({ length: PERSIST_SHARDS }, (_, s) => this.redis.zcard(this.keys.persistPending(s))));
+    return counts.flatMap((n, s) => (n > 0 ? [s] : []));
+  }
+
+  /** Leaves a wake token for a shard's drain. */
+  async wake(shard: number): Promise<void> {
+    await this.redis.rpush(this.keys.persistWake(shard), 1);
+  }
+
+  /** Takes every wake token of a shard: done before reading its index, so a later entry leaves a new one. */
+  async takeWakes(shard: number): Promise<void> {
+    await this.redis.del(this.keys.persistWake(shard));
+  }
+
+  /** Blocks on `blocking` (a connection of its own) until a shard's wake token arrives; false after `timeoutSec`. */
+  async waitForWake(blocking: Redis, shard: number, timeoutSec: number): Promise<boolean> {
+    return (await blocking.blpop(this.keys.persistWake(shard), timeoutSec)) !== null;
+  }
+
+  /**
+   * Puts back into the index every room whose marks say pending but which is not listed (on a cluster, its
+   * appending process died between the append and the index write); returns how many. Visits every
+   * master. On one server the append indexes its room itself, so there is nothing to find.
+   */
+  async reindex(): Promise<number> {
+    if (this.indexedByAppend) return 0;
+    let found = 0;
+    for await (const keys of scanKeys(this.redis, this.keys.persistMarksPattern())) {
+      const ids = keys.map(roomOfKey).filter((id): id is number => id !== undefined);
+      const marks = await Promise.all(ids.map((id) => this.marks(id)));
+      const lost = new Map<number, Map<number, number>>();
+      ids.forEach((id, i) => {
+        const { committed, pending } = marks[i]!;
+        if (pending <= committed) return;
+        const shard = persistShardOf(id);
+        if (!lost.has(shard)) lost.set(shard, new Map());
+        lost.get(shard)!.set(id, pending);
+      });
+      for (const [shard, rooms] of lost) found += await this.redis.ohPersistIndex(this.keys.persistPending(shard), this.keys.persistWake(shard), ...[...rooms].flat());
+    }
+    return found;
+  }
+}
