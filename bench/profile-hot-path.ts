@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createRedis } from '../lib/redis/redis-client';
 import { startBenchSystem } from './support/bench-system';
 import { runLoad } from './support/load-runner';
-import { cpuSeconds } from './support/process-stats';
+import { cpuSeconds, postgresCpuSeconds } from './support/process-stats';
 import { histogramQuantile, startFullPath } from './support/servers';
 
 /**
@@ -69,19 +69,6 @@ function topSelfTimes(file: string, delivered: number, window: { fromEndMs: numb
     lines.push(`${(v / delivered).toFixed(2).padStart(7)} µs  ${((v / busy) * 100).toFixed(1).padStart(5)} %  ${k}`);
   }
   return lines;
-}
-
-/** CPU seconds of every PostgreSQL process (the server's backends serve every role). */
-function postgresCpuSeconds(): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
 }
 
 function commandStats(info: string, delivered: number): string[] {

@@ -6,6 +6,8 @@ import type { AppConfig } from '../lib/config/config';
 import type { Logger } from '../lib/logging/logger';
 import { createRedis } from '../lib/redis/redis-client';
 import { PERSIST_SHARDS } from '../lib/redis/redis-keys';
+import { drainShards } from '../lib/queues/job-table';
+import { QUEUE_NAMES } from '../lib/queues/queue-names';
 import { buildCoreServices, type CoreServices } from '../lib/runtime/core-services';
 import { chatPersistHandlers } from './handlers/chat-persist.handlers';
 import { consultationArchiveHandlers } from './handlers/consultation-archive.handlers';
@@ -67,6 +69,13 @@ export async function startWorkers(
     log,
     metrics,
     retry: config.queueRetry,
+  });
+  // A drain whose job lost its lock (a Redis that restarted empty, or a worker stalled past the lock) stops, and
+  // its shard gets a job again at once: the job that took its place, or a new one.
+  const persistWorker = workers.find((w) => w.name === QUEUE_NAMES.chatPersist)!;
+  persistWorker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const shard of drainShards(jobIds)) context.drains.release(shard);
+    context.shards.ensureDrains().catch((err: unknown) => log.warn({ err }, 'persist drain jobs could not be added'));
   });
   await upsertJobSchedulers(core.queues, config);
   await context.shards.ensureDrains();

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger';
 import type { RedisKeys } from '../redis/redis-keys';
-import { withLock } from '../redis/redis-lock';
+import { prepareLocks, withLock } from '../redis/redis-lock';
 import type { ChatLog } from './chat-log';
 import type { ChatMessage } from './chat-message';
 import type { ChatMessageRepository } from './chat-message-repository';
@@ -36,7 +36,9 @@ export class HotLogRebuilder {
       observer: DurabilityObserver;
       log: Logger;
     },
-  ) {}
+  ) {
+    prepareLocks(d.redis);
+  }
 
   rebuild(requestIdx: number, reason: string): Promise<void> {
     let pending = this.inFlight.get(requestIdx);

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger';
 import type { RedisKeys } from '../redis/redis-keys';
-import { withLock } from '../redis/redis-lock';
+import { prepareLocks, withLock } from '../redis/redis-lock';
 import type { ChatLog } from './chat-log';
 import type { SeqReservations } from './seq-reservations';
 
@@ -22,7 +22,9 @@ export class SeqLease {
 
   constructor(
     private readonly d: { redis: Redis; keys: RedisKeys; chatLog: ChatLog; reservations: SeqReservations; log: Logger },
-  ) {}
+  ) {
+    prepareLocks(d.redis);
+  }
 
   /** True when the lease is getting short and should be extended ahead of use. */
   static runningLow(seq: number, lease: number): boolean {

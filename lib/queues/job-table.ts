@@ -12,6 +12,18 @@ export interface JobSpec<Q extends QueueName, N extends JobName<Q>> {
 
 type JobTable = { readonly [Q in QueueName]: { readonly [N in JobName<Q>]: JobSpec<Q, N> } };
 
+/** A shard's drain job has a fixed id: adding one that exists is a no-op. */
+const DRAIN_JOB_ID = /^persist-drain-(\d+)$/;
+export const drainJobId = (shard: number) => `persist-drain-${shard}`;
+
+/** The shards whose drain jobs these are (other job ids are left out). */
+export function drainShards(jobIds: readonly string[]): number[] {
+  return jobIds.flatMap((id) => {
+    const m = DRAIN_JOB_ID.exec(id);
+    return m ? [Number(m[1])] : [];
+  });
+}
+
 const retried = (attempts: number) => ({ attempts, backoff: { type: 'custom' } }) as const;
 const keepFew = { removeOnComplete: 20, removeOnFail: 200 } as const;
 
@@ -24,7 +36,7 @@ export const JOB_TABLE: JobTable = {
   'chat-persist': {
     // A shard's drain: one job per shard for as long as workers run (fixed id); a failed round retries it with
     // backoff, for as long as it takes (PostgreSQL may be down for hours).
-    'persist-shard': { options: ({ shard }) => ({ jobId: `persist-drain-${shard}`, removeOnComplete: true, removeOnFail: true, ...retried(Number.MAX_SAFE_INTEGER) }) },
+    'persist-shard': { options: ({ shard }) => ({ jobId: drainJobId(shard), removeOnComplete: true, removeOnFail: true, ...retried(Number.MAX_SAFE_INTEGER) }) },
     // Only a lost drain job or wake token needs it: rare, and it finds nothing otherwise.
     'persist-sweep': { options: () => keepFew, every: () => 30_000 },
     // A Redis Cluster only (on one server the append indexes its room): a gateway dying mid-send.

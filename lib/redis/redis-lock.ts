@@ -6,6 +6,15 @@ const SCRIPTS = { ohLockRelease: { lua: readLua(__dirname, 'lock-release'), keys
 type LockScripts = { ohLockRelease: ScriptCommand<number>; ohLockExtend: ScriptCommand<number> };
 
 /**
+ * Defines the lock scripts on a client when its owner is built. ioredis copies a client's scripts onto each
+ * auto-pipeline as it creates it; a script defined later, while a pipeline of the same turn is open, is
+ * missing from it and the pipeline's callbacks crash the process (ioredis#1931).
+ */
+export function prepareLocks(redis: Redis): void {
+  withScripts<LockScripts>(redis, SCRIPTS);
+}
+
+/**
  * Runs `work` while holding a Redis lock (SET NX PX with a token, renewed while it runs), so a
  * maintenance cycle never overlaps the previous one, whichever process runs it. Returns undefined
  * without running when another holder has the lock.

@@ -15,7 +15,8 @@ export function chatPersistHandlers(deps: { drains: PersistDrains; index: Persis
   return {
     'persist-shard': async ({ shard }, job, token) => {
       await drains.run(shard);
-      if (token) await job.moveToWait(token);
+      // Stopped (shutdown) or released (the job lost its lock): hand it back if it is still ours.
+      if (token) await job.moveToWait(token).catch(() => undefined);
       throw new WaitingError();
     },
     'persist-sweep': async () => {

@@ -4,7 +4,7 @@ import type { CleanupCycle } from '../../lib/maintenance/cleanup-cycle';
 import type { Logger } from '../../lib/logging/logger';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../../lib/redis/redis-keys';
-import { withLock } from '../../lib/redis/redis-lock';
+import { prepareLocks, withLock } from '../../lib/redis/redis-lock';
 import type { QueueHandlers } from '../job-runner';
 import type { WorkerMetrics } from '../worker-metrics';
 
@@ -23,6 +23,7 @@ export function maintenanceHandlers(d: {
   metrics: WorkerMetrics;
   log: Logger;
 }): QueueHandlers<'maintenance'> {
+  prepareLocks(d.redis);
   const locked = async <T extends object>(name: string, work: () => Promise<T>) => {
     const result = await withLock(d.redis, d.keys.lock(name), LOCK_TTL_MS, work);
     if (result === undefined) {
