@@ -114,10 +114,11 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const sessionHost = buildSessionHost(options, { metrics, hub, limits, destinations, inFlight });
   const registry = new SessionRegistry(Math.max(50, Math.min(1000, Math.floor(sessionHost.heartbeatMs / 2))));
   const router = buildGatewayRouter(core, sending.chat, metrics, () => draining);
-  const pipeline = { verifier: core.verifier, users: core.users, origins, limits, log };
+  const trustedProxies = core.config.trustedProxies;
+  const pipeline = { verifier: core.verifier, users: core.users, origins, trustedProxies, limits, log };
 
   const app = uWS.App();
-  registerStompEndpoint(app, { host: sessionHost, registry, origins, metrics, isDraining: () => draining });
+  registerStompEndpoint(app, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining });
   app.any('/*', createHttpPipeline({ ...pipeline, router, observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) } }));
 
   // Presence of every live session is refreshed well before it expires; a crashed gateway's simply lapses.

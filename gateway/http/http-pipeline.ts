@@ -12,6 +12,7 @@ import { readJsonBody } from './json-body';
 import type { OriginPolicy } from './origin-policy';
 import type { RequestContext } from './request-context';
 import { Router } from './router';
+import type { TrustedProxies } from '../../lib/network/trusted-proxies';
 
 export interface HttpObserver {
   onResponse(route: string, method: string, status: number, seconds: number): void;
@@ -22,6 +23,8 @@ export interface HttpPipelineDeps {
   readonly verifier: JwtVerifier;
   readonly users: UserDirectory;
   readonly origins: OriginPolicy;
+  /** TRUST_PROXY: whose forwarded headers name the client. */
+  readonly trustedProxies: TrustedProxies | undefined;
   /** Per IP before authentication and per user after it, for every /api route. */
   readonly limits: RateLimits;
   readonly log: Logger;
@@ -55,10 +58,10 @@ function requestContext(deps: HttpPipelineDeps, ex: HttpExchange, log: Logger, b
 /** Builds the uWS handler that routes every HTTP request: CORS, context, dispatch, one error path. */
 export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
-    const ex = new HttpExchange(res, req);
-    const log = deps.log.child({ requestId: ex.requestId });
+    const ex = new HttpExchange(res, req, deps.trustedProxies);
+    const log = deps.log.child({ requestId: ex.requestId, ip: ex.remoteAddress });
     const origin = ex.headers['origin'];
-    const originOk = deps.origins.isAllowed(origin, ex.headers['host']);
+    const originOk = deps.origins.isAllowed(origin, ex.headers['host'], ex.forwardedProto);
     if (origin && originOk) {
       ex.setHeader('access-control-allow-origin', origin);
       ex.setHeader('vary', 'Origin');

@@ -4,7 +4,9 @@ import uWS from 'uWebSockets.js';
 import type { OriginPolicy } from '../http/origin-policy';
 import type { GatewayMetrics } from '../gateway-metrics';
 import type { SessionRegistry } from './session-registry';
-import { CLOSE, StompSession } from './stomp-session';
+import { StompSession } from './stomp-session';
+import type { Logger } from '../../lib/logging/logger';
+import { normalizeAddress, type TrustedProxies } from '../../lib/network/trusted-proxies';
 import type { StompSessionHost } from './stomp-session-host';
 
 interface SocketData {
@@ -23,7 +25,9 @@ export function registerStompEndpoint(
     host: StompSessionHost;
     registry: SessionRegistry;
     origins: OriginPolicy;
+    trustedProxies: TrustedProxies | undefined;
     metrics: GatewayMetrics;
+    log: Logger;
     isDraining: () => boolean;
   },
 ): void {
@@ -41,11 +45,16 @@ export function registerStompEndpoint(
       const origin = req.getHeader('origin');
       const hostHeader = req.getHeader('host');
       const token = new URLSearchParams(req.getQuery() ?? '').get('access_token') ?? undefined;
+      const peer = normalizeAddress(Buffer.from(res.getRemoteAddressAsText()).toString());
+      const proxies = deps.trustedProxies;
+      const ip = proxies ? proxies.clientAddress(peer, { forwarded: req.getHeader('forwarded') || undefined, forwardedFor: req.getHeader('x-forwarded-for') || undefined }) : peer;
+      const proto = proxies?.forwardedProto(peer, req.getHeader('x-forwarded-proto') || undefined);
       if (deps.isDraining()) {
         res.cork(() => res.writeStatus('503 Service Unavailable').end('draining', true));
         return;
       }
-      if (!deps.origins.isAllowed(origin || undefined, hostHeader)) {
+      if (!deps.origins.isAllowed(origin || undefined, hostHeader, proto)) {
+        deps.log.info({ ip, origin }, 'upgrade refused: origin not allowed');
         refuseUpgrade(res, forbidden('origin not allowed'));
         return;
       }
@@ -76,4 +85,3 @@ export function registerStompEndpoint(
   });
 }
 
-export { CLOSE };

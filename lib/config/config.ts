@@ -1,3 +1,4 @@
+import { TrustedProxies } from '../network/trusted-proxies';
 import { z } from 'zod';
 
 /**
@@ -55,6 +56,7 @@ const envSchema = z.object({
   ARCHIVE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
   FCM_CREDENTIALS: optionalString,
   ALLOWED_ORIGINS: optionalString,
+  TRUST_PROXY: optionalString,
   DASHBOARD_USER: z.string().min(1).default('admin'),
   DASHBOARD_PASSWORD: optionalString,
   CHAT_TTL_MS: intMs(604_800_000),
@@ -135,6 +137,8 @@ export interface AppConfig {
   readonly fcmCredentials: string | undefined;
   /** undefined → any origin in development, same-origin/non-browser only in production. */
   readonly allowedOrigins: readonly string[] | undefined;
+  /** TRUST_PROXY: undefined → the socket's peer is the client. */
+  readonly trustedProxies: TrustedProxies | undefined;
   readonly dashboard: { readonly user: string; readonly password: string };
   readonly chat: {
     readonly ttlMs: number;
@@ -254,6 +258,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   return { config: toAppConfig(e, isProduction), warnings: e.STARTUP_WARNINGS === 'true' ? warnings : [] };
 }
 
+/** A bad CIDR refuses to start, like any other bad value. */
+function parseTrustedProxies(value: string | undefined): TrustedProxies | undefined {
+  if (!value?.trim()) return undefined;
+  try {
+    return TrustedProxies.parse(value);
+  } catch (err) {
+    throw new ConfigError(`invalid environment: ${(err as Error).message}`);
+  }
+}
+
 function chatConfig(e: Env): AppConfig['chat'] {
   return {
     ttlMs: e.CHAT_TTL_MS,
@@ -314,6 +328,7 @@ function toAppConfig(e: Env, isProduction: boolean): AppConfig {
     archiveMaxBytes: e.ARCHIVE_MAX_BYTES,
     fcmCredentials: e.FCM_CREDENTIALS,
     allowedOrigins: e.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
+    trustedProxies: parseTrustedProxies(e.TRUST_PROXY),
     dashboard: { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD ?? DEV_DASHBOARD_PASSWORD },
     chat: chatConfig(e),
     autoClose: {
