@@ -49,6 +49,9 @@ describe('STOMP connect', () => {
   it('negotiates heart-beats and names the user in CONNECTED', async () => {
     const c = await connect(studentToken, { heartbeat: [1000, 1000], subscribe: false });
     expect(c.connectedHeaders).toMatchObject({ version: '1.2', 'heart-beat': expect.stringMatching(/^\d+,\d+$/), 'user-name': 's1', server: expect.stringMatching(/^office-hours/) });
+    // session-expires: the token's exp, in epoch ms.
+    const exp = (JSON.parse(Buffer.from(studentToken.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
+    expect(c.connectedHeaders['session-expires']).toBe(String(exp * 1000));
   });
 
   it('closes a client that stops sending heart-beats', async () => {

@@ -321,6 +321,8 @@ export class StompSession {
         'user-name': principal.userId,
         server: SERVER_NAME,
         session: this.id,
+        // The session's deadline (epoch ms): its token's expiry (CONTRACT §5).
+        ...(principal.expiresAt !== undefined ? { 'session-expires': String(principal.expiresAt) } : {}),
       }),
     );
   }
