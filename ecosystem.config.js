@@ -4,9 +4,18 @@
 const GATEWAYS = Number(process.env.OH_GATEWAY_INSTANCES || 2);
 const WORKERS = Number(process.env.OH_WORKER_INSTANCES || 2);
 
-// V8 flags per role (lib/runtime/role-node-flags.json; see docs/benchmarks.md for why the gateway's).
+// Production runs the compiled build (`npm run build` → dist/, JavaScript with source maps): no TypeScript
+// loader on the production path. V8 flags per role come from lib/runtime/role-node-flags.json (see
+// docs/benchmarks.md for why the gateway's).
+const path = require('node:path');
+const { existsSync } = require('node:fs');
 const ROLE_NODE_FLAGS = require('./lib/runtime/role-node-flags.json');
-const nodeArgs = (script) => [...ROLE_NODE_FLAGS[script], '--import', 'tsx'].join(' ');
+const built = (entry) => {
+  const script = path.join('dist', entry.replace(/\.ts$/, '.js'));
+  if (!existsSync(path.join(__dirname, script))) throw new Error(`${script} is missing: run \`npm run build\` first`);
+  return script;
+};
+const role = (entry) => ({ script: built(entry), node_args: [...ROLE_NODE_FLAGS[entry], '--enable-source-maps'].join(' ') });
 
 const common = {
   exec_mode: 'fork',
@@ -22,8 +31,7 @@ module.exports = {
     {
       ...common,
       name: 'oh-gateway',
-      script: 'gateway/main.ts',
-      node_args: nodeArgs('gateway/main.ts'),
+      ...role('gateway/main.ts'),
       instances: GATEWAYS,
       // Per-instance scrape target: 9200, 9201, …
       increment_var: 'GATEWAY_METRICS_PORT',
@@ -34,8 +42,7 @@ module.exports = {
     {
       ...common,
       name: 'oh-workers',
-      script: 'workers/main.ts',
-      node_args: nodeArgs('workers/main.ts'),
+      ...role('workers/main.ts'),
       instances: WORKERS,
       increment_var: 'WORKER_METRICS_PORT',
       env: { ...common.env, WORKER_METRICS_PORT: Number(process.env.WORKER_METRICS_PORT || 9101) },
@@ -45,8 +52,7 @@ module.exports = {
     {
       ...common,
       name: 'oh-dashboards',
-      script: 'dashboards/main.ts',
-      node_args: nodeArgs('dashboards/main.ts'),
+      ...role('dashboards/main.ts'),
       instances: 1,
     },
   ],

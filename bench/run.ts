@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chatSuite, type ChatSuiteResult } from './suites/chat-suite';
 import { ratesSuite, ratesTable } from './suites/rates-suite';
+import { startupSuite } from './suites/startup-suite';
 import { backupSuite } from './suites/backup-suite';
 import { clusterSuite } from './suites/cluster-suite';
 import { connectionsSuite } from './suites/connections-suite';
@@ -13,7 +14,7 @@ import { soakSuite } from './suites/soak-suite';
 import { stormSuite } from './suites/storm-suite';
 
 /**
- * npm run bench [-- --quick] [-- --only rates,chat,cluster,connections,storm,backup,scan,rest,soak]
+ * npm run bench [-- --quick] [-- --only startup,rates,chat,cluster,connections,storm,backup,scan,rest,soak]
  * Every figure is printed next to a baseline measured in the same run, as a ratio.
  */
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -57,6 +58,14 @@ async function main(): Promise<void> {
   console.log(`# Office Hours benchmarks (${quick ? 'quick' : 'full'}) — ${new Date().toISOString()}`);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${f(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`);
   const results: Record<string, unknown> = {};
+  if (want('startup')) {
+    const rows = await startupSuite();
+    results['startup'] = rows;
+    console.log('\n## startup: spawn → health URL answers (gateway /readyz), then idle RSS 3 s later (needs `npm run build` first)');
+    console.log('| role | from | ready ms | idle RSS MiB |');
+    console.log('|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.role} | ${r.from} | ${r.readyMs} | ${r.idleRssMiB.toFixed(0)} |`);
+  }
   if (want('rates')) {
     const rows = await ratesSuite(quick);
     results['rates'] = rows;

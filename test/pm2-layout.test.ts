@@ -9,8 +9,10 @@ import { TestStompClient } from './support/stomp-test-client';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
 /**
- * Smoke test of the production layout: `pm2 start ecosystem.config.js` with two gateways sharing one
- * port and two workers; chat through it while `pm2 reload oh-gateway` restarts the gateways one by one.
+ * Smoke test of the production layout: `npm run build`, then `pm2 start ecosystem.config.js` (the compiled
+ * roles, no TypeScript loader) with two gateways sharing one port and two workers; chat through it while
+ * `pm2 reload oh-gateway` restarts the gateways one by one; the console, the Lua scripts and the seal
+ * worker are found from the build (a missing asset fails here).
  */
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..');
@@ -29,6 +31,7 @@ const sessionsOn = async (metricsPort: number) => {
 };
 
 beforeAll(async () => {
+  await run('npm', ['run', 'build'], { cwd: ROOT, timeout: 120_000 });
   sys = await startTestSystem({ CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000' }, {}, { s3: true });
   await sys.core.users.upsert({ id: 'p1', name: 'p1', role: 'PROFESSOR' });
   pm2Home = mkdtempSync(path.join(os.tmpdir(), 'oh-pm2-'));
@@ -105,4 +108,15 @@ it('two gateways share one port, and a reload loses no receipted message', async
   const bySeq = new Map(rows.map((x: { seq: number; client_msg_id: string }) => [x.seq, x.client_msg_id]));
   for (const [clientMsgId, seq] of receipted) expect(bySeq.get(seq)).toBe(clientMsgId);
   expect(receipted.size).toBeGreaterThan(100);
+
+  // From the build: the console's static files, and an archive sealed by the workers' seal threads.
+  const page = await fetch(`http://127.0.0.1:${port}/console/`, { headers: { connection: 'close' } });
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<html');
+  expect((await sys.http('POST', '/api/consultation/end', { token: studentToken, body: { requestIdx: id } })).status).toBe(200);
+  const archive = await eventually(async () => {
+    const a = await fetch(`http://127.0.0.1:${port}/api/chat/archive/download/${id}`, { headers: { connection: 'close', authorization: `Bearer ${studentToken}` } });
+    return a.status === 200 ? a.text() : undefined;
+  }, 30_000, 'archive sealed by the built workers');
+  expect(archive).toContain('pm2-0');
 }, 120_000);

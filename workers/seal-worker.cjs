@@ -1,6 +1,15 @@
-// Piscina worker thread entry: threads do not inherit tsx's loader, so register it here, then run the
-// TypeScript task module. Plain CommonJS on purpose: this file is loaded before any TypeScript support.
-require('tsx/cjs');
-const { runSealTask } = require('../lib/archive/seal-task.ts');
+// Piscina worker thread entry, plain CommonJS so it loads before any TypeScript support. In the compiled
+// build (dist/) the task module is JavaScript next to it; from source, threads do not inherit tsx's
+// loader, so it is registered here first.
+const { existsSync } = require('node:fs');
+const path = require('node:path');
 
-module.exports = (task) => runSealTask(task);
+const compiled = path.join(__dirname, '..', 'lib', 'archive', 'seal-task.js');
+let task;
+if (existsSync(compiled)) task = require(compiled);
+else {
+  require('tsx/cjs');
+  task = require('../lib/archive/seal-task.ts');
+}
+
+module.exports = (input) => task.runSealTask(input);
