@@ -43,11 +43,11 @@ export class FcmStandIn {
         token_uri: 'https://oauth2.googleapis.com/token',
       }),
     );
-    const standIn = this;
+    const standInPort = () => this.port;
     this.agent = new (class extends https.Agent {
       override createConnection(options: { servername?: string; host?: string }, cb?: unknown) {
         void cb;
-        return tls.connect({ host: '127.0.0.1', port: standIn.port, servername: options.servername ?? options.host, rejectUnauthorized: false });
+        return tls.connect({ host: '127.0.0.1', port: standInPort(), servername: options.servername ?? options.host, rejectUnauthorized: false });
       }
     })({ keepAlive: false });
   }

@@ -15,7 +15,7 @@ export async function promtool(...args: string[]): Promise<string> {
     return r.stdout + r.stderr;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`promtool ${args.join(' ')} failed: ${e.stdout ?? ''}${e.stderr ?? e.message}`);
+    throw new Error(`promtool ${args.join(' ')} failed: ${e.stdout ?? ''}${e.stderr ?? e.message}`, { cause: err });
   }
 }
 
