@@ -65,7 +65,10 @@ function topSelfTimes(file: string, delivered: number, window: { fromEndMs: numb
   const idle = [...self.entries()].filter(([k]) => k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0);
   const busy = [...self.values()].reduce((a, b) => a + b, 0) - idle;
   const lines = [`busy ${(busy / delivered).toFixed(1)} µs/msg (sampled)`];
-  for (const [k, v] of [...self.entries()].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, limit)) {
+  for (const [k, v] of [...self.entries()]
+    .filter(([k]) => !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)) {
     lines.push(`${(v / delivered).toFixed(2).padStart(7)} µs  ${((v / busy) * 100).toFixed(1).padStart(5)} %  ${k}`);
   }
   return lines;
@@ -92,7 +95,14 @@ async function main(): Promise<void> {
     const { gateway, worker } = await startFullPath(sys.env, { gateway: [...gatewayArgs, ...profDir('gateway')], worker: profDir('worker') });
     const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))![1]);
     const pids = { gateway: gateway.pid, worker: worker.pid, redis: redisPid };
-    const load = { kind: 'stomp' as const, port: gateway.port, window: rate ? 0 : 4, ratePerClient: rate / (roomsCount * 2), warmupMs: 2000, durationMs: seconds * 1000 };
+    const load = {
+      kind: 'stomp' as const,
+      port: gateway.port,
+      window: rate ? 0 : 4,
+      ratePerClient: rate / (roomsCount * 2),
+      warmupMs: 2000,
+      durationMs: seconds * 1000,
+    };
     await runLoad({ ...load, mode: rate ? 'open' : 'closed', durationMs: 2000 }, rooms, 2); // warm the JIT and the hot logs
     await redis.config('RESETSTAT');
     const c0 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuSeconds(p)]));
@@ -113,7 +123,9 @@ async function main(): Promise<void> {
       `# hot-path profile: ${rate ? `open loop ${rate} msg/s` : 'closed loop (window 4)'}, ${roomsCount} rooms × 2, ${seconds} s`,
       `delivered ${r.msgsPerSec.toFixed(0)} msg/s; send→deliver p50 ${r.hist.percentileMs(50).toFixed(2)} ms, p99 ${r.hist.percentileMs(99).toFixed(2)} ms, p999 ${r.hist.percentileMs(99.9).toFixed(2)} ms; load generators ${r.loadCpuPercent.toFixed(0)} % CPU`,
       `RECEIPT → PostgreSQL lag p50 ${lag(0.5)} ms, p99 ${lag(0.99)} ms`,
-      ...Object.entries(cpuUs).map(([k, sec]) => `${k}: ${((sec / delivered) * 1e6).toFixed(1)} µs CPU per message, ${((sec / wall) * 100).toFixed(1)} % of a core (from /proc)`),
+      ...Object.entries(cpuUs).map(
+        ([k, sec]) => `${k}: ${((sec / delivered) * 1e6).toFixed(1)} µs CPU per message, ${((sec / wall) * 100).toFixed(1)} % of a core (from /proc)`,
+      ),
       `postgres (all backends): ${((pgCpu / delivered) * 1e6).toFixed(1)} µs CPU per message, ${((pgCpu / wall) * 100).toFixed(1)} % of a core`,
       `all server processes: ${(((Object.values(cpuUs).reduce((a, b) => a + b, 0) + pgCpu) / delivered) * 1e6).toFixed(1)} µs CPU per message, ${(((Object.values(cpuUs).reduce((a, b) => a + b, 0) + pgCpu) / wall) * 100).toFixed(1)} % of a core`,
       '',

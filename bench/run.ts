@@ -38,9 +38,13 @@ function printChat(r: ChatSuiteResult): void {
   };
   for (const row of r.rows) {
     const at = row.atLoad.map((a) => `${ms(a.p50)} / ${ms(a.p99)} / ${ms(a.p999)}`);
-    console.log(`| ${label[row.server] ?? row.server} | ${f(row.maxMsgsPerSec, 0)} | ${f(row.serverCpuPercentAtMax, 0)} | ${f(row.loadCpuPercentAtMax, 0)} | ${at.join(' | ')} |`);
+    console.log(
+      `| ${label[row.server] ?? row.server} | ${f(row.maxMsgsPerSec, 0)} | ${f(row.serverCpuPercentAtMax, 0)} | ${f(row.loadCpuPercentAtMax, 0)} | ${at.join(' | ')} |`,
+    );
   }
-  console.log(`\nratios: full path / raw uWS relay = ${f(full!.maxMsgsPerSec / raw!.maxMsgsPerSec, 2)}× (the relay's ceiling, for scale); full path / socket.io relay = ${f(full!.maxMsgsPerSec / sio!.maxMsgsPerSec, 2)}× (target ≥ 1.5×, aim 2×)`);
+  console.log(
+    `\nratios: full path / raw uWS relay = ${f(full!.maxMsgsPerSec / raw!.maxMsgsPerSec, 2)}× (the relay's ceiling, for scale); full path / socket.io relay = ${f(full!.maxMsgsPerSec / sio!.maxMsgsPerSec, 2)}× (target ≥ 1.5×, aim 2×)`,
+  );
   const half = full!.atLoad.find((a) => a.fraction === 0.5)!;
   console.log(`full path p99 send→deliver at 50 % load: ${ms(half.p99)} ms (target ≤ 10 ms)`);
   console.log('\n| receipt mode | max msg/s | send→RECEIPT p50/p99 ms @max | @25% | @50% | @90% | send→deliver p50/p99 ms @50% |');
@@ -48,10 +52,13 @@ function printChat(r: ChatSuiteResult): void {
   for (const row of [full!, fullPostgres!]) {
     const rc = row.atLoad.map((a) => `${ms(a.receiptP50)} / ${ms(a.receiptP99)}`);
     const h = row.atLoad.find((a) => a.fraction === 0.5)!;
-    console.log(`| ${row.server === 'stomp' ? 'redis' : 'postgres'} | ${f(row.maxMsgsPerSec, 0)} | ${ms(row.receiptAtMax.p50)} / ${ms(row.receiptAtMax.p99)} | ${rc.join(' | ')} | ${ms(h.p50)} / ${ms(h.p99)} |`);
+    console.log(
+      `| ${row.server === 'stomp' ? 'redis' : 'postgres'} | ${f(row.maxMsgsPerSec, 0)} | ${ms(row.receiptAtMax.p50)} / ${ms(row.receiptAtMax.p99)} | ${rc.join(' | ')} | ${ms(h.p50)} / ${ms(h.p99)} |`,
+    );
   }
   console.log(`postgres receipts / redis receipts throughput = ${f(fullPostgres!.maxMsgsPerSec / full!.maxMsgsPerSec, 2)}× (target ≥ 0.5×)`);
-  if (r.persistLagMs) console.log(`RECEIPT → PostgreSQL at 50 % load: p50 ${ms(r.persistLagMs.p50)} ms, p99 ${ms(r.persistLagMs.p99)} ms (target p99 ≤ 250 ms)`);
+  if (r.persistLagMs)
+    console.log(`RECEIPT → PostgreSQL at 50 % load: p50 ${ms(r.persistLagMs.p50)} ms, p99 ${ms(r.persistLagMs.p99)} ms (target p99 ≤ 250 ms)`);
 }
 
 async function main(): Promise<void> {
@@ -69,7 +76,9 @@ async function main(): Promise<void> {
   if (want('rates')) {
     const rows = await ratesSuite(quick);
     results['rates'] = rows;
-    console.log('\n## rates: 100 rooms × 2 clients; closed loop (window 4), then open loop at fixed total rates; CPU of every server process (its own, Redis, PostgreSQL backends)');
+    console.log(
+      '\n## rates: 100 rooms × 2 clients; closed loop (window 4), then open loop at fixed total rates; CPU of every server process (its own, Redis, PostgreSQL backends)',
+    );
     for (const line of ratesTable(rows)) console.log(line);
     console.log('targets: CPU per message ≤ 1.0× socket.io at every rate (bar 1.5×); p99 ≤ 3 ms at 2,000 and ≤ 5 ms at 5,000; closed loop ≥ 1.5× socket.io');
   }
@@ -82,16 +91,22 @@ async function main(): Promise<void> {
     const r = await clusterSuite(quick);
     results['cluster'] = r;
     console.log(`\n## Redis Cluster vs single Redis: ${r.rooms} rooms × 2 clients, default receipts, every process on this box`);
-    console.log('| redis | max msg/s | CPU % gateway+worker+redis @max | CPU µs per message: gateway / worker / redis (all nodes) = total | p50/p99/p999 ms @25% | @50% | @90% |');
+    console.log(
+      '| redis | max msg/s | CPU % gateway+worker+redis @max | CPU µs per message: gateway / worker / redis (all nodes) = total | p50/p99/p999 ms @25% | @50% | @90% |',
+    );
     console.log('|---|---|---|---|---|---|---|');
     for (const row of r.rows) {
       const at = row.atLoad.map((a) => `${ms(a.p50)} / ${ms(a.p99)} / ${ms(a.p999)}`);
       const us = (percent: number) => f((percent / 100 / row.maxMsgsPerSec) * 1e6, 0);
       const [gw = 0, wk = 0, ...redis] = row.cpuPercentByProcessAtMax;
       const breakdown = `${us(gw)} / ${us(wk)} / ${us(redis.reduce((a, b) => a + b, 0))} = ${us(row.serverCpuPercentAtMax)}`;
-      console.log(`| ${row.server} (${row.redisProcesses} redis-server) | ${f(row.maxMsgsPerSec, 0)} | ${f(row.serverCpuPercentAtMax, 0)} | ${breakdown} | ${at.join(' | ')} |`);
+      console.log(
+        `| ${row.server} (${row.redisProcesses} redis-server) | ${f(row.maxMsgsPerSec, 0)} | ${f(row.serverCpuPercentAtMax, 0)} | ${breakdown} | ${at.join(' | ')} |`,
+      );
     }
-    console.log(`ratio: cluster / single throughput = ${f(r.rows[1]!.maxMsgsPerSec / r.rows[0]!.maxMsgsPerSec, 2)}× (2 cores shared by 6 redis-servers: not expected to be faster here)`);
+    console.log(
+      `ratio: cluster / single throughput = ${f(r.rows[1]!.maxMsgsPerSec / r.rows[0]!.maxMsgsPerSec, 2)}× (2 cores shared by 6 redis-servers: not expected to be faster here)`,
+    );
   }
   if (want('connections')) {
     const rows = await connectionsSuite(quick);
@@ -103,19 +118,24 @@ async function main(): Promise<void> {
       const heap = r.heapPerSessionBytes === undefined ? '-' : `${f(r.heapPerSessionBytes / 1024, 2)} KiB`;
       console.log(`| ${r.server} | ${r.sessions} | ${f(r.rssPerSessionBytes / 1024, 2)} KiB | ${heap} | ${f(r.connectPerSec, 0)} |`);
     }
-    console.log(`ratio: full path / raw uWS per-session RSS = ${f(rows[0]!.rssPerSessionBytes / rows[1]!.rssPerSessionBytes, 2)}× (target ≤ 4 KiB per session)`);
+    console.log(
+      `ratio: full path / raw uWS per-session RSS = ${f(rows[0]!.rssPerSessionBytes / rows[1]!.rssPerSessionBytes, 2)}× (target ≤ 4 KiB per session)`,
+    );
   }
   if (want('backup')) {
     const r = await backupSuite(quick);
     results['backup'] = r;
-    const row = (name: string, b: typeof r.allChangedPool) => `| ${name} | ${b.scanned} | ${b.changed} | ${b.uploaded} | ${b.failed} | ${f(b.durationMs / 1000, 2)} s |`;
+    const row = (name: string, b: typeof r.allChangedPool) =>
+      `| ${name} | ${b.scanned} | ${b.changed} | ${b.uploaded} | ${b.failed} | ${f(b.durationMs / 1000, 2)} s |`;
     console.log(`\n## backup: ${r.rooms} open rooms × ${r.messagesPerRoom} messages, one cycle`);
     console.log('| cycle | scanned | changed | uploaded | failed | time |');
     console.log('|---|---|---|---|---|---|');
     console.log(row(`all changed, piscina pool (${r.threads} threads)`, r.allChangedPool));
     console.log(row('all changed, one thread', r.allChangedSingle));
     console.log(row('1 % changed, pool', r.onePercentChanged));
-    console.log(`ratio: one thread / pool time = ${f(r.allChangedSingle.durationMs / r.allChangedPool.durationMs, 2)}×; 1 % changed / all changed time = ${f(r.onePercentChanged.durationMs / r.allChangedPool.durationMs, 3)}×`);
+    console.log(
+      `ratio: one thread / pool time = ${f(r.allChangedSingle.durationMs / r.allChangedPool.durationMs, 2)}×; 1 % changed / all changed time = ${f(r.onePercentChanged.durationMs / r.allChangedPool.durationMs, 3)}×`,
+    );
   }
   if (want('scan')) {
     const r = await scanSuite(quick);
@@ -125,16 +145,22 @@ async function main(): Promise<void> {
     console.log('|---|---|');
     console.log(`| index-backed scan, nothing to close | ${f(r.indexedScanMs, 1)} ms |`);
     console.log(`| naive scan (load all open rows, filter in process) | ${f(r.naiveScanMs, 1)} ms |`);
-    console.log(`| scan closing ${r.idle} idle (1 %) through the lifecycle | ${f(r.closeRunMs, 0)} ms (${r.closed} closed, ${f(r.closed / (r.closeRunMs / 1000), 0)}/s) |`);
+    console.log(
+      `| scan closing ${r.idle} idle (1 %) through the lifecycle | ${f(r.closeRunMs, 0)} ms (${r.closed} closed, ${f(r.closed / (r.closeRunMs / 1000), 0)}/s) |`,
+    );
     console.log(`ratio: naive / index-backed = ${f(r.naiveScanMs / r.indexedScanMs, 1)}×`);
   }
   if (want('storm')) {
     const r = await stormSuite(quick);
     results['storm'] = r;
-    console.log(`\n## reconnect storm: ${r.sessions} sessions on gateway A, SIGKILL A, ${r.missedPerRoom} messages per room while away, all reconnect to gateway B and chat.sync`);
+    console.log(
+      `\n## reconnect storm: ${r.sessions} sessions on gateway A, SIGKILL A, ${r.missedPerRoom} messages per room while away, all reconnect to gateway B and chat.sync`,
+    );
     console.log('| connect to A | all reconnected to B | all synced | sync p50 / p99 ms | Redis peak CPU % | chat.sync frames / hot-log reads | errors |');
     console.log('|---|---|---|---|---|---|---|');
-    console.log(`| ${f(r.connectToAMs, 0)} ms | ${f(r.reconnectedMs, 0)} ms | ${f(r.allSyncedMs, 0)} ms | ${ms(r.syncP50Ms)} / ${ms(r.syncP99Ms)} | ${f(r.redisPeakCpuPercent, 0)} | ${r.syncs} / ${r.hotLogReads} | ${r.errors} |`);
+    console.log(
+      `| ${f(r.connectToAMs, 0)} ms | ${f(r.reconnectedMs, 0)} ms | ${f(r.allSyncedMs, 0)} ms | ${ms(r.syncP50Ms)} / ${ms(r.syncP99Ms)} | ${f(r.redisPeakCpuPercent, 0)} | ${r.syncs} / ${r.hotLogReads} | ${r.errors} |`,
+    );
     console.log(`reconnects/s into B: ${f(r.sessions / (r.reconnectedMs / 1000), 0)}; syncs per hot-log read: ${f(r.syncs / Math.max(1, r.hotLogReads), 2)}`);
   }
   if (want('rest')) {
@@ -152,12 +178,19 @@ async function main(): Promise<void> {
     const r = await soakSuite(quick);
     results['soak'] = r;
     const mins = (r.windows.at(-1)?.atSec ?? 0) / 60;
-    console.log(`\n## soak: ${f(mins, 1)} min open loop at 50 % of the full path's maximum (${f(r.maxMsgsPerSec, 0)} → ${f(r.offered, 0)} msg/s offered), ${r.rooms} rooms × 2, backups every ${r.backupIntervalMs / 1000} s, default cycles`);
+    console.log(
+      `\n## soak: ${f(mins, 1)} min open loop at 50 % of the full path's maximum (${f(r.maxMsgsPerSec, 0)} → ${f(r.offered, 0)} msg/s offered), ${r.rooms} rooms × 2, backups every ${r.backupIntervalMs / 1000} s, default cycles`,
+    );
     console.log('| at s | delivered msg/s | p50 / p99 / p999 ms | gateway RSS MiB | worker RSS MiB | Redis used MiB |');
     console.log('|---|---|---|---|---|---|');
-    for (const w of r.windows) console.log(`| ${f(w.atSec, 0)} | ${f(w.delivered, 0)} | ${ms(w.p50)} / ${ms(w.p99)} / ${ms(w.p999)} | ${f(w.gatewayRssMiB, 0)} | ${f(w.workerRssMiB, 0)} | ${f(w.redisUsedMiB, 0)} |`);
+    for (const w of r.windows)
+      console.log(
+        `| ${f(w.atSec, 0)} | ${f(w.delivered, 0)} | ${ms(w.p50)} / ${ms(w.p99)} / ${ms(w.p999)} | ${f(w.gatewayRssMiB, 0)} | ${f(w.workerRssMiB, 0)} | ${f(w.redisUsedMiB, 0)} |`,
+      );
     const worst = Math.max(...r.windows.map((w) => w.p99));
-    console.log(`worst window p99 ${ms(worst)} ms (target ≤ 10 ms); error log lines: ${r.errorLines}; stored in PostgreSQL: ${r.stored}; hot-log entries left in Redis: ${r.hotLogEntries} (≤ ${r.rooms} × the hot tail)`);
+    console.log(
+      `worst window p99 ${ms(worst)} ms (target ≤ 10 ms); error log lines: ${r.errorLines}; stored in PostgreSQL: ${r.stored}; hot-log entries left in Redis: ${r.hotLogEntries} (≤ ${r.rooms} × the hot tail)`,
+    );
   }
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });

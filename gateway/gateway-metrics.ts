@@ -57,8 +57,17 @@ export class GatewayMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: r,
     });
-    this.rateLimitedTotal = new Counter({ name: 'oh_gateway_rate_limited_total', help: 'Calls refused by a rate limit (send, frames, sessions, rest, rest-ip, chat.read, chat.sync, chat.typing, subscribe)', labelNames: ['kind'], registers: r });
-    this.slowConsumers = new Counter({ name: 'oh_gateway_slow_consumer_disconnects_total', help: 'Sessions closed for exceeding the backpressure cap', registers: r });
+    this.rateLimitedTotal = new Counter({
+      name: 'oh_gateway_rate_limited_total',
+      help: 'Calls refused by a rate limit (send, frames, sessions, rest, rest-ip, chat.read, chat.sync, chat.typing, subscribe)',
+      labelNames: ['kind'],
+      registers: r,
+    });
+    this.slowConsumers = new Counter({
+      name: 'oh_gateway_slow_consumer_disconnects_total',
+      help: 'Sessions closed for exceeding the backpressure cap',
+      registers: r,
+    });
     this.authFailures = new Counter({ name: 'oh_gateway_stomp_auth_failures_total', help: 'CONNECT frames refused for authentication', registers: r });
     for (const kind of RATE_LIMIT_KINDS) this.rateLimitedTotal.inc({ kind }, 0);
   }

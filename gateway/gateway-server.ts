@@ -89,7 +89,12 @@ const listen = async (app: uWS.TemplatedApp, host: string, port: number, what: s
 };
 
 /** Gateways share PORT (SO_REUSEPORT), so a scrape of PORT reaches a random one; each may also get its own port. */
-async function listenMetrics(options: GatewayOptions, host: string, metrics: GatewayMetrics, pipeline: Omit<Parameters<typeof createHttpPipeline>[0], 'router'>): Promise<uWS.us_listen_socket | undefined> {
+async function listenMetrics(
+  options: GatewayOptions,
+  host: string,
+  metrics: GatewayMetrics,
+  pipeline: Omit<Parameters<typeof createHttpPipeline>[0], 'router'>,
+): Promise<uWS.us_listen_socket | undefined> {
   const port = options.metricsPort ?? options.core.config.gatewayMetricsPort;
   if (port === undefined) return undefined;
   const router = new Router();
@@ -119,13 +124,19 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
 
   const app = uWS.App();
   registerStompEndpoint(app, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining });
-  app.any('/*', createHttpPipeline({ ...pipeline, router, observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) } }));
+  app.any(
+    '/*',
+    createHttpPipeline({ ...pipeline, router, observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) } }),
+  );
 
   // Presence of every live session is refreshed well before it expires; a crashed gateway's simply lapses.
-  const presenceTimer = setInterval(() => {
-    const live = registry.all().flatMap((s) => (s.isConnected ? [[s.principal!.userId, s.id] as const] : []));
-    core.presence.refresh(live).catch((err: unknown) => log.warn({ err }, 'presence refresh failed'));
-  }, Math.max(100, Math.floor(core.presence.ttlMs / 3)));
+  const presenceTimer = setInterval(
+    () => {
+      const live = registry.all().flatMap((s) => (s.isConnected ? [[s.principal!.userId, s.id] as const] : []));
+      core.presence.refresh(live).catch((err: unknown) => log.warn({ err }, 'presence refresh failed'));
+    },
+    Math.max(100, Math.floor(core.presence.ttlMs / 3)),
+  );
   presenceTimer.unref();
 
   const token = await listen(app, host, port, 'gateway');

@@ -23,7 +23,12 @@ export function sendHttpError(ex: HttpExchange, err: unknown, log: Logger): void
 
 /** Refuses a WebSocket upgrade with the contract's status and error body (the socket never opens). */
 export function refuseUpgrade(res: HttpResponse, err: AppError): void {
-  res.cork(() => res.writeStatus(String(err.httpStatus)).writeHeader('content-type', 'application/json; charset=utf-8').end(JSON.stringify({ error: { code: err.code, message: err.message } }), true));
+  res.cork(() =>
+    res
+      .writeStatus(String(err.httpStatus))
+      .writeHeader('content-type', 'application/json; charset=utf-8')
+      .end(JSON.stringify({ error: { code: err.code, message: err.message } }), true),
+  );
 }
 
 export interface StompErrorEvent {

@@ -15,7 +15,13 @@ function luaFolders(dir) {
   });
 }
 
-const copies = [...luaFolders(path.join(ROOT, 'lib')), path.join(ROOT, 'gateway', 'console'), path.join(ROOT, 'workers', 'seal-worker.cjs'), path.join(ROOT, 'dashboards', 'grafana'), path.join(ROOT, 'dashboards', 'prometheus')];
+const copies = [
+  ...luaFolders(path.join(ROOT, 'lib')),
+  path.join(ROOT, 'gateway', 'console'),
+  path.join(ROOT, 'workers', 'seal-worker.cjs'),
+  path.join(ROOT, 'dashboards', 'grafana'),
+  path.join(ROOT, 'dashboards', 'prometheus'),
+];
 for (const from of copies) {
   const to = path.join(DIST, path.relative(ROOT, from));
   mkdirSync(path.dirname(to), { recursive: true });

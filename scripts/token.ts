@@ -23,9 +23,13 @@ if (!config.jwt.secret) {
   process.exit(2);
 }
 process.stdout.write(
-  `${mintToken(config.jwt.secret, { sub: values.sub, name: values.name ?? values.sub, roles }, {
-    expiresInSec: Number(values.ttl),
-    issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
-  })}\n`,
+  `${mintToken(
+    config.jwt.secret,
+    { sub: values.sub, name: values.name ?? values.sub, roles },
+    {
+      expiresInSec: Number(values.ttl),
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+    },
+  )}\n`,
 );

@@ -15,7 +15,13 @@ const sockets: RawSocket[] = [];
 const DEFAULT_LIMITS = { REST_RATE_PER_SEC: '20', REST_BURST: '60', REST_IP_RATE_PER_SEC: '100000', STOMP_RATE_PER_SEC: '10', STOMP_BURST: '30' };
 
 beforeAll(async () => {
-  sys = await startTestSystem({ ...DEFAULT_LIMITS, CHAT_MAX_SESSIONS_PER_USER: '3', CHAT_MAX_LOG_MESSAGES: '45', CHAT_SEND_RATE_PER_SEC: '20', CHAT_SEND_BURST: '40' });
+  sys = await startTestSystem({
+    ...DEFAULT_LIMITS,
+    CHAT_MAX_SESSIONS_PER_USER: '3',
+    CHAT_MAX_LOG_MESSAGES: '45',
+    CHAT_SEND_RATE_PER_SEC: '20',
+    CHAT_SEND_BURST: '40',
+  });
   await sys.core.users.upsert({ id: 'p1', name: 'Lee', role: 'PROFESSOR' });
   const r = await sys.http('POST', '/api/consultation/request', { token: sys.token('s1', 'STUDENT'), body: { professorId: 'p1', title: 't', content: 'c' } });
   id = r.body.requestIdx;
@@ -117,10 +123,14 @@ it("chat.send beyond the user's rate is refused inside the append (RATE_LIMITED)
   expect(refused.length).toBeGreaterThan(0);
   // 45 messages fill this room's log (CHAT_MAX_LOG_MESSAGES): the refusals are the rate limit, then the cap.
   expect(refused.every((r) => /RATE_LIMITED|PAYLOAD_TOO_LARGE/.test(r))).toBe(true);
-  await eventually(async () => {
-    const r = await c.send(id, 'one more', `late-${Date.now()}`).catch((err: unknown) => String(err));
-    return typeof r === 'string' && /PAYLOAD_TOO_LARGE/.test(r);
-  }, 10_000, 'log cap');
+  await eventually(
+    async () => {
+      const r = await c.send(id, 'one more', `late-${Date.now()}`).catch((err: unknown) => String(err));
+      return typeof r === 'string' && /PAYLOAD_TOO_LARGE/.test(r);
+    },
+    10_000,
+    'log cap',
+  );
   const stored = await sys.core.hotLog.roomMessages.readRaw(id, 0, 500, true);
   expect(stored.length).toBeLessThanOrEqual(45);
 });

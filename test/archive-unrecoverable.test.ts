@@ -6,7 +6,11 @@ import { startTestSystem, type TestSystem } from './support/test-system';
 /** An archive a retry cannot fix fails once, for good, counted and visible as a failed job; nothing is deleted. */
 let sys: TestSystem;
 beforeAll(async () => {
-  sys = await startTestSystem({ ARCHIVE_MAX_BYTES: '2000', CHAT_SEND_RATE_PER_SEC: '1000', CHAT_SEND_BURST: '1000', QUEUE_RETRY_BASE_MS: '50', QUEUE_RETRY_CAP_MS: '100' }, {}, { workers: true });
+  sys = await startTestSystem(
+    { ARCHIVE_MAX_BYTES: '2000', CHAT_SEND_RATE_PER_SEC: '1000', CHAT_SEND_BURST: '1000', QUEUE_RETRY_BASE_MS: '50', QUEUE_RETRY_CAP_MS: '100' },
+    {},
+    { workers: true },
+  );
   await sys.core.users.upsert({ id: 'p1', name: 'Lee', role: 'PROFESSOR' });
 }, 30_000);
 afterAll(() => sys.close());

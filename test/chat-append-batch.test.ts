@@ -29,7 +29,8 @@ describe('batched appends', () => {
     sentAt: new Date().toISOString(),
     clientMsgId,
   });
-  const contents = async (id: number) => (await sys.core.redis.lrange(sys.core.keys.chatRoom(id), 0, -1)).map((raw) => (JSON.parse(raw) as ChatMessage).clientMsgId);
+  const contents = async (id: number) =>
+    (await sys.core.redis.lrange(sys.core.keys.chatRoom(id), 0, -1)).map((raw) => (JSON.parse(raw) as ChatMessage).clientMsgId);
 
   it('appends one turn of both participants in order, a duplicate within the turn answering with the original seq', async () => {
     const id = await openRoom('s1');

@@ -9,7 +9,11 @@ import { startTestSystem, TEST_JWT_SECRET, type TestSystem } from './support/tes
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..');
 const script = (entry: string, args: string[], env: NodeJS.ProcessEnv) =>
-  run(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], { cwd: ROOT, env: { ...process.env, ...env, LOG_PRETTY: '0' }, timeout: 30_000 }).then(
+  run(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_PRETTY: '0' },
+    timeout: 30_000,
+  }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
@@ -26,7 +30,9 @@ afterAll(async () => {
 
 describe('npm run token', () => {
   it('mints a token the gateway accepts, with ROLE_ prefixes and several roles', async () => {
-    const r = await script('scripts/token.ts', ['--sub', 'p9', '--name', 'Dr. Nine', '--role', 'ROLE_PROFESSOR', '--role', 'ADMIN'], { JWT_SECRET: TEST_JWT_SECRET });
+    const r = await script('scripts/token.ts', ['--sub', 'p9', '--name', 'Dr. Nine', '--role', 'ROLE_PROFESSOR', '--role', 'ADMIN'], {
+      JWT_SECRET: TEST_JWT_SECRET,
+    });
     expect(r.code).toBe(0);
     const p = new JwtVerifier({ secret: TEST_JWT_SECRET, publicKey: undefined, issuer: undefined, audience: undefined }).verify(r.stdout.trim());
     expect(p).toMatchObject({ userId: 'p9', name: 'Dr. Nine' });
@@ -50,9 +56,15 @@ describe('npm run users:import', () => {
     expect(r.stderr).toMatch(/line 4/);
     expect(r.stderr).toMatch(/line 5/);
     const rows = await sys.db.knex('users').whereIn('id', ['prof-a', 'stud-b', 'bad-role']).orderBy('id');
-    expect(rows.map((u) => [u.id, u.name, u.role])).toEqual([['prof-a', 'Professor A', 'PROFESSOR'], ['stud-b', 'Student B', 'STUDENT']]);
+    expect(rows.map((u) => [u.id, u.name, u.role])).toEqual([
+      ['prof-a', 'Professor A', 'PROFESSOR'],
+      ['stud-b', 'Student B', 'STUDENT'],
+    ]);
     // The imported professor can now receive requests.
-    const res = await sys.http('POST', '/api/consultation/request', { token: sys.token('s1', 'STUDENT'), body: { professorId: 'prof-a', title: 't', content: 'c' } });
+    const res = await sys.http('POST', '/api/consultation/request', {
+      token: sys.token('s1', 'STUDENT'),
+      body: { professorId: 'prof-a', title: 't', content: 'c' },
+    });
     expect(res.status).toBe(201);
   });
 });

@@ -18,7 +18,11 @@ const studentToken = () => sys.token('s1', 'STUDENT', { name: 'Kim' });
 const professorToken = () => sys.token('p1', 'PROFESSOR', { name: 'Lee' });
 
 beforeAll(async () => {
-  sys = await startTestSystem({ CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000', QUEUE_RETRY_BASE_MS: '100', QUEUE_RETRY_CAP_MS: '400' }, {}, { workers: true });
+  sys = await startTestSystem(
+    { CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000', QUEUE_RETRY_BASE_MS: '100', QUEUE_RETRY_CAP_MS: '400' },
+    {},
+    { workers: true },
+  );
   await sys.core.users.upsert({ id: 'p1', name: 'Lee', role: 'PROFESSOR' });
 }, 30_000);
 afterAll(async () => {
@@ -36,8 +40,18 @@ async function chatRoom(messages: string[]): Promise<{ id: number; student: Test
   return { id, student };
 }
 
-const persistedCount = (id: number) => sys.db.knex('chat_message').where({ request_idx: id }).count<{ count: string }[]>('* as count').then((r) => Number(r[0]!.count));
-const archived = (id: number) => sys.db.knex('CONSULTATION_REQUEST_TBL').where({ request_idx: id }).first().then((r) => (r.archived_at ? r : undefined));
+const persistedCount = (id: number) =>
+  sys.db
+    .knex('chat_message')
+    .where({ request_idx: id })
+    .count<{ count: string }[]>('* as count')
+    .then((r) => Number(r[0]!.count));
+const archived = (id: number) =>
+  sys.db
+    .knex('CONSULTATION_REQUEST_TBL')
+    .where({ request_idx: id })
+    .first()
+    .then((r) => (r.archived_at ? r : undefined));
 
 const restorer = () =>
   new ArchiveRestorer({
@@ -84,7 +98,13 @@ describe('persistence', () => {
     await sys.http('POST', '/api/consultation/end', { token: studentToken(), body: { requestIdx: id } });
     await eventually(() => archived(id), 15_000, 'archived');
     const download = await sys.http('GET', `/api/chat/archive/download/${id}`, { token: studentToken() });
-    expect(download.body.trimEnd().split('\n').slice(-4).map((l: string) => l.replace(/^.*\): /, ''))).toEqual([...texts, 'after']);
+    expect(
+      download.body
+        .trimEnd()
+        .split('\n')
+        .slice(-4)
+        .map((l: string) => l.replace(/^.*\): /, '')),
+    ).toEqual([...texts, 'after']);
   });
 });
 
@@ -156,11 +176,19 @@ describe('archive', () => {
     const { id } = await chatRoom(['rotate me']);
     await sys.http('POST', '/api/consultation/end', { token: professorToken(), body: { requestIdx: id } });
     await eventually(() => archived(id), 15_000, 'archived');
-    const rotated = loadConfig({ ARCHIVE_KEYS: `k2:${Buffer.alloc(32, 9).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}` }).config.archiveKeys!;
+    const rotated = loadConfig({ ARCHIVE_KEYS: `k2:${Buffer.alloc(32, 9).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}` }).config
+      .archiveKeys!;
     expect(rotated.activeKeyId).toBe('k2');
     const text = await readSealedObject(sys.core.store, rotated, archiveObjectKey(id), { kind: 'archive', requestIdx: id });
     expect(text!.toString()).toContain('rotate me');
-    const sealed = runSealTask({ kind: 'archive', header: headerOf((await sys.core.consultations.findById(id))!), messages: [], timeZone: 'UTC', keyId: rotated.activeKeyId, key: rotated.keys.get('k2')! });
+    const sealed = runSealTask({
+      kind: 'archive',
+      header: headerOf((await sys.core.consultations.findById(id))!),
+      messages: [],
+      timeZone: 'UTC',
+      keyId: rotated.activeKeyId,
+      key: rotated.keys.get('k2')!,
+    });
     expect(sealed.metadata['key-id']).toBe('k2');
   });
 
@@ -192,15 +220,23 @@ describe('restore', () => {
     expect(report).toMatchObject({ source: 'archive', lines: 3, inserted: 3, redisRebuilt: false });
     expect(progress.at(-1)).toBe(3);
     const rows = await sys.db.knex('chat_message').where({ request_idx: id }).orderBy('seq');
-    expect(rows.map((r) => [r.seq, r.content, r.sender_id])).toEqual([[1, 'r1', 's1'], [2, 'r2 multi\nline', 's1'], [3, 'r3 \\ slash', 's1']]);
+    expect(rows.map((r) => [r.seq, r.content, r.sender_id])).toEqual([
+      [1, 'r1', 's1'],
+      [2, 'r2 multi\nline', 's1'],
+      [3, 'r3 \\ slash', 's1'],
+    ]);
     expect((await restorer().restore(id, 'archive')).inserted).toBe(0);
 
     // The same through the command line, with progress output.
     await sys.db.knex('chat_message').where({ request_idx: id }).del();
-    const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'restore.ts'), '--request', String(id), '--from', 'archive'], {
-      env: { ...process.env, ...sys.env, LOG_LEVEL: 'warn' },
-      timeout: 30_000,
-    });
+    const cli = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'restore.ts'), '--request', String(id), '--from', 'archive'],
+      {
+        env: { ...process.env, ...sys.env, LOG_LEVEL: 'warn' },
+        timeout: 30_000,
+      },
+    );
     expect(cli.stdout).toMatch(new RegExp(`restore ${id}: 3/3 lines`));
     expect(cli.stdout).toMatch(/3 lines, 3 rows inserted/);
     expect(Number((await sys.db.knex('chat_message').where({ request_idx: id }).count<{ count: string }[]>('* as count'))[0]!.count)).toBe(3);
@@ -211,7 +247,14 @@ describe('restore', () => {
     const { id, student } = await chatRoom(texts);
     await eventually(async () => (await persistedCount(id)) === 2, 10_000, 'rows');
     const c = (await sys.core.consultations.findById(id))!;
-    const sealed = runSealTask({ kind: 'snapshot', header: headerOf(c), messages: await sys.core.hotLog.chatMessages.listAfter(id, 0, 10), timeZone: 'Asia/Seoul', keyId: 'k1', key: sys.core.keyring.keys.get('k1')! });
+    const sealed = runSealTask({
+      kind: 'snapshot',
+      header: headerOf(c),
+      messages: await sys.core.hotLog.chatMessages.listAfter(id, 0, 10),
+      timeZone: 'Asia/Seoul',
+      keyId: 'k1',
+      key: sys.core.keyring.keys.get('k1')!,
+    });
     await sys.core.store.put(snapshotObjectKey(id), Buffer.from(sealed.body), sealed.metadata);
     await sys.db.knex('chat_message').where({ request_idx: id }).del();
     await sys.core.hotLog.chatLog.remove(id);

@@ -9,7 +9,13 @@ import { startTestSystem, type TestSystem } from './support/test-system';
 let sys: TestSystem;
 beforeAll(async () => {
   sys = await startTestSystem();
-  for (const [id, role] of [['s1', 'STUDENT'], ['s2', 'STUDENT'], ['p1', 'PROFESSOR'], ['p2', 'PROFESSOR'], ['a1', 'ADMIN']] as const) {
+  for (const [id, role] of [
+    ['s1', 'STUDENT'],
+    ['s2', 'STUDENT'],
+    ['p1', 'PROFESSOR'],
+    ['p2', 'PROFESSOR'],
+    ['a1', 'ADMIN'],
+  ] as const) {
     await sys.core.users.upsert({ id, name: id, role });
   }
 });

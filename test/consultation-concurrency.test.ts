@@ -3,7 +3,12 @@ import { startTestSystem, type TestSystem } from './support/test-system';
 let sys: TestSystem;
 beforeAll(async () => {
   sys = await startTestSystem();
-  for (const [id, role] of [['s1', 'STUDENT'], ['p1', 'PROFESSOR'], ['a1', 'ADMIN']] as const) await sys.core.users.upsert({ id, name: id, role });
+  for (const [id, role] of [
+    ['s1', 'STUDENT'],
+    ['p1', 'PROFESSOR'],
+    ['a1', 'ADMIN'],
+  ] as const)
+    await sys.core.users.upsert({ id, name: id, role });
 });
 afterAll(() => sys.close());
 
@@ -35,7 +40,7 @@ describe('conflicting transitions at once', () => {
     expect(row.version).toBe(2);
   });
 
-  it('approvals racing the student\'s cancels: one move out of PENDING; a cancel after approval is a legal second step', async () => {
+  it("approvals racing the student's cancels: one move out of PENDING; a cancel after approval is a legal second step", async () => {
     const id = await consultation('PENDING');
     const professor = sys.token('p1', 'PROFESSOR');
     const student = sys.token('s1', 'STUDENT');

@@ -33,12 +33,37 @@ describe('consultation lifecycle over REST', () => {
     const c = created.body;
     expect(Object.keys(c).sort()).toEqual(
       [
-        'requestIdx', 'studentId', 'studentName', 'professorId', 'professorName', 'title', 'content', 'desiredTime',
-        'scheduledTime', 'status', 'rejectReason', 'cancelReason', 'createdAt', 'approvedAt', 'startedAt', 'endedAt',
-        'endReason', 'lastActivityAt', 'lastReadTimeStudent', 'lastReadTimeProfessor', 'archived',
+        'requestIdx',
+        'studentId',
+        'studentName',
+        'professorId',
+        'professorName',
+        'title',
+        'content',
+        'desiredTime',
+        'scheduledTime',
+        'status',
+        'rejectReason',
+        'cancelReason',
+        'createdAt',
+        'approvedAt',
+        'startedAt',
+        'endedAt',
+        'endReason',
+        'lastActivityAt',
+        'lastReadTimeStudent',
+        'lastReadTimeProfessor',
+        'archived',
       ].sort(),
     );
-    expect(c).toMatchObject({ status: 'PENDING', studentId: 's1', studentName: '김학생', professorName: 'Prof Lee', desiredTime: '2026-12-01T01:00:00.000Z', archived: false });
+    expect(c).toMatchObject({
+      status: 'PENDING',
+      studentId: 's1',
+      studentName: '김학생',
+      professorName: 'Prof Lee',
+      desiredTime: '2026-12-01T01:00:00.000Z',
+      archived: false,
+    });
 
     const approved = await sys.http('POST', '/api/consultation/approve', { token: professor, body: { requestIdx: c.requestIdx } });
     expect(approved.status).toBe(200);

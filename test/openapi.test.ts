@@ -22,8 +22,13 @@ afterAll(() => sys.close());
 
 it('is OpenAPI 3.1 and lists exactly the router’s /api routes, each with responses and error codes', () => {
   expect(doc.openapi).toBe('3.1.0');
-  const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-  const routed = sys.gateway.routes().filter((r) => r.pattern.startsWith('/api/')).map((r) => `${r.method} ${r.pattern.replace(/:([A-Za-z]+)/g, '{$1}')}`);
+  const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+    Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+  );
+  const routed = sys.gateway
+    .routes()
+    .filter((r) => r.pattern.startsWith('/api/'))
+    .map((r) => `${r.method} ${r.pattern.replace(/:([A-Za-z]+)/g, '{$1}')}`);
   expect(documented.sort()).toEqual(routed.sort());
   for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
     for (const op of Object.values(ops)) {
@@ -59,7 +64,12 @@ it('real responses of a whole flow validate against the documented schemas', asy
     return res;
   };
   await call('GET', '/api/consultation/received', '/api/consultation/received', prof);
-  const created = await call('POST', '/api/consultation/request', '/api/consultation/request', student, { professorId: 'p1', title: 'OpenAPI', content: 'c', desiredTime: new Date().toISOString() });
+  const created = await call('POST', '/api/consultation/request', '/api/consultation/request', student, {
+    professorId: 'p1',
+    title: 'OpenAPI',
+    content: 'c',
+    desiredTime: new Date().toISOString(),
+  });
   const id = created.body.requestIdx;
   await call('POST', '/api/consultation/request', '/api/consultation/request', student, { professorId: 'nobody', title: 't', content: 'c' });
   await call('POST', '/api/consultation/approve', '/api/consultation/approve', prof, { requestIdx: id });

@@ -9,15 +9,31 @@ import { driveSampleTraffic } from './support/sample-traffic';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
 const GATEWAY_SERIES = [
-  'oh_gateway_connections', 'oh_gateway_sessions', 'oh_gateway_frames_in_total', 'oh_gateway_frames_out_total',
-  'oh_gateway_messages_sent_total', 'oh_gateway_messages_delivered_total', 'oh_gateway_send_to_deliver_seconds_bucket',
-  'oh_gateway_http_requests_total', 'oh_gateway_http_request_duration_seconds_bucket', 'oh_gateway_rate_limited_total',
-  'oh_gateway_slow_consumer_disconnects_total', 'oh_gateway_process_resident_memory_bytes',
+  'oh_gateway_connections',
+  'oh_gateway_sessions',
+  'oh_gateway_frames_in_total',
+  'oh_gateway_frames_out_total',
+  'oh_gateway_messages_sent_total',
+  'oh_gateway_messages_delivered_total',
+  'oh_gateway_send_to_deliver_seconds_bucket',
+  'oh_gateway_http_requests_total',
+  'oh_gateway_http_request_duration_seconds_bucket',
+  'oh_gateway_rate_limited_total',
+  'oh_gateway_slow_consumer_disconnects_total',
+  'oh_gateway_process_resident_memory_bytes',
 ];
 const WORKER_SERIES = [
-  'oh_queue_jobs', 'oh_job_duration_seconds_bucket', 'oh_persist_lag_seconds_bucket', 'oh_persisted_messages_total',
-  'oh_archives_total', 'oh_backup_rooms_total', 'oh_backup_cycle_seconds_bucket', 'oh_auto_closed_total',
-  'oh_cleanup_removed_total', 'oh_push_notifications_total', 'oh_worker_process_resident_memory_bytes',
+  'oh_queue_jobs',
+  'oh_job_duration_seconds_bucket',
+  'oh_persist_lag_seconds_bucket',
+  'oh_persisted_messages_total',
+  'oh_archives_total',
+  'oh_backup_rooms_total',
+  'oh_backup_cycle_seconds_bucket',
+  'oh_auto_closed_total',
+  'oh_cleanup_removed_total',
+  'oh_push_notifications_total',
+  'oh_worker_process_resident_memory_bytes',
 ];
 
 let sys: TestSystem;
@@ -34,10 +50,14 @@ beforeAll(async () => {
   );
   dashboards = await startDashboards(sys.config, createLogger({ level: 'silent', role: 'test' }), 0);
   await driveSampleTraffic(sys);
-  await eventually(async () => {
-    workerMetrics = await (await get(`http://127.0.0.1:${sys.workers!.metricsPort}/metrics`)).text();
-    return WORKER_SERIES.every((s) => workerMetrics.includes(s)) ? true : undefined;
-  }, 10_000, 'worker series');
+  await eventually(
+    async () => {
+      workerMetrics = await (await get(`http://127.0.0.1:${sys.workers!.metricsPort}/metrics`)).text();
+      return WORKER_SERIES.every((s) => workerMetrics.includes(s)) ? true : undefined;
+    },
+    10_000,
+    'worker series',
+  );
   gatewayMetrics = await (await get(`${sys.baseUrl}/metrics`)).text();
 }, 60_000);
 afterAll(async () => {

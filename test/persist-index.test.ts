@@ -37,7 +37,15 @@ describe('pending-persistence index', () => {
     let seq = 0;
     for (let i = 0; i < 3; i++) {
       const out = await chatLog.append(
-        { requestIdx: id, messageId: randomUUID(), senderId: 's1', senderRole: 'STUDENT', content: `orphan ${i}`, sentAt: new Date().toISOString(), clientMsgId: `o-${i}` },
+        {
+          requestIdx: id,
+          messageId: randomUUID(),
+          senderId: 's1',
+          senderRole: 'STUDENT',
+          content: `orphan ${i}`,
+          sentAt: new Date().toISOString(),
+          clientMsgId: `o-${i}`,
+        },
         Date.now(),
       );
       if (out.kind !== 'appended') throw new Error(out.kind);
@@ -68,7 +76,15 @@ describe('pending-persistence index', () => {
     const batcher = new CommitBatcher(commit, persistIndex);
     const seqs: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const m = { requestIdx: id, messageId: randomUUID(), senderId: 's4', senderRole: 'STUDENT' as const, content: `g${i}`, sentAt: new Date().toISOString(), clientMsgId: `g-${i}` };
+      const m = {
+        requestIdx: id,
+        messageId: randomUUID(),
+        senderId: 's4',
+        senderRole: 'STUDENT' as const,
+        content: `g${i}`,
+        sentAt: new Date().toISOString(),
+        clientMsgId: `g-${i}`,
+      };
       const out = await chatLog.append(m, Date.now());
       if (out.kind !== 'appended') throw new Error(out.kind);
       seqs.push(await batcher.commit({ ...m, seq: out.seq }));
@@ -91,7 +107,15 @@ describe('pending-persistence index', () => {
     let seq = 0;
     for (let i = 0; i < 7; i++) {
       const out = await chatLog.append(
-        { requestIdx: id, messageId: randomUUID(), senderId: 's2', senderRole: 'STUDENT', content: `b${i}`, sentAt: new Date().toISOString(), clientMsgId: `b-${i}` },
+        {
+          requestIdx: id,
+          messageId: randomUUID(),
+          senderId: 's2',
+          senderRole: 'STUDENT',
+          content: `b${i}`,
+          sentAt: new Date().toISOString(),
+          clientMsgId: `b-${i}`,
+        },
         Date.now(),
       );
       if (out.kind !== 'appended') throw new Error(out.kind);
@@ -116,7 +140,15 @@ describe('pending-persistence index', () => {
     const { chatLog, commit, rebuilder, roomMessages } = sys.core.hotLog;
     const append = async (i: number) => {
       const out = await chatLog.append(
-        { requestIdx: id, messageId: randomUUID(), senderId: 's3', senderRole: 'STUDENT', content: `t${i}`, sentAt: new Date().toISOString(), clientMsgId: `t-${i}` },
+        {
+          requestIdx: id,
+          messageId: randomUUID(),
+          senderId: 's3',
+          senderRole: 'STUDENT',
+          content: `t${i}`,
+          sentAt: new Date().toISOString(),
+          clientMsgId: `t-${i}`,
+        },
         Date.now(),
       );
       if (out.kind !== 'appended') throw new Error(out.kind);
@@ -135,7 +167,10 @@ describe('pending-persistence index', () => {
     expect(all.map((m) => m.seq)).toEqual(all.map((_, i) => seq - 9 + i));
     // The trimmed room still verifies: the next append continues the seqs, a retry of a trimmed message dedupes.
     expect(await append(9)).toBe(seq + 1);
-    const retry = await chatLog.append({ requestIdx: id, messageId: randomUUID(), senderId: 's3', senderRole: 'STUDENT', content: 't0', sentAt: new Date().toISOString(), clientMsgId: 't-0' }, Date.now());
+    const retry = await chatLog.append(
+      { requestIdx: id, messageId: randomUUID(), senderId: 's3', senderRole: 'STUDENT', content: 't0', sentAt: new Date().toISOString(), clientMsgId: 't-0' },
+      Date.now(),
+    );
     expect(retry).toEqual({ kind: 'duplicate', seq: seq - 8 });
     await client.close();
   });

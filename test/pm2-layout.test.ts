@@ -101,10 +101,14 @@ it('two gateways share one port, and a reload loses no receipted message', async
   reloading = false;
   await chatter;
 
-  const rows = await eventually(async () => {
-    const rs = await sys.db.knex('chat_message').where({ request_idx: id }).select('seq', 'client_msg_id');
-    return rs.length >= Math.max(...receipted.values()) ? rs : undefined;
-  }, 30_000, 'receipted rows committed');
+  const rows = await eventually(
+    async () => {
+      const rs = await sys.db.knex('chat_message').where({ request_idx: id }).select('seq', 'client_msg_id');
+      return rs.length >= Math.max(...receipted.values()) ? rs : undefined;
+    },
+    30_000,
+    'receipted rows committed',
+  );
   const bySeq = new Map(rows.map((x: { seq: number; client_msg_id: string }) => [x.seq, x.client_msg_id]));
   for (const [clientMsgId, seq] of receipted) expect(bySeq.get(seq)).toBe(clientMsgId);
   expect(receipted.size).toBeGreaterThan(100);
@@ -114,9 +118,15 @@ it('two gateways share one port, and a reload loses no receipted message', async
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('<html');
   expect((await sys.http('POST', '/api/consultation/end', { token: studentToken, body: { requestIdx: id } })).status).toBe(200);
-  const archive = await eventually(async () => {
-    const a = await fetch(`http://127.0.0.1:${port}/api/chat/archive/download/${id}`, { headers: { connection: 'close', authorization: `Bearer ${studentToken}` } });
-    return a.status === 200 ? a.text() : undefined;
-  }, 30_000, 'archive sealed by the built workers');
+  const archive = await eventually(
+    async () => {
+      const a = await fetch(`http://127.0.0.1:${port}/api/chat/archive/download/${id}`, {
+        headers: { connection: 'close', authorization: `Bearer ${studentToken}` },
+      });
+      return a.status === 200 ? a.text() : undefined;
+    },
+    30_000,
+    'archive sealed by the built workers',
+  );
   expect(archive).toContain('pm2-0');
 }, 120_000);

@@ -29,10 +29,14 @@ beforeAll(async () => {
   });
   await driveSampleTraffic(sys);
   // rate() needs two samples of every role (Prometheus starts scraping a few seconds after it is ready).
-  await eventually(async () => {
-    const r = await prom.query('min(count_over_time(up[1m])) >= 2 and count(up == 1) == 3');
-    return (r.data?.result.length ?? 0) > 0;
-  }, 30_000, 'two scrapes of every role');
+  await eventually(
+    async () => {
+      const r = await prom.query('min(count_over_time(up[1m])) >= 2 and count(up == 1) == 3');
+      return (r.data?.result.length ?? 0) > 0;
+    },
+    30_000,
+    'two scrapes of every role',
+  );
 }, 60_000);
 afterAll(async () => {
   await prom?.close();
@@ -48,16 +52,22 @@ describe('promtool', () => {
 
   it('passes the alert unit tests, which cover every alert', async () => {
     expect(await promtool('test', 'rules', 'alerts.test.yml')).toMatch(/SUCCESS/);
-    const alerts = (parseYaml(readFileSync(path.join(ROOT, 'dashboards/prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.alert));
+    const alerts = (
+      parseYaml(readFileSync(path.join(ROOT, 'dashboards/prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert: string }[] }[] }
+    ).groups.flatMap((g) => g.rules.map((r) => r.alert));
     const tested = readFileSync(path.join(ROOT, 'dashboards/prometheus/alerts.test.yml'), 'utf8');
     expect(alerts.filter((a) => !tested.includes(`alertname: ${a}\n`))).toEqual([]);
   });
 });
 
 describe('live Prometheus', () => {
-  const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'dashboards/grafana/office-hours.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+  const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'dashboards/grafana/office-hours.json'), 'utf8')) as {
+    panels: { title: string; targets: { expr: string }[] }[];
+  };
   const panelExprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
-  const alertRules = (parseYaml(readFileSync(path.join(ROOT, 'dashboards/prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
+  const alertRules = (
+    parseYaml(readFileSync(path.join(ROOT, 'dashboards/prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }
+  ).groups.flatMap((g) => g.rules);
 
   it('scrapes every role', async () => {
     const up = await prom.query('up');

@@ -9,7 +9,10 @@ const fast = { CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000', QUEU
 const logRows = (sys: TestSystem, where: Record<string, unknown>) => sys.db.knex('notification_log').where(where).orderBy('id');
 
 async function request(sys: TestSystem, studentId: string, professorId: string): Promise<number> {
-  const r = await sys.http('POST', '/api/consultation/request', { token: sys.token(studentId, 'STUDENT'), body: { professorId, title: 'Push me', content: 'c' } });
+  const r = await sys.http('POST', '/api/consultation/request', {
+    token: sys.token(studentId, 'STUDENT'),
+    body: { professorId, title: 'Push me', content: 'c' },
+  });
   expect(r.status).toBe(201);
   return r.body.requestIdx;
 }
@@ -25,7 +28,13 @@ describe('push through firebase-admin against a local FCM stand-in', () => {
       {},
       { workers: true, fcmHttpAgent: fcm.agent },
     );
-    for (const [id, role] of [['p-ok', 'PROFESSOR'], ['p-flaky', 'PROFESSOR'], ['p-dead', 'PROFESSOR'], ['p-chat', 'PROFESSOR'], ['p-kill', 'PROFESSOR']] as const) {
+    for (const [id, role] of [
+      ['p-ok', 'PROFESSOR'],
+      ['p-flaky', 'PROFESSOR'],
+      ['p-dead', 'PROFESSOR'],
+      ['p-chat', 'PROFESSOR'],
+      ['p-kill', 'PROFESSOR'],
+    ] as const) {
       await sys.core.users.upsert({ id, name: id, role });
     }
   }, 30_000);
@@ -43,11 +52,20 @@ describe('push through firebase-admin against a local FCM stand-in', () => {
   it('delivers a data message for a new request to the professor and logs it SENT', async () => {
     await register('p-ok', 'PROFESSOR', 'ok-device-1');
     const id = await request(sys, 's1', 'p-ok');
-    const [row] = await eventually(async () => {
-      const rows = await logRows(sys, { user_id: 'p-ok', request_idx: id });
-      return rows.length && rows[0].status === 'SENT' ? rows : undefined;
-    }, 10_000, 'SENT row');
-    expect(row).toMatchObject({ kind: 'REQUEST_CREATED', attempts: 1, token: 'ok-device-1', fcm_message_id: expect.stringMatching(/^projects\/oh-test\/messages\//) });
+    const [row] = await eventually(
+      async () => {
+        const rows = await logRows(sys, { user_id: 'p-ok', request_idx: id });
+        return rows.length && rows[0].status === 'SENT' ? rows : undefined;
+      },
+      10_000,
+      'SENT row',
+    );
+    expect(row).toMatchObject({
+      kind: 'REQUEST_CREATED',
+      attempts: 1,
+      token: 'ok-device-1',
+      fcm_message_id: expect.stringMatching(/^projects\/oh-test\/messages\//),
+    });
     expect(fcm.requestsFor('ok-device-1')[0]!.data).toMatchObject({ type: 'REQUEST_CREATED', requestIdx: String(id), status: 'PENDING' });
   });
 
@@ -55,10 +73,14 @@ describe('push through firebase-admin against a local FCM stand-in', () => {
     await register(studentId, 'STUDENT', deviceToken);
     const id = await request(sys, studentId, professorId);
     await sys.http('POST', '/api/consultation/approve', { token: sys.token(professorId, 'PROFESSOR'), body: { requestIdx: id } });
-    const [row] = await eventually(async () => {
-      const rows = await logRows(sys, { user_id: studentId, kind: 'REQUEST_APPROVED' });
-      return rows.length && rows[0].status === 'SENT' ? rows : undefined;
-    }, 15_000, 'SENT after retries');
+    const [row] = await eventually(
+      async () => {
+        const rows = await logRows(sys, { user_id: studentId, kind: 'REQUEST_APPROVED' });
+        return rows.length && rows[0].status === 'SENT' ? rows : undefined;
+      },
+      15_000,
+      'SENT after retries',
+    );
     return { row, times: fcm.requestsFor(deviceToken).map((r) => r.at) };
   };
 
@@ -83,10 +105,14 @@ describe('push through firebase-admin against a local FCM stand-in', () => {
     await register('p-dead', 'PROFESSOR', 'dead-device-1');
     await register('p-dead', 'PROFESSOR', 'ok-device-dead-owner');
     await request(sys, 's1', 'p-dead');
-    const rows = await eventually(async () => {
-      const r = await logRows(sys, { user_id: 'p-dead' });
-      return r.length === 2 && r.every((x: { status: string }) => x.status !== 'PENDING') ? r : undefined;
-    }, 10_000, 'two rows done');
+    const rows = await eventually(
+      async () => {
+        const r = await logRows(sys, { user_id: 'p-dead' });
+        return r.length === 2 && r.every((x: { status: string }) => x.status !== 'PENDING') ? r : undefined;
+      },
+      10_000,
+      'two rows done',
+    );
     expect(rows.map((r: { token: string; status: string; attempts: number }) => [r.token, r.status, r.attempts]).sort()).toEqual([
       ['dead-device-1', 'INVALID_TOKEN', 1],
       ['ok-device-dead-owner', 'SENT', 1],
@@ -106,20 +132,28 @@ describe('push through firebase-admin against a local FCM stand-in', () => {
     await professor.waitFor(() => professor.chat(id).length === 1);
     // Wait past a collapse window, with the message committed: no chat push may appear.
     await eventually(async () => (await sys.db.knex('chat_message').where({ request_idx: id }).first()) !== undefined, 10_000, 'committed');
-    const digestDone = await eventually(async () => {
-      const jobs = await sys.core.queues.queue('push-notify').getJobs(['completed', 'delayed', 'waiting', 'active']);
-      return jobs.every((j) => j.name !== 'chat-digest' || j.data.requestIdx !== id) ? true : undefined;
-    }, 5000, 'no digest armed');
+    const digestDone = await eventually(
+      async () => {
+        const jobs = await sys.core.queues.queue('push-notify').getJobs(['completed', 'delayed', 'waiting', 'active']);
+        return jobs.every((j) => j.name !== 'chat-digest' || j.data.requestIdx !== id) ? true : undefined;
+      },
+      5000,
+      'no digest armed',
+    );
     expect(digestDone).toBe(true);
     expect(await logRows(sys, { user_id: 'p-chat', kind: 'CHAT_MESSAGE' })).toEqual([]);
 
     await professor.close();
     await eventually(async () => !(await sys.core.presence.isOnline('p-chat')), 5000, 'offline');
     await Promise.all(Array.from({ length: 50 }, (_, i) => student.send(id, `burst ${i}`, `pc-b-${i}`)));
-    const rows = await eventually(async () => {
-      const r = await logRows(sys, { user_id: 'p-chat', kind: 'CHAT_MESSAGE', status: 'SENT' });
-      return r.length ? r : undefined;
-    }, 10_000, 'chat push');
+    const rows = await eventually(
+      async () => {
+        const r = await logRows(sys, { user_id: 'p-chat', kind: 'CHAT_MESSAGE', status: 'SENT' });
+        return r.length ? r : undefined;
+      },
+      10_000,
+      'chat push',
+    );
     // One collapse window (600 ms) covers the burst: a handful of pushes at most, never 50.
     await eventually(async () => (await sys.core.queues.queue('push-notify').getDelayedCount()) === 0, 5000, 'digests done');
     const all = await logRows(sys, { user_id: 'p-chat', kind: 'CHAT_MESSAGE' });
@@ -130,7 +164,7 @@ describe('push through firebase-admin against a local FCM stand-in', () => {
     expect(sent.at(-1)!.data).toMatchObject({ requestIdx: String(id), senderId: 's1', content: 'burst 49' });
   });
 
-  it("a recipient whose gateway is killed gets chat pushes once their presence lapses", async () => {
+  it('a recipient whose gateway is killed gets chat pushes once their presence lapses', async () => {
     await register('p-kill', 'PROFESSOR', 'ok-kill-device');
     const id = await request(sys, 's1', 'p-kill');
     await sys.http('POST', '/api/consultation/approve', { token: sys.token('p-kill', 'PROFESSOR'), body: { requestIdx: id } });
@@ -181,10 +215,14 @@ describe('without FCM_CREDENTIALS', () => {
   it('logs every push SKIPPED and nothing fails', async () => {
     await sys.http('POST', '/api/push/tokens', { token: sys.token('p1', 'PROFESSOR'), body: { token: 'ok-any', platform: 'ios' } });
     const id = await request(sys, 's1', 'p1');
-    const rows = await eventually(async () => {
-      const r = await logRows(sys, { request_idx: id });
-      return r.length ? r : undefined;
-    }, 10_000, 'rows');
+    const rows = await eventually(
+      async () => {
+        const r = await logRows(sys, { request_idx: id });
+        return r.length ? r : undefined;
+      },
+      10_000,
+      'rows',
+    );
     expect(rows).toEqual([expect.objectContaining({ status: 'SKIPPED', user_id: 'p1', last_error: expect.stringMatching(/FCM_CREDENTIALS/) })]);
     expect(await sys.core.queues.queue('push-notify').getFailedCount()).toBe(0);
   });

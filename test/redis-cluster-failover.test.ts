@@ -34,7 +34,9 @@ describe.each(['postgres', 'redis'] as const)('Redis Cluster failover with %s re
     const rooms = await Promise.all(Array.from({ length: 6 }, (_, i) => fs.openRoom(`failover ${i}`)));
     const victim = rooms[0]!;
     const professor = await TestStompClient.connect(fs.gatewayPort, fs.sys.token('p1', 'PROFESSOR'));
-    const senders = await Promise.all(rooms.map(async (id) => new ChatTraffic(await TestStompClient.connect(fs.gatewayPort, fs.sys.token('s1', 'STUDENT')), id, `f${id}`).start()));
+    const senders = await Promise.all(
+      rooms.map(async (id) => new ChatTraffic(await TestStompClient.connect(fs.gatewayPort, fs.sys.token('s1', 'STUDENT')), id, `f${id}`).start()),
+    );
     await Promise.all(senders.map((t) => t.receiptsMore(40)));
 
     const failover = await cluster.killMasterOf(calculateSlot(fs.sys.core.keys.chatRoom(victim)));
@@ -42,7 +44,11 @@ describe.each(['postgres', 'redis'] as const)('Redis Cluster failover with %s re
     // Every room, the victim's included, takes messages again after the promotion.
     await Promise.all(senders.map((t) => t.receiptsMore(40, 60_000)));
     const after = Math.max(...senders[0]!.receipted.values());
-    await eventually(async () => professor.chat(victim).some((e) => e.seq! > after), 20_000, `live CHAT from the promoted node (professor session closed: ${professor.closed})`);
+    await eventually(
+      async () => professor.chat(victim).some((e) => e.seq! > after),
+      20_000,
+      `live CHAT from the promoted node (professor session closed: ${professor.closed})`,
+    );
     for (const t of senders) {
       await t.stop();
       await t.client.close();
@@ -57,7 +63,10 @@ describe.each(['postgres', 'redis'] as const)('Redis Cluster failover with %s re
       missing += await verifyRoom(fs, t.requestIdx, t.receipted, mode === 'redis' ? counted : undefined);
     }
     if (mode === 'postgres') expect(missing).toBe(0);
-    if (process.env['FAULT_SUMMARY']) process.stdout.write(`cluster failover (${mode} receipts): ${rooms.length} rooms, ${receipted} receipted, ${missing} missing, master ${failover.killedPort} → ${failover.promotedPort}\n`);
+    if (process.env['FAULT_SUMMARY'])
+      process.stdout.write(
+        `cluster failover (${mode} receipts): ${rooms.length} rooms, ${receipted} receipted, ${missing} missing, master ${failover.killedPort} → ${failover.promotedPort}\n`,
+      );
   }, 120_000);
 });
 
@@ -75,7 +84,11 @@ describe('Redis Cluster slot migration', () => {
     expect(moved.to).not.toBe(moved.from);
     await sender.receiptsMore(40, 60_000);
     const after = Math.max(...sender.receipted.values());
-    await eventually(async () => professor.chat(id).some((e) => e.seq! > after), 20_000, `live CHAT after the move (professor session closed: ${professor.closed})`);
+    await eventually(
+      async () => professor.chat(id).some((e) => e.seq! > after),
+      20_000,
+      `live CHAT after the move (professor session closed: ${professor.closed})`,
+    );
     await sender.stop();
     await sender.client.close();
     await professor.close();

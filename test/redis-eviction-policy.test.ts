@@ -12,7 +12,8 @@ afterAll(async () => {
 });
 
 const config = (nodeEnv: string) =>
-  loadConfig({ NODE_ENV: nodeEnv, REDIS_URL: redis.url, JWT_SECRET: 'x', ARCHIVE_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DASHBOARD_PASSWORD: 'x' }).config;
+  loadConfig({ NODE_ENV: nodeEnv, REDIS_URL: redis.url, JWT_SECRET: 'x', ARCHIVE_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DASHBOARD_PASSWORD: 'x' })
+    .config;
 
 it('accepts noeviction without a word', async () => {
   const warnings: string[] = [];

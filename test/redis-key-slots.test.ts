@@ -18,7 +18,29 @@ interface Seen {
   args: string[];
 }
 
-const SLOTLESS = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch', 'ping', 'info', 'client', 'select', 'hello', 'script', 'command', 'cluster', 'readonly', 'config', 'subscribe', 'ssubscribe', 'sunsubscribe', 'unsubscribe', 'psubscribe', 'publish']);
+const SLOTLESS = new Set([
+  'multi',
+  'exec',
+  'discard',
+  'watch',
+  'unwatch',
+  'ping',
+  'info',
+  'client',
+  'select',
+  'hello',
+  'script',
+  'command',
+  'cluster',
+  'readonly',
+  'config',
+  'subscribe',
+  'ssubscribe',
+  'sunsubscribe',
+  'unsubscribe',
+  'psubscribe',
+  'publish',
+]);
 
 describe('every script, MULTI and multi-key command touches one slot', () => {
   let sys: TestSystem;
@@ -111,7 +133,13 @@ async function checkSlots(commands: readonly Seen[], redis: Redis): Promise<{ sc
     const slots = new Set(keys.map((k) => calculateSlot(k)));
     openMulti.get(client)?.forEach((s) => slots.add(s));
     if (openMulti.has(client)) for (const s of slots) openMulti.get(client)!.add(s);
-    else if (slots.size > 1) violations.push(`${args.slice(0, 2).map((a) => a.slice(0, 40)).join(" ")} … keys ${keys.join(" ")}`);
+    else if (slots.size > 1)
+      violations.push(
+        `${args
+          .slice(0, 2)
+          .map((a) => a.slice(0, 40))
+          .join(' ')} … keys ${keys.join(' ')}`,
+      );
   }
   return { scripts, violations };
 }
@@ -123,7 +151,11 @@ function parseMonitorLine(line: string): Seen | undefined {
   const args: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"/g;
   for (let a = re.exec(m[2]!); a; a = re.exec(m[2]!)) {
-    args.push(a[1]!.replace(/\\x([0-9a-f]{2})|\\(.)/g, (_, hex: string | undefined, ch: string | undefined) => (hex ? String.fromCharCode(parseInt(hex, 16)) : ch === 'n' ? '\n' : ch === 'r' ? '\r' : ch === 't' ? '\t' : ch!)));
+    args.push(
+      a[1]!.replace(/\\x([0-9a-f]{2})|\\(.)/g, (_, hex: string | undefined, ch: string | undefined) =>
+        hex ? String.fromCharCode(parseInt(hex, 16)) : ch === 'n' ? '\n' : ch === 'r' ? '\r' : ch === 't' ? '\t' : ch!,
+      ),
+    );
   }
   return args.length ? { client: m[1]!, args } : undefined;
 }

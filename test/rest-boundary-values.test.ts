@@ -99,7 +99,10 @@ describe('random input (fast-check)', () => {
     fc.constantFrom(null, true, '', '\u0000', 2 ** 53, -0, '9'.repeat(30)),
     fc.constant(id),
   );
-  const body = fc.dictionary(fc.constantFrom('requestIdx', 'professorId', 'title', 'content', 'reason', 'desiredTime', 'scheduledTime', 'token', 'platform', 'page', 'size', 'status'), value);
+  const body = fc.dictionary(
+    fc.constantFrom('requestIdx', 'professorId', 'title', 'content', 'reason', 'desiredTime', 'scheduledTime', 'token', 'platform', 'page', 'size', 'status'),
+    value,
+  );
 
   it('no JSON body on any POST route gets a 500', async () => {
     await fc.assert(
@@ -112,7 +115,10 @@ describe('random input (fast-check)', () => {
   });
 
   it('no query string on a GET route gets a 500', async () => {
-    const q = fc.dictionary(fc.constantFrom('page', 'size', 'status', 'afterSeq', 'limit'), fc.oneof(fc.string({ maxLength: 20 }), fc.integer().map(String), fc.constant('99999999999999999999')));
+    const q = fc.dictionary(
+      fc.constantFrom('page', 'size', 'status', 'afterSeq', 'limit'),
+      fc.oneof(fc.string({ maxLength: 20 }), fc.integer().map(String), fc.constant('99999999999999999999')),
+    );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('/api/consultation/active', '/api/consultation/my-requests', `/api/chat/messages/${id}`), q, async (path, query) => {
         const res = await sys.http('GET', `${path}?${new URLSearchParams(query as Record<string, string>).toString()}`, { token: tokens.student });

@@ -20,7 +20,11 @@ describe('room message reads', () => {
     const { chatLog, roomMessages } = sys.core.hotLog;
     const read = jest.spyOn(chatLog, 'read');
     try {
-      const [a, b, c] = await Promise.all([roomMessages.readRaw(id, 0, 10, true), roomMessages.readRaw(id, 0, 10, true), roomMessages.readRaw(id, 1, 10, true)]);
+      const [a, b, c] = await Promise.all([
+        roomMessages.readRaw(id, 0, 10, true),
+        roomMessages.readRaw(id, 0, 10, true),
+        roomMessages.readRaw(id, 1, 10, true),
+      ]);
       expect(read).toHaveBeenCalledTimes(2);
       expect(a).toEqual(b);
       expect(a.map((raw) => (JSON.parse(raw) as { content: string }).content)).toEqual(['m0', 'm1', 'm2']);

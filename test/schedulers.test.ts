@@ -67,7 +67,10 @@ describe('auto-close', () => {
   it("a user's end racing the scheduler's yields one COMPLETED and one archive", async () => {
     const ids = await Promise.all(Array.from({ length: 6 }, () => openRoom(sys)));
     // Make them overdue, then end them by hand at the same moment the scanner can see them.
-    await sys.db.knex('CONSULTATION_REQUEST_TBL').whereIn('request_idx', ids).update({ started_at: new Date(Date.now() - 60_000) });
+    await sys.db
+      .knex('CONSULTATION_REQUEST_TBL')
+      .whereIn('request_idx', ids)
+      .update({ started_at: new Date(Date.now() - 60_000) });
     const ends = await Promise.all(ids.map((id) => sys.http('POST', '/api/consultation/end', { token: sys.token('s1', 'STUDENT'), body: { requestIdx: id } })));
     expect(ends.every((r) => r.status === 200 || r.status === 409)).toBe(true);
     for (const id of ids) {
@@ -95,7 +98,11 @@ describe('backup', () => {
     const id = await openRoom(sys);
     const student = await TestStompClient.connect(sys.gateway.port, sys.token('s1', 'STUDENT'));
     await student.send(id, 'snapshot me', 'b-1');
-    const text = await eventually(() => readSealedObject(sys.core.store, sys.core.keyring, snapshotObjectKey(id), { kind: 'snapshot', requestIdx: id }), 10_000, 'snapshot');
+    const text = await eventually(
+      () => readSealedObject(sys.core.store, sys.core.keyring, snapshotObjectKey(id), { kind: 'snapshot', requestIdx: id }),
+      10_000,
+      'snapshot',
+    );
     expect(text.toString()).toContain('snapshot me');
     const obj = await sys.core.store.get(snapshotObjectKey(id));
     expect(obj!.body.includes(Buffer.from('snapshot me'))).toBe(false);
@@ -110,7 +117,9 @@ describe('backup', () => {
 
     await student.send(id, 'a change', 'b-2');
     await eventually(async () => (await uploads()) > before, 10_000, 'upload after change');
-    expect((await readSealedObject(sys.core.store, sys.core.keyring, snapshotObjectKey(id), { kind: 'snapshot', requestIdx: id }))!.toString()).toContain('a change');
+    expect((await readSealedObject(sys.core.store, sys.core.keyring, snapshotObjectKey(id), { kind: 'snapshot', requestIdx: id }))!.toString()).toContain(
+      'a change',
+    );
     await student.close();
   });
 
@@ -154,10 +163,16 @@ describe('cleanup', () => {
     await eventually(async () => (await row(sys, archivedId)).archived_at !== null, 10_000, 'archived');
     await sys.http('POST', '/api/consultation/cancel', { token: sys.token('s1', 'STUDENT'), body: { requestIdx: canceled } });
     // A completed consultation whose archive job was lost (crash between the end and the enqueue).
-    await sys.db.knex('CONSULTATION_REQUEST_TBL').where({ request_idx: lostArchive }).update({ status: 'COMPLETED', ended_at: new Date(Date.now() - 3600_000), end_reason: 'USER' });
+    await sys.db
+      .knex('CONSULTATION_REQUEST_TBL')
+      .where({ request_idx: lostArchive })
+      .update({ status: 'COMPLETED', ended_at: new Date(Date.now() - 3600_000), end_reason: 'USER' });
 
     // The open room stays active (its stamp is kept ahead of the short retention used here).
-    await sys.db.knex('CONSULTATION_REQUEST_TBL').where({ request_idx: open }).update({ last_activity_at: new Date(Date.now() + 3600_000) });
+    await sys.db
+      .knex('CONSULTATION_REQUEST_TBL')
+      .where({ request_idx: open })
+      .update({ last_activity_at: new Date(Date.now() + 3600_000) });
     await sys.core.redis.rpush(k.chatRoom(canceled), '{"stale":true}');
     await sys.core.redis.rpush(k.chatRoom(987_654), '{"stale":true}');
     for (const id of [open, archivedId, canceled]) await sys.core.store.put(snapshotObjectKey(id), Buffer.from('x'), {});
@@ -173,7 +188,9 @@ describe('cleanup', () => {
     expect(await sys.core.redis.exists(sys.core.keys.chatMeta(open))).toBe(1);
     expect(await sys.core.store.exists(snapshotObjectKey(open))).toBe(true);
     expect(await sys.core.store.exists(archiveObjectKey(lostArchive))).toBe(true);
-    expect((await readSealedObject(sys.core.store, sys.core.keyring, archiveObjectKey(lostArchive), { kind: 'archive', requestIdx: lostArchive }))!.toString()).toContain('archive me later');
+    expect(
+      (await readSealedObject(sys.core.store, sys.core.keyring, archiveObjectKey(lostArchive), { kind: 'archive', requestIdx: lostArchive }))!.toString(),
+    ).toContain('archive me later');
     await student.close();
   });
 });

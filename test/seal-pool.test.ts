@@ -5,9 +5,26 @@ import { SealPool } from '../workers/seal-pool';
 const key = Buffer.alloc(32, 5);
 const task = (n: number) => ({
   kind: 'archive' as const,
-  header: { requestIdx: n, studentId: 's', studentName: 'S', professorId: 'p', professorName: 'P', title: 't', startedAt: new Date(0), endedAt: null, endReason: null },
+  header: {
+    requestIdx: n,
+    studentId: 's',
+    studentName: 'S',
+    professorId: 'p',
+    professorName: 'P',
+    title: 't',
+    startedAt: new Date(0),
+    endedAt: null,
+    endReason: null,
+  },
   messages: Array.from({ length: 200 }, (_, i) => ({
-    requestIdx: n, seq: i + 1, messageId: `m${i}`, senderId: 's', senderRole: 'STUDENT' as const, content: `message ${i}`, sentAt: new Date(i * 1000).toISOString(), clientMsgId: `c${i}`,
+    requestIdx: n,
+    seq: i + 1,
+    messageId: `m${i}`,
+    senderId: 's',
+    senderRole: 'STUDENT' as const,
+    content: `message ${i}`,
+    sentAt: new Date(i * 1000).toISOString(),
+    clientMsgId: `c${i}`,
   })),
   timeZone: 'Asia/Seoul',
   keyId: 'k',

@@ -48,7 +48,12 @@ describe('STOMP connect', () => {
 
   it('negotiates heart-beats and names the user in CONNECTED', async () => {
     const c = await connect(studentToken, { heartbeat: [1000, 1000], subscribe: false });
-    expect(c.connectedHeaders).toMatchObject({ version: '1.2', 'heart-beat': expect.stringMatching(/^\d+,\d+$/), 'user-name': 's1', server: expect.stringMatching(/^office-hours/) });
+    expect(c.connectedHeaders).toMatchObject({
+      version: '1.2',
+      'heart-beat': expect.stringMatching(/^\d+,\d+$/),
+      'user-name': 's1',
+      server: expect.stringMatching(/^office-hours/),
+    });
     // session-expires: the token's exp, in epoch ms.
     const exp = (JSON.parse(Buffer.from(studentToken.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
     expect(c.connectedHeaders['session-expires']).toBe(String(exp * 1000));
@@ -114,8 +119,16 @@ describe('chat', () => {
     const id = await consultation('IN_PROGRESS');
     const student = await connect(studentToken);
     const professor = await connect(professorToken);
-    const texts = Array.from({ length: 20 }, (_, i) =>
-      [`안녕하세요 교수님 ${i}`, `emoji 👩‍🏫🎓 ${i}`, `multi\nline\r\n${i}`, `"quotes" and 'single' \\ backslash ${i}`, `<b>html</b> &amp; <script>x</script> ${i}`][i % 5]!,
+    const texts = Array.from(
+      { length: 20 },
+      (_, i) =>
+        [
+          `안녕하세요 교수님 ${i}`,
+          `emoji 👩‍🏫🎓 ${i}`,
+          `multi\nline\r\n${i}`,
+          `"quotes" and 'single' \\ backslash ${i}`,
+          `<b>html</b> &amp; <script>x</script> ${i}`,
+        ][i % 5]!,
     );
     for (let i = 0; i < texts.length; i++) {
       const receipt = await student.send(id, texts[i]!, `m-${i}`);
@@ -145,7 +158,10 @@ describe('chat', () => {
     expect(seqS).toEqual(seqP);
     expect(student.chat(id).map((e) => e.seq)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     // Each sender's own messages keep their sending order.
-    const own = student.chat(id).filter((e) => e.senderId === 's1').map((e) => e.content);
+    const own = student
+      .chat(id)
+      .filter((e) => e.senderId === 's1')
+      .map((e) => e.content);
     expect(own).toEqual(Array.from({ length: 500 }, (_, i) => `s${i}`));
   });
 
@@ -219,7 +235,12 @@ describe('chat', () => {
 
     await sys.http('POST', '/api/consultation/end', { token: professorToken, body: { requestIdx: id } });
     await student.waitFor(() => student.events.some((e) => e.type === 'STATUS' && e.status === 'COMPLETED'));
-    expect(student.events.find((e) => e.type === 'STATUS' && e.status === 'COMPLETED')).toEqual({ type: 'STATUS', requestIdx: id, status: 'COMPLETED', endReason: 'USER' });
+    expect(student.events.find((e) => e.type === 'STATUS' && e.status === 'COMPLETED')).toEqual({
+      type: 'STATUS',
+      requestIdx: id,
+      status: 'COMPLETED',
+      endReason: 'USER',
+    });
     await expect(student.send(id, 'too late', 'late-1')).rejects.toThrow(/INVALID_STATE_TRANSITION/);
   });
 
@@ -239,7 +260,7 @@ describe('chat', () => {
     expect(student.client.connected).toBe(true);
   });
 
-  it('every device of a user receives each event once, including the sender\'s other devices', async () => {
+  it("every device of a user receives each event once, including the sender's other devices", async () => {
     const id = await consultation('IN_PROGRESS');
     const phone = await connect(studentToken);
     const laptop = await connect(studentToken);

@@ -37,10 +37,7 @@ describe('per-user send rate limit', () => {
 describe('slow consumers and drain', () => {
   let sys: TestSystem;
   beforeAll(async () => {
-    sys = await startTestSystem(
-      { CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000' },
-      { maxBackpressureBytes: 256 * 1024, drainTimeoutMs: 5000 },
-    );
+    sys = await startTestSystem({ CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000' }, { maxBackpressureBytes: 256 * 1024, drainTimeoutMs: 5000 });
   });
   afterAll(() => sys.close());
 

@@ -49,10 +49,20 @@ describe('TRUST_PROXY: the client address behind trusted proxies', () => {
     /** A REST call from a given local address (127.0.0.x are all this host), with optional headers. */
     const call = (from: string, headers: Record<string, string> = {}) =>
       new Promise<number>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port: sys.gateway.port, path: '/api/consultation/active', localAddress: from, agent: false, headers: { connection: 'close', ...headers } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: sys.gateway.port,
+            path: '/api/consultation/active',
+            localAddress: from,
+            agent: false,
+            headers: { connection: 'close', ...headers },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on('error', reject);
         req.end();
       });

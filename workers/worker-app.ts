@@ -81,7 +81,9 @@ export async function startWorkers(
   await context.shards.ensureDrains();
   // Upserts are idempotent; repeating them restores the schedules if Redis lost them (restart without persistence).
   const reschedule = setInterval(() => {
-    Promise.all([upsertJobSchedulers(core.queues, config), context.shards.ensureDrains()]).catch((err: unknown) => log.warn({ err }, 'job scheduler upsert failed'));
+    Promise.all([upsertJobSchedulers(core.queues, config), context.shards.ensureDrains()]).catch((err: unknown) =>
+      log.warn({ err }, 'job scheduler upsert failed'),
+    );
   }, 60_000);
   reschedule.unref();
   const stopStats = startQueueStats(core.queues, metrics);

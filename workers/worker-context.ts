@@ -34,7 +34,15 @@ export interface WorkerContext {
 /** Committed messages feed the persistence metrics and the chat push trigger (rows actually inserted only). */
 function buildPersister(core: CoreServices, metrics: WorkerMetrics, log: Logger): ChatPersister {
   const { config, hotLog } = core;
-  const chatPushes = new ChatPushTrigger({ redis: core.redis, keys: core.keys, rooms: core.rooms, presence: core.presence, queues: core.queues, windowMs: config.push.collapseWindowMs, log });
+  const chatPushes = new ChatPushTrigger({
+    redis: core.redis,
+    keys: core.keys,
+    rooms: core.rooms,
+    presence: core.presence,
+    queues: core.queues,
+    windowMs: config.push.collapseWindowMs,
+    log,
+  });
   return new ChatPersister({
     index: hotLog.persistIndex,
     commit: hotLog.commit,
@@ -54,7 +62,15 @@ export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; m
   const persister = buildPersister(core, metrics, log);
   const sender = config.fcmCredentials ? new FcmPushSender(config.fcmCredentials, deps.fcmHttpAgent) : undefined;
   if (!sender) log.warn('FCM_CREDENTIALS is not set: push notifications are logged as SKIPPED');
-  const archiveDeps = { consultations: core.consultations, messages: hotLog.chatMessages, persister, chatLog: hotLog.chatLog, store: core.store, sealer, keyring: core.keyring };
+  const archiveDeps = {
+    consultations: core.consultations,
+    messages: hotLog.chatMessages,
+    persister,
+    chatLog: hotLog.chatLog,
+    store: core.store,
+    sealer,
+    keyring: core.keyring,
+  };
   const scans = new ConsultationScans(core.knex);
   return {
     persister,

@@ -35,7 +35,12 @@ export class WorkerMetrics {
     this.persistedMessages = new Counter({ name: 'oh_persisted_messages_total', help: 'Messages committed to PostgreSQL', registers: r });
     this.archives = new Counter({ name: 'oh_archives_total', help: 'Archive job outcomes', labelNames: ['outcome'], registers: r });
     this.backupRooms = new Counter({ name: 'oh_backup_rooms_total', help: 'Backup cycle rooms by result', labelNames: ['result'], registers: r });
-    this.backupCycleSeconds = new Histogram({ name: 'oh_backup_cycle_seconds', help: 'Backup cycle duration', buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300], registers: r });
+    this.backupCycleSeconds = new Histogram({
+      name: 'oh_backup_cycle_seconds',
+      help: 'Backup cycle duration',
+      buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
+      registers: r,
+    });
     this.autoClosed = new Counter({ name: 'oh_auto_closed_total', help: 'Consultations ended by the scheduler', labelNames: ['reason'], registers: r });
     this.warnings = new Counter({ name: 'oh_auto_close_warnings_total', help: 'Max-duration warnings sent', registers: r });
     this.cleanup = new Counter({ name: 'oh_cleanup_removed_total', help: 'Items removed by the cleanup cycle', labelNames: ['kind'], registers: r });

@@ -32,7 +32,9 @@ io.on('connection', (socket) => {
 });
 
 async function main(): Promise<void> {
-  await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (id bigserial PRIMARY KEY, room text NOT NULL, content text NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
+  await pool.query(
+    `CREATE TABLE IF NOT EXISTS ${table} (id bigserial PRIMARY KEY, room text NOT NULL, content text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+  );
   process.on('SIGTERM', () => void pool.query(`DROP TABLE IF EXISTS ${table}`).finally(() => process.exit(0)));
   http.listen(port, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: (http.address() as AddressInfo).port })}\n`));
 }

@@ -173,7 +173,11 @@ async function main(): Promise<void> {
       const localAddress = cfg.localAddresses[i % cfg.localAddresses.length]!;
       const index = i++;
       pending.push(
-        cfg.kind === 'stomp' ? connectStomp(index, room.requestIdx, token, localAddress) : cfg.kind === 'raw' ? connectRaw(index, room.requestIdx, localAddress) : connectSocketIo(index, room.requestIdx, localAddress),
+        cfg.kind === 'stomp'
+          ? connectStomp(index, room.requestIdx, token, localAddress)
+          : cfg.kind === 'raw'
+            ? connectRaw(index, room.requestIdx, localAddress)
+            : connectSocketIo(index, room.requestIdx, localAddress),
       );
       // Bound concurrent handshakes so connecting does not look like an attack to the server.
       if (pending.length % 1000 === 0) clients.push(...(await Promise.all(pending.splice(0))));
@@ -200,9 +204,11 @@ async function main(): Promise<void> {
     for (const c of clients) {
       timers.push(
         setTimeout(() => {
-          timers.push(setInterval(() => {
-            for (let k = 0; k < perTick; k++) sendOne(c);
-          }, intervalMs));
+          timers.push(
+            setInterval(() => {
+              for (let k = 0; k < perTick; k++) sendOne(c);
+            }, intervalMs),
+          );
         }, Math.random() * intervalMs),
       );
     }

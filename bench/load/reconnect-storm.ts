@@ -57,9 +57,11 @@ function open(port: number, s: Session, onFrame: (ws: WebSocket, text: string) =
 /** Runs `task` over `items` with at most `limit` at a time. */
 async function bounded<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
 }
 
 const SEQ = '"seq":';
@@ -69,7 +71,12 @@ const seqOf = (text: string) => {
 };
 
 const sessions: Session[] = cfg.rooms.flatMap((room, r) =>
-  room.tokens.map((token, t) => ({ requestIdx: room.requestIdx, token, localAddress: cfg.localAddresses[(r * 2 + t) % cfg.localAddresses.length]!, lastSeq: 0 })),
+  room.tokens.map((token, t) => ({
+    requestIdx: room.requestIdx,
+    token,
+    localAddress: cfg.localAddresses[(r * 2 + t) % cfg.localAddresses.length]!,
+    lastSeq: 0,
+  })),
 );
 
 async function connectAll(): Promise<void> {
@@ -94,7 +101,9 @@ async function seed(port: number, perRoom: number): Promise<void> {
       if (text.startsWith('RECEIPT') && ++receipts === perRoom) done();
     });
     for (let i = 0; i < perRoom; i++) {
-      ws.send(`SEND\ndestination:/app/chat.send\nreceipt:m${i}\n\n{"requestIdx":${room.requestIdx},"content":"missed ${i}","clientMsgId":"${RUN}-${room.requestIdx}-${i}"}\0`);
+      ws.send(
+        `SEND\ndestination:/app/chat.send\nreceipt:m${i}\n\n{"requestIdx":${room.requestIdx},"content":"missed ${i}","clientMsgId":"${RUN}-${room.requestIdx}-${i}"}\0`,
+      );
     }
     await finished;
     ws.close();

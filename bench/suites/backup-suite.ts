@@ -56,7 +56,14 @@ export async function backupSuite(quick: boolean): Promise<BackupSuiteResult> {
       [changed],
     );
     const onePercentChanged = await cycle(pool).run();
-    return { rooms: roomsCount, messagesPerRoom: perRoom, threads: Math.min(pool.threads, availableParallelism()), allChangedPool, allChangedSingle, onePercentChanged };
+    return {
+      rooms: roomsCount,
+      messagesPerRoom: perRoom,
+      threads: Math.min(pool.threads, availableParallelism()),
+      allChangedPool,
+      allChangedSingle,
+      onePercentChanged,
+    };
   } finally {
     await pool.close();
     await core.close();

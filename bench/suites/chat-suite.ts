@@ -35,14 +35,22 @@ export async function measure(
   onHalfLoad?: (run: () => Promise<LoadResult>) => Promise<LoadResult>,
 ): Promise<ChatRow> {
   const c0 = pids.map(cpuSeconds);
-  const max = await runLoad({ kind, port, mode: 'closed', window: o.window, ratePerClient: 0, warmupMs: o.warmupMs, durationMs: o.durationMs }, rooms, o.processes);
+  const max = await runLoad(
+    { kind, port, mode: 'closed', window: o.window, ratePerClient: 0, warmupMs: o.warmupMs, durationMs: o.durationMs },
+    rooms,
+    o.processes,
+  );
   const byProcess = pids.map((p, i) => ((cpuSeconds(p) - c0[i]!) / ((o.warmupMs + o.durationMs) / 1000)) * 100);
   const serverCpu = byProcess.reduce((a, b) => a + b, 0);
   const atLoad: ChatRow['atLoad'] = [];
   for (const fraction of FRACTIONS) {
     const offered = max.msgsPerSec * fraction;
     const run = () =>
-      runLoad({ kind, port, mode: 'open', window: 0, ratePerClient: offered / (rooms.length * 2), warmupMs: o.warmupMs, durationMs: o.durationMs }, rooms, o.processes);
+      runLoad(
+        { kind, port, mode: 'open', window: 0, ratePerClient: offered / (rooms.length * 2), warmupMs: o.warmupMs, durationMs: o.durationMs },
+        rooms,
+        o.processes,
+      );
     const r = fraction === 0.5 && onHalfLoad ? await onHalfLoad(run) : await run();
     atLoad.push({
       fraction,

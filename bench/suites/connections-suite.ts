@@ -70,7 +70,12 @@ export async function connectionsSuite(quick: boolean): Promise<ConnectionsRow[]
         // Let allocation settle (and the GC run) before reading the resident size.
         await new Promise((r) => setTimeout(r, quick ? 1000 : 3000));
         const after = rssBytes(s.pid);
-        rows.push({ server, sessions: held.clients, rssPerSessionBytes: (after - before) / held.clients, connectPerSec: held.clients / (held.connectMs / 1000) });
+        rows.push({
+          server,
+          sessions: held.clients,
+          rssPerSessionBytes: (after - before) / held.clients,
+          connectPerSec: held.clients / (held.connectMs / 1000),
+        });
         await held.release();
       } finally {
         await s.proc.kill('SIGKILL');

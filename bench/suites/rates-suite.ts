@@ -73,11 +73,24 @@ export async function ratesSuite(quick: boolean): Promise<RatesRow[]> {
       const points: RatePoint[] = [];
       for (const offered of [0, ...OPEN_RATES]) {
         const mode = offered === 0 ? 'closed' : 'open';
-        const scrape = () => (s.metricsPort ? fetch(`http://127.0.0.1:${s.metricsPort}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text()) : Promise.resolve(''));
+        const scrape = () =>
+          s.metricsPort ? fetch(`http://127.0.0.1:${s.metricsPort}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text()) : Promise.resolve('');
         const before = await scrape();
         const c0 = Object.values(pids).map(cpuSeconds);
         const pg0 = postgresCpuSeconds();
-        const r = await runLoad({ kind: t.kind, port: s.port, mode, window: offered === 0 ? 4 : 0, ratePerClient: offered / (roomsCount * 2), warmupMs: o.warmupMs, durationMs: o.durationMs }, rooms, o.processes);
+        const r = await runLoad(
+          {
+            kind: t.kind,
+            port: s.port,
+            mode,
+            window: offered === 0 ? 4 : 0,
+            ratePerClient: offered / (roomsCount * 2),
+            warmupMs: o.warmupMs,
+            durationMs: o.durationMs,
+          },
+          rooms,
+          o.processes,
+        );
         const wall = (o.warmupMs + o.durationMs) / 1000;
         const byProcess = [...Object.values(pids).map((p, i) => cpuSeconds(p) - c0[i]!), postgresCpuSeconds() - pg0].map((sec) => (sec / wall) * 100);
         const cpuPercent = byProcess.reduce((a, b) => a + b, 0);
@@ -97,7 +110,9 @@ export async function ratesSuite(quick: boolean): Promise<RatesRow[]> {
           p999: r.hist.percentileMs(99.9),
           persistLagP99,
         });
-        process.stdout.write(`  ${t.server} @ ${offered || 'closed'}: ${r.msgsPerSec.toFixed(0)} msg/s, ${cpuPercent.toFixed(1)} % CPU, p99 ${r.hist.percentileMs(99).toFixed(2)} ms\n`);
+        process.stdout.write(
+          `  ${t.server} @ ${offered || 'closed'}: ${r.msgsPerSec.toFixed(0)} msg/s, ${cpuPercent.toFixed(1)} % CPU, p99 ${r.hist.percentileMs(99).toFixed(2)} ms\n`,
+        );
       }
       rows.push({ server: t.server, processes: [...Object.keys(pids), 'postgres'], points });
       await Promise.all(s.servers.map((x) => x.proc.kill()));
@@ -123,13 +138,23 @@ export function ratesTable(rows: readonly RatesRow[]): string[] {
     const closedRatio = sio && row !== sio ? ` (${(closed!.delivered / sio.points[0]!.delivered).toFixed(2)}× socket.io)` : '';
     lines.push(
       `| ${row.server} | ${closed!.delivered.toFixed(0)}${closedRatio}, ${closed!.cpuUsPerMsg.toFixed(0)} | ${open
-        .map((p, i) => `${p.cpuPercent.toFixed(1)} %, ${p.cpuUsPerMsg.toFixed(0)}${ratio(row, i + 1)}, ${p.p50.toFixed(2)} / ${p.p99.toFixed(2)} / ${p.p999.toFixed(2)}`)
+        .map(
+          (p, i) =>
+            `${p.cpuPercent.toFixed(1)} %, ${p.cpuUsPerMsg.toFixed(0)}${ratio(row, i + 1)}, ${p.p50.toFixed(2)} / ${p.p99.toFixed(2)} / ${p.p999.toFixed(2)}`,
+        )
         .join(' | ')} |`,
     );
   }
   lines.push('', 'CPU % of one core per process (closed, then each rate):', '');
-  for (const row of rows) lines.push(`- ${row.server} (${row.processes.join(', ')}): ${row.points.map((p) => p.byProcess.map((c) => c.toFixed(1)).join(' / ')).join(' · ')}`);
+  for (const row of rows)
+    lines.push(`- ${row.server} (${row.processes.join(', ')}): ${row.points.map((p) => p.byProcess.map((c) => c.toFixed(1)).join(' / ')).join(' · ')}`);
   const lag = rows.filter((r) => r.points.some((p) => p.persistLagP99 !== undefined));
-  if (lag.length) lines.push('', ...lag.map((r) => `- ${r.server}: RECEIPT→PostgreSQL p99 ${r.points.map((p) => `${p.offered || 'closed'}: ${p.persistLagP99!.toFixed(0)} ms`).join(', ')}`));
+  if (lag.length)
+    lines.push(
+      '',
+      ...lag.map(
+        (r) => `- ${r.server}: RECEIPT→PostgreSQL p99 ${r.points.map((p) => `${p.offered || 'closed'}: ${p.persistLagP99!.toFixed(0)} ms`).join(', ')}`,
+      ),
+    );
   return lines;
 }

@@ -38,9 +38,11 @@ export async function restSuite(quick: boolean): Promise<RestSuiteResult> {
     const student = mintToken(BENCH_SECRET, { sub: 'flow-s', name: 'Flow S', roles: ['STUDENT'] });
     const professor = mintToken(BENCH_SECRET, { sub: 'flow-p', name: 'Flow', roles: ['PROFESSOR'] });
     const post = (path: string, token: string, body: object) =>
-      fetch(`http://127.0.0.1:${gateway.port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
-        async (r) => (await r.json()) as { requestIdx: number },
-      );
+      fetch(`http://127.0.0.1:${gateway.port}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => (await r.json()) as { requestIdx: number });
     let flows = 0;
     const until = Date.now() + duration * 1000;
     await Promise.all(

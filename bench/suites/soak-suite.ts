@@ -54,7 +54,11 @@ export async function soakSuite(quick: boolean): Promise<SoakSuiteResult> {
     const out: SoakWindow[] = [];
     const t0 = Date.now();
     for (let w = 0; w < windows; w++) {
-      const r = await runLoad({ kind: 'stomp', port: gateway.port, mode: 'open', window: 0, ratePerClient: offered / (roomsCount * 2), warmupMs: 0, durationMs: windowMs }, rooms, 2);
+      const r = await runLoad(
+        { kind: 'stomp', port: gateway.port, mode: 'open', window: 0, ratePerClient: offered / (roomsCount * 2), warmupMs: 0, durationMs: windowMs },
+        rooms,
+        2,
+      );
       const used = /^used_memory:(\d+)/m.exec(await redis.info('memory'));
       out.push({
         atSec: (Date.now() - t0) / 1000,

@@ -30,12 +30,22 @@ export async function startupSuite(): Promise<StartupRow[]> {
       for (const from of ['source (tsx)', 'build (dist/)'] as const) {
         const port = 19_000 + rows.length;
         const flags: string[] = (ROLE_NODE_FLAGS as Record<string, string[]>)[r.entry] ?? [];
-        const args = from === 'build (dist/)' ? [...flags, '--enable-source-maps', path.join(ROOT, 'dist', r.entry.replace(/\.ts$/, '.js'))] : [...flags, '--import', 'tsx', path.join(ROOT, r.entry)];
+        const args =
+          from === 'build (dist/)'
+            ? [...flags, '--enable-source-maps', path.join(ROOT, 'dist', r.entry.replace(/\.ts$/, '.js'))]
+            : [...flags, '--import', 'tsx', path.join(ROOT, r.entry)];
         const started = Date.now();
-        const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...sys.env, HOST: '127.0.0.1', [r.portVar]: String(port), LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+        const child = spawn(process.execPath, args, {
+          cwd: ROOT,
+          env: { ...sys.env, HOST: '127.0.0.1', [r.portVar]: String(port), LOG_LEVEL: 'warn' },
+          stdio: 'ignore',
+        });
         try {
           for (;;) {
-            const ok = await fetch(`http://127.0.0.1:${port}${r.path}`, { headers: { connection: 'close' } }).then((res) => res.status === 200, () => false);
+            const ok = await fetch(`http://127.0.0.1:${port}${r.path}`, { headers: { connection: 'close' } }).then(
+              (res) => res.status === 200,
+              () => false,
+            );
             if (ok) break;
             if (Date.now() - started > 60_000) throw new Error(`${r.role} from ${from} not ready in 60 s`);
             await new Promise((res) => setTimeout(res, 20));

@@ -65,7 +65,11 @@ export async function startBenchSystem(extraEnv: Record<string, string> = {}): P
     async seedRooms(n) {
       const users: { id: string; name: string; role: string }[] = [];
       for (let i = 0; i < n; i++) users.push({ id: `bs${i}`, name: `Student ${i}`, role: 'STUDENT' }, { id: `bp${i}`, name: `Prof ${i}`, role: 'PROFESSOR' });
-      for (let i = 0; i < users.length; i += 1000) await knex('users').insert(users.slice(i, i + 1000)).onConflict('id').ignore();
+      for (let i = 0; i < users.length; i += 1000)
+        await knex('users')
+          .insert(users.slice(i, i + 1000))
+          .onConflict('id')
+          .ignore();
       const rows: { request_idx: number; student_id: string; professor_id: string }[] = [];
       for (let i = 0; i < n; i += 1000) {
         const batch = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({

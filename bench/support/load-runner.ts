@@ -80,7 +80,16 @@ export async function holdIdle(
 ): Promise<{ clients: number; connectMs: number; release(): Promise<void> }> {
   const slices = Array.from({ length: processes }, (_, i) => rooms.filter((_, j) => j % processes === i)).filter((s) => s.length);
   const children = slices.map((slice, i) => {
-    const cfg: LoadConfig = { ...config, mode: 'idle', window: 0, ratePerClient: 0, warmupMs: 0, durationMs: 0, rooms: slice, localAddresses: [`127.0.${i}.2`, `127.0.${i}.3`, `127.0.${i}.4`] };
+    const cfg: LoadConfig = {
+      ...config,
+      mode: 'idle',
+      window: 0,
+      ratePerClient: 0,
+      warmupMs: 0,
+      durationMs: 0,
+      rooms: slice,
+      localAddresses: [`127.0.${i}.2`, `127.0.${i}.3`, `127.0.${i}.4`],
+    };
     return spawn(process.execPath, ['--import', 'tsx', LOADER, configFile(cfg)], { stdio: ['pipe', 'pipe', 'inherit'] });
   });
   const ready = await Promise.all(
@@ -100,10 +109,15 @@ export async function holdIdle(
     clients: ready.reduce((n, r) => n + r['clients'], 0),
     connectMs: Math.max(...ready.map((r) => r['connectMs'])),
     async release() {
-      await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-        c.once('exit', () => resolve());
-        c.stdin!.end();
-      })));
+      await Promise.all(
+        children.map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              c.once('exit', () => resolve());
+              c.stdin!.end();
+            }),
+        ),
+      );
     },
   };
 }

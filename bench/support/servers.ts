@@ -7,14 +7,23 @@ export interface BenchServer {
 }
 
 /** Starts a role or a baseline server and waits for the JSON line that names its port. */
-export async function startServer(entry: string, env: NodeJS.ProcessEnv, args: string[] = [], portField = 'port', nodeArgs: string[] = []): Promise<BenchServer> {
+export async function startServer(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+  portField = 'port',
+  nodeArgs: string[] = [],
+): Promise<BenchServer> {
   const proc = startRole(entry, { ...env, PORT: '0', HOST: '127.0.0.1', WORKER_METRICS_PORT: '0' }, args, nodeArgs);
   const line = await proc.waitForLog((l) => typeof l[portField] === 'number', 30_000);
   return { proc, port: Number(line[portField]), pid: proc.child.pid! };
 }
 
 /** The full path's two roles: a gateway and a worker (whose `port` is its metrics port). */
-export async function startFullPath(env: NodeJS.ProcessEnv, nodeArgs: { gateway?: string[]; worker?: string[] } = {}): Promise<{ gateway: BenchServer; worker: BenchServer }> {
+export async function startFullPath(
+  env: NodeJS.ProcessEnv,
+  nodeArgs: { gateway?: string[]; worker?: string[] } = {},
+): Promise<{ gateway: BenchServer; worker: BenchServer }> {
   const gateway = await startServer('gateway/main.ts', env, [], 'port', nodeArgs.gateway);
   const worker = await startServer('workers/main.ts', env, [], 'metricsPort', nodeArgs.worker).catch(async (err: unknown) => {
     await gateway.proc.kill('SIGKILL');
@@ -27,7 +36,8 @@ export async function startFullPath(env: NodeJS.ProcessEnv, nodeArgs: { gateway?
 export function histogramQuantile(before: string, after: string, name: string, q: number): number {
   const read = (text: string) => {
     const out = new Map<number, number>();
-    for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+    for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm')))
+      out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
     return out;
   };
   const a = read(before);

@@ -86,7 +86,13 @@ function renderActions(c) {
     const b = document.createElement('button');
     b.type = 'button';
     b.textContent = label;
-    b.addEventListener('click', () => void run().then(updateRoom).catch((e) => showError(e.message)));
+    b.addEventListener(
+      'click',
+      () =>
+        void run()
+          .then(updateRoom)
+          .catch((e) => showError(e.message)),
+    );
     box.append(b);
   };
   const amProfessor = c.professorId === state.me.id || state.me.roles.includes('ADMIN');

@@ -60,7 +60,9 @@ export class HttpExchange {
     });
     this.headers = headers;
     const peer = normalizeAddress(Buffer.from(res.getRemoteAddressAsText()).toString());
-    this.remoteAddress = trustedProxies ? trustedProxies.clientAddress(peer, { forwarded: headers['forwarded'], forwardedFor: headers['x-forwarded-for'] }) : peer;
+    this.remoteAddress = trustedProxies
+      ? trustedProxies.clientAddress(peer, { forwarded: headers['forwarded'], forwardedFor: headers['x-forwarded-for'] })
+      : peer;
     this.forwardedProto = trustedProxies?.forwardedProto(peer, headers['x-forwarded-proto']);
     const given = headers['x-request-id'];
     this.requestId = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
@@ -115,13 +117,14 @@ export class HttpExchange {
       this.res.cork(() => {
         ok = this.res.write(chunk);
       });
-      if (!ok) await new Promise<void>((resolve) => {
-        this.res.onWritable(() => {
-          resolve();
-          return true;
+      if (!ok)
+        await new Promise<void>((resolve) => {
+          this.res.onWritable(() => {
+            resolve();
+            return true;
+          });
+          this.onAbort(resolve);
         });
-        this.onAbort(resolve);
-      });
     }
     if (this.aborted) return;
     this.finished = true;

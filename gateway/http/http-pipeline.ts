@@ -35,7 +35,13 @@ const CORS_ALLOW_HEADERS = 'authorization, content-type, x-request-id';
 const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
 
 /** A handler's view of one request: lazy authentication (with the user's REST budget) and its input. */
-function requestContext(deps: HttpPipelineDeps, ex: HttpExchange, log: Logger, body: Promise<Record<string, unknown>> | undefined, limited: boolean): RequestContext {
+function requestContext(
+  deps: HttpPipelineDeps,
+  ex: HttpExchange,
+  log: Logger,
+  body: Promise<Record<string, unknown>> | undefined,
+  limited: boolean,
+): RequestContext {
   let principal: Promise<Principal> | undefined;
   return {
     ex,
@@ -101,4 +107,3 @@ export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, 
       .finally(finish);
   };
 }
-

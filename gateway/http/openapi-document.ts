@@ -23,10 +23,12 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
     if (!doc) continue;
     const path = pattern.replace(/:([A-Za-z]+)/g, '{$1}');
     const parameters: Json[] = [];
-    for (const [name, schema] of Object.entries(doc.params ?? {})) parameters.push({ name, in: 'path', required: true, schema: strip(jsonSchema(schema, 'input')) });
+    for (const [name, schema] of Object.entries(doc.params ?? {}))
+      parameters.push({ name, in: 'path', required: true, schema: strip(jsonSchema(schema, 'input')) });
     if (doc.query) {
       const q = jsonSchema(doc.query, 'input') as { properties?: Record<string, Json>; required?: string[] };
-      for (const [name, schema] of Object.entries(q.properties ?? {})) parameters.push({ name, in: 'query', required: (q.required ?? []).includes(name), schema });
+      for (const [name, schema] of Object.entries(q.properties ?? {}))
+        parameters.push({ name, in: 'query', required: (q.required ?? []).includes(name), schema });
     }
     const responses: Record<string, Json> = {
       [String(doc.ok.status)]: doc.ok.schema
@@ -37,7 +39,9 @@ export function buildOpenApiDocument(router: Router, info: { title: string; vers
     };
     for (const code of [...doc.errors, ...ALWAYS]) {
       const status = String(ERROR_HTTP_STATUS[code]);
-      const entry = (responses[status] ??= { description: '', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }) as { description: string };
+      const entry = (responses[status] ??= { description: '', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }) as {
+        description: string;
+      };
       entry.description = entry.description ? `${entry.description}, ${code}` : code;
     }
     (paths[path] ??= {})[method.toLowerCase()] = {

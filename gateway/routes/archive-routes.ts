@@ -9,23 +9,28 @@ const CHUNK = 64 * 1024;
 
 /** GET /api/chat/archive/download/{requestIdx}: the decrypted final log, once archived. */
 export function registerArchiveRoutes(router: Router, core: CoreServices): void {
-  router.add('GET', '/api/chat/archive/download/:requestIdx', async (ctx, params) => {
-    const actor = await ctx.authenticate();
-    const requestIdx = parseInput(idSchema, params['requestIdx']);
-    const c = await core.lifecycle.view(actor, requestIdx);
-    if (!c.archivedAt) throw notFound(`consultation ${requestIdx} is not archived yet`);
-    // GCM authenticates the whole object, so it is decrypted completely before the first byte is sent.
-    const text = await readSealedObject(core.store, core.keyring, archiveObjectKey(requestIdx), { kind: 'archive', requestIdx });
-    if (!text) throw notFound(`archive of consultation ${requestIdx} not found`);
-    ctx.ex.setHeader('content-disposition', `attachment; filename="chat_${requestIdx}_final.txt"`);
-    await ctx.ex.stream(200, 'text/plain; charset=utf-8', chunks(text));
-  }, {
-    summary: 'Download the decrypted final log (attachment chat_{requestIdx}_final.txt); 404 until archived',
-    who: 'a participant, ADMIN',
-    params: { requestIdx: idSchema },
-    ok: { status: 200, contentType: 'text/plain; charset=utf-8' },
-    errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND'],
-  });
+  router.add(
+    'GET',
+    '/api/chat/archive/download/:requestIdx',
+    async (ctx, params) => {
+      const actor = await ctx.authenticate();
+      const requestIdx = parseInput(idSchema, params['requestIdx']);
+      const c = await core.lifecycle.view(actor, requestIdx);
+      if (!c.archivedAt) throw notFound(`consultation ${requestIdx} is not archived yet`);
+      // GCM authenticates the whole object, so it is decrypted completely before the first byte is sent.
+      const text = await readSealedObject(core.store, core.keyring, archiveObjectKey(requestIdx), { kind: 'archive', requestIdx });
+      if (!text) throw notFound(`archive of consultation ${requestIdx} not found`);
+      ctx.ex.setHeader('content-disposition', `attachment; filename="chat_${requestIdx}_final.txt"`);
+      await ctx.ex.stream(200, 'text/plain; charset=utf-8', chunks(text));
+    },
+    {
+      summary: 'Download the decrypted final log (attachment chat_{requestIdx}_final.txt); 404 until archived',
+      who: 'a participant, ADMIN',
+      params: { requestIdx: idSchema },
+      ok: { status: 200, contentType: 'text/plain; charset=utf-8' },
+      errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND'],
+    },
+  );
 }
 
 async function* chunks(buf: Buffer): AsyncIterable<Buffer> {

@@ -18,14 +18,24 @@ import { idSchema, parseInput } from '../../lib/validation/parse-input';
 import type { RequestContext } from '../http/request-context';
 import type { RouteDoc, RouteHandler, Router } from '../http/router';
 
-const TRANSITION_ERRORS = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_PARTICIPANT', 'NOT_FOUND', 'INVALID_STATE_TRANSITION', 'PAYLOAD_TOO_LARGE'] as const;
+const TRANSITION_ERRORS = [
+  'VALIDATION_FAILED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_PARTICIPANT',
+  'NOT_FOUND',
+  'INVALID_STATE_TRANSITION',
+  'PAYLOAD_TOO_LARGE',
+] as const;
 const LIST_ERRORS = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'] as const;
 
-const VIEW_HANDLER = (lifecycle: ConsultationLifecycle): RouteHandler => async (ctx, params) => {
-  const actor = await ctx.authenticate();
-  const requestIdx = parseInput(idSchema, params['requestIdx']);
-  ctx.ex.sendJson(200, toConsultationView(await lifecycle.view(actor, requestIdx)));
-};
+const VIEW_HANDLER =
+  (lifecycle: ConsultationLifecycle): RouteHandler =>
+  async (ctx, params) => {
+    const actor = await ctx.authenticate();
+    const requestIdx = parseInput(idSchema, params['requestIdx']);
+    ctx.ex.sendJson(200, toConsultationView(await lifecycle.view(actor, requestIdx)));
+  };
 const VIEW_DOC = {
   summary: 'One consultation',
   who: 'a participant, ADMIN',
@@ -44,29 +54,39 @@ export function registerConsultationRoutes(router: Router, lifecycle: Consultati
 }
 
 function registerRequestReadAndView(router: Router, lifecycle: ConsultationLifecycle): void {
-  router.add('POST', '/api/consultation/request', async (ctx) => {
-    const actor = await ctx.authenticate();
-    const input = parseInput(createRequestInput, await ctx.input());
-    ctx.ex.sendJson(201, toConsultationView(await lifecycle.request(actor, input)));
-  }, {
-    summary: 'Request a consultation from a professor (PENDING)',
-    who: 'STUDENT',
-    body: createRequestInput,
-    ok: { status: 201, schema: consultationSchema },
-    errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
-  });
+  router.add(
+    'POST',
+    '/api/consultation/request',
+    async (ctx) => {
+      const actor = await ctx.authenticate();
+      const input = parseInput(createRequestInput, await ctx.input());
+      ctx.ex.sendJson(201, toConsultationView(await lifecycle.request(actor, input)));
+    },
+    {
+      summary: 'Request a consultation from a professor (PENDING)',
+      who: 'STUDENT',
+      body: createRequestInput,
+      ok: { status: 201, schema: consultationSchema },
+      errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
+    },
+  );
 
-  router.add('POST', '/api/consultation/read', async (ctx) => {
-    const actor = await ctx.authenticate();
-    const { requestIdx } = parseInput(requestIdxInput, await ctx.input());
-    ctx.ex.sendJson(200, await lifecycle.markRead(actor, requestIdx));
-  }, {
-    summary: 'Mark the consultation read by the caller',
-    who: 'a participant',
-    body: requestIdxInput,
-    ok: { status: 200, schema: readMarkSchema },
-    errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
-  });
+  router.add(
+    'POST',
+    '/api/consultation/read',
+    async (ctx) => {
+      const actor = await ctx.authenticate();
+      const { requestIdx } = parseInput(requestIdxInput, await ctx.input());
+      ctx.ex.sendJson(200, await lifecycle.markRead(actor, requestIdx));
+    },
+    {
+      summary: 'Mark the consultation read by the caller',
+      who: 'a participant',
+      body: requestIdxInput,
+      ok: { status: 200, schema: readMarkSchema },
+      errors: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_PARTICIPANT', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
+    },
+  );
 
   router.add('GET', '/api/consultation/:requestIdx', VIEW_HANDLER(lifecycle), VIEW_DOC);
 }
@@ -77,28 +97,49 @@ function registerTransitions(router: Router, lifecycle: ConsultationLifecycle): 
     doc: { summary: string; who: string; body: z.ZodType },
     run: (actor: Principal, body: Record<string, unknown>) => Promise<ConsultationModel>,
   ) =>
-    router.add('POST', path, async (ctx) => {
-      const actor = await ctx.authenticate();
-      ctx.ex.sendJson(200, toConsultationView(await run(actor, await ctx.input())));
-    }, { ...doc, ok: { status: 200, schema: consultationSchema }, errors: TRANSITION_ERRORS });
+    router.add(
+      'POST',
+      path,
+      async (ctx) => {
+        const actor = await ctx.authenticate();
+        ctx.ex.sendJson(200, toConsultationView(await run(actor, await ctx.input())));
+      },
+      { ...doc, ok: { status: 200, schema: consultationSchema }, errors: TRANSITION_ERRORS },
+    );
 
-  transition('/api/consultation/approve', { summary: 'Approve a request (SCHEDULED)', who: 'the addressed PROFESSOR, ADMIN', body: approveInput }, (actor, body) => {
-    const i = parseInput(approveInput, body);
-    return lifecycle.approve(actor, i.requestIdx, i.scheduledTime);
-  });
-  transition('/api/consultation/reject', { summary: 'Reject a request (REJECTED)', who: 'the addressed PROFESSOR, ADMIN', body: rejectInput }, (actor, body) => {
-    const i = parseInput(rejectInput, body);
-    return lifecycle.reject(actor, i.requestIdx, i.reason);
-  });
-  transition('/api/consultation/cancel', { summary: 'Cancel a PENDING or SCHEDULED request (CANCELED)', who: 'the requesting STUDENT', body: cancelInput }, (actor, body) => {
-    const i = parseInput(cancelInput, body);
-    return lifecycle.cancel(actor, i.requestIdx, i.reason);
-  });
-  transition('/api/consultation/start', { summary: 'Start the consultation (IN_PROGRESS; idempotent)', who: 'a participant', body: requestIdxInput }, (actor, body) =>
-    lifecycle.start(actor, parseInput(requestIdxInput, body).requestIdx),
+  transition(
+    '/api/consultation/approve',
+    { summary: 'Approve a request (SCHEDULED)', who: 'the addressed PROFESSOR, ADMIN', body: approveInput },
+    (actor, body) => {
+      const i = parseInput(approveInput, body);
+      return lifecycle.approve(actor, i.requestIdx, i.scheduledTime);
+    },
   );
-  transition('/api/consultation/end', { summary: 'End the consultation (COMPLETED, endReason USER); the archive follows', who: 'a participant', body: requestIdxInput }, (actor, body) =>
-    lifecycle.end(actor, parseInput(requestIdxInput, body).requestIdx),
+  transition(
+    '/api/consultation/reject',
+    { summary: 'Reject a request (REJECTED)', who: 'the addressed PROFESSOR, ADMIN', body: rejectInput },
+    (actor, body) => {
+      const i = parseInput(rejectInput, body);
+      return lifecycle.reject(actor, i.requestIdx, i.reason);
+    },
+  );
+  transition(
+    '/api/consultation/cancel',
+    { summary: 'Cancel a PENDING or SCHEDULED request (CANCELED)', who: 'the requesting STUDENT', body: cancelInput },
+    (actor, body) => {
+      const i = parseInput(cancelInput, body);
+      return lifecycle.cancel(actor, i.requestIdx, i.reason);
+    },
+  );
+  transition(
+    '/api/consultation/start',
+    { summary: 'Start the consultation (IN_PROGRESS; idempotent)', who: 'a participant', body: requestIdxInput },
+    (actor, body) => lifecycle.start(actor, parseInput(requestIdxInput, body).requestIdx),
+  );
+  transition(
+    '/api/consultation/end',
+    { summary: 'End the consultation (COMPLETED, endReason USER); the archive follows', who: 'a participant', body: requestIdxInput },
+    (actor, body) => lifecycle.end(actor, parseInput(requestIdxInput, body).requestIdx),
   );
 }
 

@@ -7,8 +7,14 @@ export function registerHealthRoutes(router: Router, deps: { knex: Knex; redis: 
   router.add('GET', '/healthz', async (ctx) => ctx.ex.sendJson(200, { status: 'ok' }));
   router.add('GET', '/readyz', async (ctx) => {
     const checks = await Promise.all([
-      withTimeout(deps.knex.raw('select 1')).then(() => true, () => false),
-      withTimeout(deps.redis.ping()).then(() => true, () => false),
+      withTimeout(deps.knex.raw('select 1')).then(
+        () => true,
+        () => false,
+      ),
+      withTimeout(deps.redis.ping()).then(
+        () => true,
+        () => false,
+      ),
     ]);
     const [postgres, redis] = checks;
     const ready = postgres && redis && !deps.isDraining();

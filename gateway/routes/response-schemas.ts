@@ -71,6 +71,4 @@ export const notificationSchema = z
 
 export const notificationPageSchema = pageOf(notificationSchema, 'NotificationPage');
 
-export const errorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string() }) })
-  .meta({ id: 'Error' });
+export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).meta({ id: 'Error' });

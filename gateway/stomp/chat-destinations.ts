@@ -41,7 +41,10 @@ export class ChatDestinations {
       [APP_SEND, destination({ input: sendInput, quick: quickSendInput, run: (s, f, i) => this.send(s, f, i) })],
       [APP_READ, destination({ input: roomInput, limit: (u) => ['chat.read', u], run: (s, f, i) => this.read(s, f, i.requestIdx) })],
       [APP_SYNC, destination({ input: syncInput, limit: (u) => ['chat.sync', u], run: (s, f, i) => this.sync(s, f, i) })],
-      [APP_TYPING, destination({ input: roomInput, limit: (u, i) => ['chat.typing', `${u}:${i.requestIdx}`], run: (s, f, i) => this.typing(s, f, i.requestIdx) })],
+      [
+        APP_TYPING,
+        destination({ input: roomInput, limit: (u, i) => ['chat.typing', `${u}:${i.requestIdx}`], run: (s, f, i) => this.typing(s, f, i.requestIdx) }),
+      ],
     ]);
   }
 
@@ -70,7 +73,9 @@ export class ChatDestinations {
     const actor = session.principal!;
     const refuse = (err: unknown) => {
       if (err instanceof AppError && err.code === 'RATE_LIMITED') this.metrics.rateLimited('send');
-      session.deliverError(stompErrorEvent(err, this.log.child({ userId: actor.userId, destination: APP_SEND }), { requestIdx: input.requestIdx, clientMsgId: input.clientMsgId }));
+      session.deliverError(
+        stompErrorEvent(err, this.log.child({ userId: actor.userId, destination: APP_SEND }), { requestIdx: input.requestIdx, clientMsgId: input.clientMsgId }),
+      );
     };
     return new Promise<void>((issued) => {
       this.chat

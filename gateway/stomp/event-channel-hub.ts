@@ -43,7 +43,10 @@ export class EventChannelHub {
   }
 
   private resubscribeAll(): void {
-    const channels = [...[...this.following.keys()].map((u) => this.keys.userChannel(u)), ...[...this.usersByRoom.keys()].map((id) => this.keys.roomEvents(id))];
+    const channels = [
+      ...[...this.following.keys()].map((u) => this.keys.userChannel(u)),
+      ...[...this.usersByRoom.keys()].map((id) => this.keys.roomEvents(id)),
+    ];
     for (const c of channels) this.subscriber.ssubscribe(c).catch((err: unknown) => this.log.warn({ err }, 'resubscribe failed'));
   }
 
@@ -133,7 +136,7 @@ export class EventChannelHub {
       const users = id === undefined ? undefined : this.usersByRoom.get(id);
       if (!users) return;
       // One publish carries an append batch: its CHAT events in seq order, one per line.
-      for (let from = 0; from < payload.length; ) {
+      for (let from = 0; from < payload.length;) {
         const end = payload.indexOf('\n', from);
         const event = end < 0 ? payload.slice(from) : payload.slice(from, end);
         from = end < 0 ? payload.length : end + 1;

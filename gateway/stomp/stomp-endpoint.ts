@@ -47,7 +47,9 @@ export function registerStompEndpoint(
       const token = new URLSearchParams(req.getQuery() ?? '').get('access_token') ?? undefined;
       const peer = normalizeAddress(Buffer.from(res.getRemoteAddressAsText()).toString());
       const proxies = deps.trustedProxies;
-      const ip = proxies ? proxies.clientAddress(peer, { forwarded: req.getHeader('forwarded') || undefined, forwardedFor: req.getHeader('x-forwarded-for') || undefined }) : peer;
+      const ip = proxies
+        ? proxies.clientAddress(peer, { forwarded: req.getHeader('forwarded') || undefined, forwardedFor: req.getHeader('x-forwarded-for') || undefined })
+        : peer;
       const proto = proxies?.forwardedProto(peer, req.getHeader('x-forwarded-proto') || undefined);
       if (deps.isDraining()) {
         res.cork(() => res.writeStatus('503 Service Unavailable').end('draining', true));
@@ -84,4 +86,3 @@ export function registerStompEndpoint(
     },
   });
 }
-

@@ -1,8 +1,6 @@
 /** STOMP 1.2 frames: the shape, and the serializer (https://stomp.github.io/stomp-specification-1.2.html). */
 
-export const CLIENT_COMMANDS = [
-  'CONNECT', 'STOMP', 'SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'ACK', 'NACK', 'BEGIN', 'COMMIT', 'ABORT', 'DISCONNECT',
-] as const;
+export const CLIENT_COMMANDS = ['CONNECT', 'STOMP', 'SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'ACK', 'NACK', 'BEGIN', 'COMMIT', 'ABORT', 'DISCONNECT'] as const;
 export type ClientCommand = (typeof CLIENT_COMMANDS)[number];
 export type ServerCommand = 'CONNECTED' | 'MESSAGE' | 'RECEIPT' | 'ERROR';
 
@@ -35,7 +33,14 @@ export function serializeFrame(command: ServerCommand, headers: Readonly<Record<
 }
 
 /** A MESSAGE frame for one subscription; the payload's byte length is computed once per event by the caller. */
-export function messageFrame(destination: string, subscriptionId: string, messageId: string, ackId: string | undefined, payload: string, byteLength: number): string {
+export function messageFrame(
+  destination: string,
+  subscriptionId: string,
+  messageId: string,
+  ackId: string | undefined,
+  payload: string,
+  byteLength: number,
+): string {
   const ack = ackId === undefined ? '' : `ack:${ackId}\n`;
   return `MESSAGE\ndestination:${destination}\ncontent-type:application/json\nsubscription:${escapeHeader(subscriptionId)}\nmessage-id:${messageId}\n${ack}content-length:${byteLength}\n\n${payload}\0`;
 }

@@ -114,7 +114,8 @@ export class StompParser {
       if (lines.length > this.limits.maxHeaders + 1) return `more than ${this.limits.maxHeaders} headers`;
       lineStart = i + 1;
     }
-    if (headerEnd < 0) return scanLimit - start >= this.limits.maxHeaderBytes ? `headers exceed ${this.limits.maxHeaderBytes} bytes` : { incomplete: true, bytes: 0, byte: LF };
+    if (headerEnd < 0)
+      return scanLimit - start >= this.limits.maxHeaderBytes ? `headers exceed ${this.limits.maxHeaderBytes} bytes` : { incomplete: true, bytes: 0, byte: LF };
 
     const command = lines[0] ?? '';
     if (!COMMANDS.has(command)) return `unknown command ${JSON.stringify(command.slice(0, 32))}`;

@@ -50,7 +50,10 @@ export class ArchiveRestorer {
     const messages: ChatMessage[] = parsed.lines.map((line, i) => ({
       requestIdx,
       seq: i + 1,
-      messageId: createHash('sha256').update(`${requestIdx}:${i + 1}:${line.content}`).digest('hex').slice(0, 32),
+      messageId: createHash('sha256')
+        .update(`${requestIdx}:${i + 1}:${line.content}`)
+        .digest('hex')
+        .slice(0, 32),
       senderId: line.role === 'STUDENT' ? c.studentId : c.professorId,
       senderRole: line.role,
       content: line.content,

@@ -14,7 +14,6 @@ import type { ArchiveHeader } from './archive-text';
 import { UnrecoverableError } from 'bullmq';
 import type { Sealer } from './sealer';
 
-
 export const headerOf = (c: ConsultationModel): ArchiveHeader => ({
   requestIdx: c.requestIdx,
   ...participantsOf(c),

@@ -4,7 +4,13 @@ import { idSchema } from '../validation/parse-input';
 /** Seqs are PostgreSQL int4: anything beyond is refused as invalid rather than failing the query. */
 export const MAX_SEQ = 2_147_483_647;
 const seqSchema = z
-  .union([z.number(), z.string().regex(/^\d{1,15}$/, 'must be a whole number').transform(Number)])
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\d{1,15}$/, 'must be a whole number')
+      .transform(Number),
+  ])
   .pipe(z.number().int().min(0).max(MAX_SEQ, `must be at most ${MAX_SEQ}`));
 
 /** Content length is checked by the service against CHAT_MAX_MESSAGE_CHARS (configurable). */
@@ -25,7 +31,10 @@ export const roomInput = z.object({ requestIdx: idSchema });
 export const syncInput = z.object({ requestIdx: idSchema, afterSeq: seqSchema.default(0) });
 export const historyInput = z.object({
   afterSeq: seqSchema.default(0),
-  limit: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(1).max(500)).default(100),
+  limit: z
+    .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
+    .pipe(z.number().int().min(1).max(500))
+    .default(100),
 });
 
 /**

@@ -133,7 +133,7 @@ export class ChatLog {
     for (const [id, queued] of rooms) {
       // A room has two participants; chunks also bound the script's size. Chunks of a room are sent in order
       // on one connection (one slot), so Redis runs them in order.
-      for (let i = 0; i < queued.length; ) {
+      for (let i = 0; i < queued.length;) {
         const chunk: PendingAppend[] = [];
         const senders: string[] = [];
         for (; i < queued.length && chunk.length < MAX_APPEND_BATCH; i++) {
@@ -217,7 +217,13 @@ export class ChatLog {
   }
 
   /** Resets the room to "all up to seq is in PostgreSQL" with the given lease and dedupe entries (see chat-rebuild.lua). */
-  async rebuild(requestIdx: number, seq: number, lease: number, contentBytes: number, dedupe: readonly { senderId: string; clientMsgId: string; seq: number }[]): Promise<void> {
+  async rebuild(
+    requestIdx: number,
+    seq: number,
+    lease: number,
+    contentBytes: number,
+    dedupe: readonly { senderId: string; clientMsgId: string; seq: number }[],
+  ): Promise<void> {
     const args: Args = [];
     for (const d of dedupe) args.push(dedupeField(d.senderId, d.clientMsgId), d.seq);
     await this.redis.ohChatRebuild(...this.roomKeys(requestIdx), seq, lease, this.ttlMs, contentBytes, ...args);

@@ -47,7 +47,7 @@ export class ChatPersister {
 
   /** Commits one room's pending messages now (the archive does this before reading PostgreSQL). */
   async persistRoom(requestIdx: number): Promise<void> {
-    for (let before = -1; ; ) {
+    for (let before = -1; ;) {
       const { committed, pending } = await this.d.index.marks(requestIdx);
       if (pending <= committed || committed === before) return; // done, or no progress (a rebuild settles it)
       before = committed;

@@ -18,13 +18,22 @@ export class DurabilityMetrics implements DurabilityObserver {
   constructor(registry: Registry) {
     const registers = [registry];
     this.rebuilds = new Counter({ name: 'oh_hot_log_rebuilds_total', help: 'Rooms rebuilt from PostgreSQL after failing verification', registers });
-    this.lost = new Counter({ name: 'oh_persist_lost_messages_total', help: 'Appended messages known lost before their PostgreSQL commit (Redis lost them)', registers });
+    this.lost = new Counter({
+      name: 'oh_persist_lost_messages_total',
+      help: 'Appended messages known lost before their PostgreSQL commit (Redis lost them)',
+      registers,
+    });
     this.abandoned = new Counter({
       name: 'oh_chat_seqs_abandoned_total',
       help: 'Reserved seqs skipped by a rebuild whose use is unknown (an upper bound on messages lost with a whole Redis)',
       registers,
     });
-    this.conflicts = new Counter({ name: 'oh_persist_conflicts_total', help: 'Hot-log messages that clashed with a different stored message (repaired)', labelNames: ['kind'], registers });
+    this.conflicts = new Counter({
+      name: 'oh_persist_conflicts_total',
+      help: 'Hot-log messages that clashed with a different stored message (repaired)',
+      labelNames: ['kind'],
+      registers,
+    });
     for (const kind of ['seq-taken', 'duplicate-client-msg']) this.conflicts.inc({ kind }, 0);
   }
 

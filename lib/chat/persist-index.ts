@@ -82,7 +82,14 @@ export class PersistIndex {
   /** Messages after the room's committed mark up to `newest`, at most `max`, after verifying the room. */
   async readUncommitted(requestIdx: number, newest: number, max: number): Promise<UncommittedOutcome> {
     const k = this.keys;
-    const out = await this.redis.ohPersistRead(k.chatRoom(requestIdx), k.chatMeta(requestIdx), k.chatDedupe(requestIdx), k.persistMarks(requestIdx), newest, max);
+    const out = await this.redis.ohPersistRead(
+      k.chatRoom(requestIdx),
+      k.chatMeta(requestIdx),
+      k.chatDedupe(requestIdx),
+      k.persistMarks(requestIdx),
+      newest,
+      max,
+    );
     if (Number(out[0]) !== 1) return { kind: 'invalid' };
     return { kind: 'ok', committed: Number(out[1]), raw: out.slice(2) as string[] };
   }
@@ -150,7 +157,8 @@ export class PersistIndex {
         if (!lost.has(shard)) lost.set(shard, new Map());
         lost.get(shard)!.set(id, pending);
       });
-      for (const [shard, rooms] of lost) found += await this.redis.ohPersistIndex(this.keys.persistPending(shard), this.keys.persistWake(shard), ...[...rooms].flat());
+      for (const [shard, rooms] of lost)
+        found += await this.redis.ohPersistIndex(this.keys.persistPending(shard), this.keys.persistWake(shard), ...[...rooms].flat());
     }
     return found;
   }

@@ -20,9 +20,7 @@ const LOCK_TTL_MS = 2_000;
 export class SeqLease {
   private readonly inFlight = new Map<number, Promise<void>>();
 
-  constructor(
-    private readonly d: { redis: Redis; keys: RedisKeys; chatLog: ChatLog; reservations: SeqReservations; log: Logger },
-  ) {
+  constructor(private readonly d: { redis: Redis; keys: RedisKeys; chatLog: ChatLog; reservations: SeqReservations; log: Logger }) {
     prepareLocks(d.redis);
   }
 

@@ -49,11 +49,19 @@ const envSchema = z.object({
   JWT_PUBLIC_KEY: optionalString,
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
-  JWT_MAX_LIFETIME_SEC: z.coerce.number().int().positive().default(30 * 86_400),
+  JWT_MAX_LIFETIME_SEC: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 86_400),
   ARCHIVE_KEYS: optionalString,
   ARCHIVE_TIMEZONE: z.string().default('Asia/Seoul'),
   ARCHIVE_ACTIVE_KEY_ID: optionalString,
-  ARCHIVE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  ARCHIVE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   FCM_CREDENTIALS: optionalString,
   ALLOWED_ORIGINS: optionalString,
   TRUST_PROXY: optionalString,
@@ -63,7 +71,11 @@ const envSchema = z.object({
   CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().positive().default(4000),
   CHAT_MAX_SESSIONS_PER_USER: z.coerce.number().int().positive().default(20),
   CHAT_MAX_LOG_MESSAGES: z.coerce.number().int().positive().default(50_000),
-  CHAT_MAX_LOG_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  CHAT_MAX_LOG_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
   STOMP_RATE_PER_SEC: z.coerce.number().int().positive().default(10),
   STOMP_BURST: z.coerce.number().int().positive().default(30),
   STOMP_MAX_QUEUED_FRAMES: z.coerce.number().int().positive().default(256),
@@ -202,7 +214,10 @@ export interface LoadedConfig {
 
 export function parseArchiveKeys(raw: string, activeKeyId: string | undefined): ArchiveKeyring {
   const keys = new Map<string, Buffer>();
-  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const sep = part.indexOf(':');
     if (sep <= 0) throw new ConfigError(`ARCHIVE_KEYS entry "${part.slice(0, 12)}…" must be id:base64key`);
     const id = part.slice(0, sep);
@@ -327,7 +342,9 @@ function toAppConfig(e: Env, isProduction: boolean): AppConfig {
     archiveTimezone: e.ARCHIVE_TIMEZONE,
     archiveMaxBytes: e.ARCHIVE_MAX_BYTES,
     fcmCredentials: e.FCM_CREDENTIALS,
-    allowedOrigins: e.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
+    allowedOrigins: e.ALLOWED_ORIGINS?.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     trustedProxies: parseTrustedProxies(e.TRUST_PROXY),
     dashboard: { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD ?? DEV_DASHBOARD_PASSWORD },
     chat: chatConfig(e),

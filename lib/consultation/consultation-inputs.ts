@@ -13,7 +13,12 @@ export const approveInput = z.object({ requestIdx: idSchema, scheduledTime: isoD
 export const rejectInput = z.object({ requestIdx: idSchema, reason: text(1000) });
 export const cancelInput = z.object({
   requestIdx: idSchema,
-  reason: z.string().trim().max(1000).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters').nullish(),
+  reason: z
+    .string()
+    .trim()
+    .max(1000)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
+    .nullish(),
 });
 export const requestIdxInput = z.object({ requestIdx: idSchema });
 

@@ -35,10 +35,7 @@ export class ConsultationLifecycle {
     private readonly observers: readonly LifecycleObserver[] = [],
   ) {}
 
-  async request(
-    actor: Principal,
-    input: { professorId: string; title: string; content: string; desiredTime?: Date | null },
-  ): Promise<ConsultationModel> {
+  async request(actor: Principal, input: { professorId: string; title: string; content: string; desiredTime?: Date | null }): Promise<ConsultationModel> {
     if (!actor.roles.has('STUDENT')) throw forbidden('only students request consultations');
     const professor = await this.users.find(input.professorId);
     if (!professor || professor.role !== 'PROFESSOR') throw notFound(`professor ${input.professorId} not found`);

@@ -47,10 +47,7 @@ const LIST = { participant: listStatement('participant'), student: listStatement
 
 /** Column patch applied together with a status change. Keys are model (camelCase) names. */
 export type TransitionPatch = Partial<
-  Pick<
-    ConsultationModel,
-    'scheduledTime' | 'approvedAt' | 'rejectReason' | 'cancelReason' | 'startedAt' | 'endedAt' | 'endReason'
-  >
+  Pick<ConsultationModel, 'scheduledTime' | 'approvedAt' | 'rejectReason' | 'cancelReason' | 'startedAt' | 'endedAt' | 'endReason'>
 >;
 
 /** PostgreSQL access for consultations; every status change is one conditional UPDATE (no read-modify-write). */
@@ -62,14 +59,10 @@ export class ConsultationRepository {
     return row ? ConsultationModel.fromDatabaseJson(row) : undefined;
   }
 
-  async insert(row: {
-    studentId: string;
-    professorId: string;
-    title: string;
-    content: string;
-    desiredTime: Date | null;
-  }): Promise<number> {
-    const created = await ConsultationModel.query(this.knex).insert({ ...row, status: 'PENDING' }).returning('request_idx');
+  async insert(row: { studentId: string; professorId: string; title: string; content: string; desiredTime: Date | null }): Promise<number> {
+    const created = await ConsultationModel.query(this.knex)
+      .insert({ ...row, status: 'PENDING' })
+      .returning('request_idx');
     return created.requestIdx;
   }
 
@@ -77,12 +70,7 @@ export class ConsultationRepository {
    * Moves a consultation from one of `from` to `to` in a single statement. Under concurrency the row lock
    * makes every loser re-check the WHERE clause against the winner's row, so exactly one caller gets a row back.
    */
-  async transition(
-    requestIdx: number,
-    from: readonly ConsultationStatus[],
-    to: ConsultationStatus,
-    patch: TransitionPatch,
-  ): Promise<boolean> {
+  async transition(requestIdx: number, from: readonly ConsultationStatus[], to: ConsultationStatus, patch: TransitionPatch): Promise<boolean> {
     const updated = await ConsultationModel.query(this.knex)
       .patch({
         ...patch,
@@ -133,7 +121,10 @@ export class ConsultationRepository {
   }
 
   /** Participants and status of the consultations, in the given statuses, of any of `userIds` (no names). */
-  async roomsOfParticipants(userIds: readonly string[], statuses: readonly ConsultationStatus[]): Promise<Pick<ConsultationModel, 'requestIdx' | 'studentId' | 'professorId' | 'status'>[]> {
+  async roomsOfParticipants(
+    userIds: readonly string[],
+    statuses: readonly ConsultationStatus[],
+  ): Promise<Pick<ConsultationModel, 'requestIdx' | 'studentId' | 'professorId' | 'status'>[]> {
     const rows = await preparedQuery(this.knex, ROOMS_OF_PARTICIPANTS, [[...userIds], [...statuses]]);
     return rows.map((r) => ({
       requestIdx: Number(r['request_idx']),

@@ -42,8 +42,7 @@ export interface Parties {
 
 export type AccessCheck = 'APPROVE' | 'REJECT' | 'CANCEL' | 'START' | 'END' | 'READ' | 'VIEW' | 'CHAT';
 
-export const isParticipant = (actor: Actor, c: Parties): boolean =>
-  actor.userId === c.studentId || actor.userId === c.professorId;
+export const isParticipant = (actor: Actor, c: Parties): boolean => actor.userId === c.studentId || actor.userId === c.professorId;
 
 /** Whether the actor may do `check` on a consultation: undefined when allowed, else the contract's code. */
 export function accessDenial(check: AccessCheck, actor: Actor, c: Parties): ErrorCode | undefined {

@@ -30,8 +30,7 @@ export class AppError extends Error {
 export const validationFailed = (message: string) => new AppError('VALIDATION_FAILED', message);
 export const unauthenticated = (message = 'authentication required') => new AppError('UNAUTHENTICATED', message);
 export const forbidden = (message = 'your role may not do this') => new AppError('FORBIDDEN', message);
-export const notParticipant = (message = 'you are not a participant of this consultation') =>
-  new AppError('NOT_PARTICIPANT', message);
+export const notParticipant = (message = 'you are not a participant of this consultation') => new AppError('NOT_PARTICIPANT', message);
 export const notFound = (message = 'not found') => new AppError('NOT_FOUND', message);
 export const invalidTransition = (message: string) => new AppError('INVALID_STATE_TRANSITION', message);
 

@@ -8,4 +8,3 @@ export interface Principal {
   /** Token expiry, epoch ms (undefined when the token has no `exp`). */
   readonly expiresAt: number | undefined;
 }
-

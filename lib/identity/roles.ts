@@ -4,7 +4,10 @@ export type Role = (typeof ROLES)[number];
 /** Accepts `STUDENT` and Spring's `ROLE_STUDENT`, any case; anything else is dropped. */
 export function normalizeRole(raw: unknown): Role | undefined {
   if (typeof raw !== 'string') return undefined;
-  const upper = raw.trim().toUpperCase().replace(/^ROLE_/, '');
+  const upper = raw
+    .trim()
+    .toUpperCase()
+    .replace(/^ROLE_/, '');
   return (ROLES as readonly string[]).includes(upper) ? (upper as Role) : undefined;
 }
 

@@ -15,8 +15,6 @@ export function createLogger(options: { level: string; role: string; pretty?: bo
       paths: ['token', 'authorization', 'content', '*.token', '*.authorization', '*.content', 'passcode', '*.passcode'],
       censor: '[redacted]',
     },
-    transport: options.pretty
-      ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
-      : undefined,
+    transport: options.pretty ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
   });
 }

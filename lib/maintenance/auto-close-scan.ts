@@ -50,29 +50,38 @@ export class AutoCloseScan {
     const s = this.d.settings;
     const report: AutoCloseReport = { warned: 0, closedInactive: 0, closedMaxDuration: 0, stillActive: 0 };
 
-    await this.batches(() => this.d.scans.startedBefore(new Date(now.getTime() - s.maxDurationMs), BATCH), async (room) => {
-      if (await this.d.lifecycle.endBySystem(room.requestIdx, 'MAX_DURATION')) report.closedMaxDuration++;
-    });
+    await this.batches(
+      () => this.d.scans.startedBefore(new Date(now.getTime() - s.maxDurationMs), BATCH),
+      async (room) => {
+        if (await this.d.lifecycle.endBySystem(room.requestIdx, 'MAX_DURATION')) report.closedMaxDuration++;
+      },
+    );
 
-    await this.batches(() => this.d.scans.startedBefore(new Date(now.getTime() - (s.maxDurationMs - s.warnBeforeMs)), BATCH, true), async (room) => {
-      if (!(await this.d.scans.claimWarning(room.requestIdx))) return;
-      const endsAt = new Date(room.startedAt!.getTime() + s.maxDurationMs);
-      await this.d.events.toUsers([room.studentId, room.professorId], { type: 'WARNING', requestIdx: room.requestIdx, endsAt: endsAt.toISOString() });
-      await this.d.warningListener?.onWarning(room, endsAt);
-      report.warned++;
-    });
+    await this.batches(
+      () => this.d.scans.startedBefore(new Date(now.getTime() - (s.maxDurationMs - s.warnBeforeMs)), BATCH, true),
+      async (room) => {
+        if (!(await this.d.scans.claimWarning(room.requestIdx))) return;
+        const endsAt = new Date(room.startedAt!.getTime() + s.maxDurationMs);
+        await this.d.events.toUsers([room.studentId, room.professorId], { type: 'WARNING', requestIdx: room.requestIdx, endsAt: endsAt.toISOString() });
+        await this.d.warningListener?.onWarning(room, endsAt);
+        report.warned++;
+      },
+    );
 
     const idleBefore = now.getTime() - s.inactiveMs;
-    await this.batches(() => this.d.scans.idleSince(new Date(idleBefore), BATCH), async (room) => {
-      // Chat activity reaches PostgreSQL in batches; Redis has the newest stamp of a room that is talking.
-      const redisActivity = Number((await this.d.redis.hget(this.d.keys.chatMeta(room.requestIdx), 'lastActivityMs')) ?? 0);
-      if (redisActivity > idleBefore) {
-        await this.d.consultations.touchActivity(new Map([[room.requestIdx, new Date(redisActivity)]]));
-        report.stillActive++;
-        return;
-      }
-      if (await this.d.lifecycle.endBySystem(room.requestIdx, 'INACTIVE')) report.closedInactive++;
-    });
+    await this.batches(
+      () => this.d.scans.idleSince(new Date(idleBefore), BATCH),
+      async (room) => {
+        // Chat activity reaches PostgreSQL in batches; Redis has the newest stamp of a room that is talking.
+        const redisActivity = Number((await this.d.redis.hget(this.d.keys.chatMeta(room.requestIdx), 'lastActivityMs')) ?? 0);
+        if (redisActivity > idleBefore) {
+          await this.d.consultations.touchActivity(new Map([[room.requestIdx, new Date(redisActivity)]]));
+          report.stillActive++;
+          return;
+        }
+        if (await this.d.lifecycle.endBySystem(room.requestIdx, 'INACTIVE')) report.closedInactive++;
+      },
+    );
     return report;
   }
 

@@ -50,7 +50,6 @@ export class BackupCycle {
     },
   ) {}
 
-
   async run(): Promise<BackupReport> {
     const started = Date.now();
     const report: BackupReport = { scanned: 0, changed: 0, uploaded: 0, failed: 0, durationMs: 0 };
@@ -105,7 +104,14 @@ export class BackupCycle {
       PAGE_MESSAGES,
     );
     const { activeKeyId, keys } = this.d.keyring;
-    const sealed = await this.d.sealer.seal({ kind: 'snapshot', header: headerOf(c), messages, timeZone: this.d.timeZone, keyId: activeKeyId, key: keys.get(activeKeyId)! });
+    const sealed = await this.d.sealer.seal({
+      kind: 'snapshot',
+      header: headerOf(c),
+      messages,
+      timeZone: this.d.timeZone,
+      keyId: activeKeyId,
+      key: keys.get(activeKeyId)!,
+    });
     await this.d.store.put(snapshotObjectKey(requestIdx), Buffer.from(sealed.body), sealed.metadata);
     await this.d.redis.set(this.d.keys.backupSnapshotSeq(requestIdx), String(seq), 'PX', SNAPSHOT_MARK_TTL_MS);
   }

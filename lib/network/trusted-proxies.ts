@@ -65,7 +65,12 @@ function forwardedFor(header: string): string[] {
     for (const pair of element.split(';')) {
       const eq = pair.indexOf('=');
       if (eq < 0 || pair.slice(0, eq).trim().toLowerCase() !== 'for') continue;
-      out.push(pair.slice(eq + 1).trim().replace(/^"|"$/g, ''));
+      out.push(
+        pair
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"|"$/g, ''),
+      );
     }
   }
   return out;

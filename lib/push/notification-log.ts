@@ -49,7 +49,9 @@ export class NotificationLog {
   async create(rows: readonly NewNotification[]): Promise<number[]> {
     if (rows.length === 0) return [];
     const inserted = await this.knex('notification_log')
-      .insert(rows.map((r) => ({ kind: r.kind, user_id: r.userId, request_idx: r.requestIdx, token: r.token, status: r.status, last_error: r.lastError ?? null })))
+      .insert(
+        rows.map((r) => ({ kind: r.kind, user_id: r.userId, request_idx: r.requestIdx, token: r.token, status: r.status, last_error: r.lastError ?? null })),
+      )
       .returning('id');
     return inserted.map((r: { id: number }) => r.id);
   }
@@ -82,7 +84,10 @@ export class NotificationLog {
       return b;
     };
     const [{ count }] = (await q().count('* as count')) as [{ count: string }];
-    const rows = await q().orderBy('id', 'desc').offset(page * size).limit(size);
+    const rows = await q()
+      .orderBy('id', 'desc')
+      .offset(page * size)
+      .limit(size);
     return { items: rows.map(toRow), page, size, total: Number(count) };
   }
 }

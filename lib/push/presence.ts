@@ -57,7 +57,10 @@ export class Presence {
     const now = Date.now();
     const counts = await Promise.all(
       userIds.map(async (id) => {
-        const [, n] = await Promise.all([this.redis.zremrangebyscore(this.keys.presence(id), '-inf', now), this.redis.zcount(this.keys.presence(id), now, '+inf')]);
+        const [, n] = await Promise.all([
+          this.redis.zremrangebyscore(this.keys.presence(id), '-inf', now),
+          this.redis.zcount(this.keys.presence(id), now, '+inf'),
+        ]);
         return n;
       }),
     );

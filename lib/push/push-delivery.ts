@@ -44,7 +44,10 @@ export class PushDelivery {
     if (!d.sender) return { skipped: ids.length };
     const pending = await d.log.deliverable(ids);
     if (pending.length === 0) return { delivered: 0 };
-    const outcomes = await d.sender.send(pending.map((p) => p.token), job.data);
+    const outcomes = await d.sender.send(
+      pending.map((p) => p.token),
+      job.data,
+    );
     const dead: string[] = [];
     let retry = 0;
     for (const [i, o] of outcomes.entries()) {
@@ -85,7 +88,9 @@ export class PushDelivery {
       const base = { kind: job.kind, userId, requestIdx: job.requestIdx };
       if (mine.length === 0) return [{ ...base, token: null, status: 'SKIPPED', lastError: 'no device token' }];
       return mine.map((t) =>
-        d.sender ? { ...base, token: t.token, status: 'PENDING' } : { ...base, token: t.token, status: 'SKIPPED', lastError: 'push disabled (FCM_CREDENTIALS unset)' },
+        d.sender
+          ? { ...base, token: t.token, status: 'PENDING' }
+          : { ...base, token: t.token, status: 'SKIPPED', lastError: 'push disabled (FCM_CREDENTIALS unset)' },
       );
     });
     const ids = await d.log.create(rows);

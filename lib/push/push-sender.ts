@@ -1,9 +1,6 @@
 /** Per-token outcome of one multicast. */
 export type TokenOutcome =
-  | { kind: 'sent'; messageId: string }
-  | { kind: 'invalid-token'; error: string }
-  | { kind: 'transient'; error: string }
-  | { kind: 'failed'; error: string };
+  { kind: 'sent'; messageId: string } | { kind: 'invalid-token'; error: string } | { kind: 'transient'; error: string } | { kind: 'failed'; error: string };
 
 /** Sends one data message to many device tokens (FCM in production; absent when push is disabled). */
 export interface PushSender {

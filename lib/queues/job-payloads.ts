@@ -35,4 +35,3 @@ export interface JobPayloads {
 
 export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
 export type JobData<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];
-

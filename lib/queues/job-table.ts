@@ -36,7 +36,9 @@ export const JOB_TABLE: JobTable = {
   'chat-persist': {
     // A shard's drain: one job per shard for as long as workers run (fixed id); a failed round retries it with
     // backoff, for as long as it takes (PostgreSQL may be down for hours).
-    'persist-shard': { options: ({ shard }) => ({ jobId: drainJobId(shard), removeOnComplete: true, removeOnFail: true, ...retried(Number.MAX_SAFE_INTEGER) }) },
+    'persist-shard': {
+      options: ({ shard }) => ({ jobId: drainJobId(shard), removeOnComplete: true, removeOnFail: true, ...retried(Number.MAX_SAFE_INTEGER) }),
+    },
     // Only a lost drain job or wake token needs it: rare, and it finds nothing otherwise.
     'persist-sweep': { options: () => keepFew, every: () => 30_000 },
     // A Redis Cluster only (on one server the append indexes its room): a gateway dying mid-send.

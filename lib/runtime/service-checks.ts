@@ -94,7 +94,9 @@ async function checkClusterState(redis: Redis, label: string): Promise<void> {
   try {
     info = (await redis.cluster('INFO')) as string;
   } catch (err) {
-    throw new StartupError(`REDIS_CLUSTER_NODES is set but ${label} is not a cluster node (${(err as Error).message}); unset it or point it at a Redis Cluster.`);
+    throw new StartupError(
+      `REDIS_CLUSTER_NODES is set but ${label} is not a cluster node (${(err as Error).message}); unset it or point it at a Redis Cluster.`,
+    );
   }
   if (!/cluster_state:ok/.test(info)) throw new StartupError(`Redis Cluster at ${label} is not ready (cluster_state is not ok): are all slots assigned?`);
 }

@@ -18,7 +18,11 @@ export function startRole(entry: string, env: NodeJS.ProcessEnv, args: string[] 
   // `node --import tsx` (not the tsx CLI, which runs node as a grandchild): a signal reaches the role itself.
   // A role runs with the V8 flags production gives it (baselines and scripts have none).
   const roleFlags: string[] = (ROLE_NODE_FLAGS as Record<string, string[]>)[entry] ?? [];
-  const child = spawn(process.execPath, [...roleFlags, ...nodeArgs, '--import', 'tsx', path.join(ROOT, entry), ...args], { env: { ...env, LOG_PRETTY: '0', LOG_LEVEL: 'info' }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...roleFlags, ...nodeArgs, '--import', 'tsx', path.join(ROOT, entry), ...args], {
+    env: { ...env, LOG_PRETTY: '0', LOG_LEVEL: 'info' },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: Record<string, unknown>[] = [];
   let waiters: (() => void)[] = [];
   const onLine = (line: string) => {
@@ -33,12 +37,14 @@ export function startRole(entry: string, env: NodeJS.ProcessEnv, args: string[] 
   };
   readline.createInterface({ input: child.stdout! }).on('line', onLine);
   readline.createInterface({ input: child.stderr! }).on('line', onLine);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    resolve(code);
-    const w = waiters;
-    waiters = [];
-    for (const f of w) f();
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      resolve(code);
+      const w = waiters;
+      waiters = [];
+      for (const f of w) f();
+    }),
+  );
   return {
     child,
     logs,

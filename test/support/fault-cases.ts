@@ -17,7 +17,8 @@ export function defineFaultCases(mode: 'redis' | 'postgres'): void {
     await fs?.close();
   }, 30_000);
 
-  const traffic = async (id: number, tag: string) => new ChatTraffic(await TestStompClient.connect(fs.gatewayPort, fs.sys.token('s1', 'STUDENT')), id, tag).start();
+  const traffic = async (id: number, tag: string) =>
+    new ChatTraffic(await TestStompClient.connect(fs.gatewayPort, fs.sys.token('s1', 'STUDENT')), id, tag).start();
   const finish = async (t: ChatTraffic) => {
     await t.stop();
     await t.client.close();
@@ -114,7 +115,8 @@ export function defineFaultCases(mode: 'redis' | 'postgres'): void {
     await Promise.all(flows.map(finish));
     await Promise.all(ids.map((id, i) => caughtUp(id, flows[i]!)));
     const tookMs = Date.now() - upAt;
-    if (process.env['FAULT_SUMMARY']) process.stdout.write(`worker kill (${mode}): every receipted message committed ${tookMs} ms after the replacement was up\n`);
+    if (process.env['FAULT_SUMMARY'])
+      process.stdout.write(`worker kill (${mode}): every receipted message committed ${tookMs} ms after the replacement was up\n`);
     expect(tookMs).toBeLessThan(5_000);
     // Every receipted message is in PostgreSQL: losing the rooms' Redis keys now loses nothing.
     const k = fs.sys.core.keys;

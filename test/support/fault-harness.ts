@@ -31,7 +31,10 @@ export interface RoleSystem {
 /** FAULT_LOGS=1 shows what the role processes complained about (warnings, errors and raw stderr lines). */
 export function printRoleLogs(fs: RoleSystem | undefined): void {
   if (!process.env['FAULT_LOGS'] || !fs) return;
-  for (const [role, p] of [['gateway', fs.gateway], ['worker', fs.worker]] as const) {
+  for (const [role, p] of [
+    ['gateway', fs.gateway],
+    ['worker', fs.worker],
+  ] as const) {
     for (const l of p.logs.filter((x) => Number(x['level'] ?? 0) >= 40 || x['raw'])) process.stdout.write(`${role}: ${JSON.stringify(l).slice(0, 400)}\n`);
   }
 }
@@ -70,7 +73,10 @@ export async function startRoleSystem(env: Record<string, string>): Promise<Role
   const gateway = await startGatewayProcess(childEnv);
   const scrape = async (port: number, name: string) => {
     const text = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text());
-    return text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
   };
   return {
     sys,
@@ -241,7 +247,8 @@ export async function verifyRoom(fs: RoleSystem, id: number, receipted: Readonly
   if (lossAllowed) expect(missing).toBeLessThanOrEqual(counted);
   else expect(missing).toBe(0);
   // FAULT_SUMMARY=1 prints the figures of each room (for the closing note of a fault run).
-  if (process.env['FAULT_SUMMARY']) process.stdout.write(`fault room ${id}: receipted ${receipted.size}, stored ${fromHistory.length}, missing ${missing}, counted as lost ${counted}\n`);
+  if (process.env['FAULT_SUMMARY'])
+    process.stdout.write(`fault room ${id}: receipted ${receipted.size}, stored ${fromHistory.length}, missing ${missing}, counted as lost ${counted}\n`);
 
   // The archive: the same messages, once each, in seq order.
   const ended = await fs.sys.http('POST', '/api/consultation/end', { token: fs.sys.token('s1', 'STUDENT'), body: { requestIdx: id } });

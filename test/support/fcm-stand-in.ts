@@ -29,7 +29,11 @@ export class FcmStandIn {
 
   private constructor() {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'oh-fcm-'));
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     this.serviceAccountPath = path.join(this.dir, 'service-account.json');
     writeFileSync(
       this.serviceAccountPath,
@@ -54,8 +58,28 @@ export class FcmStandIn {
 
   static async start(): Promise<FcmStandIn> {
     const s = new FcmStandIn();
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(s.dir, 'key.pem'), '-out', path.join(s.dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-    s.server = https.createServer({ key: readFileSync(path.join(s.dir, 'key.pem')), cert: readFileSync(path.join(s.dir, 'cert.pem')) }, (req, res) => s.handle(req, res));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        path.join(s.dir, 'key.pem'),
+        '-out',
+        path.join(s.dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+      ],
+      { stdio: 'ignore' },
+    );
+    s.server = https.createServer({ key: readFileSync(path.join(s.dir, 'key.pem')), cert: readFileSync(path.join(s.dir, 'cert.pem')) }, (req, res) =>
+      s.handle(req, res),
+    );
     await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
     s.port = (s.server.address() as AddressInfo).port;
     return s;

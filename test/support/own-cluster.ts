@@ -32,11 +32,22 @@ const NODE_TIMEOUT_MS = 1000;
 
 function spawnNode(port: number, busPort: number, dir: string): Promise<ChildProcess> {
   return spawnRedisServer(port, dir, [
-    '--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', `nodes-${port}.conf`,
-    '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
+    '--cluster-enabled',
+    'yes',
+    '--cluster-port',
+    String(busPort),
+    '--cluster-config-file',
+    `nodes-${port}.conf`,
+    '--cluster-node-timeout',
+    String(NODE_TIMEOUT_MS),
     // Replicas sync at once (no 5 s wait for more replicas) and may take over however stale, so a failover
     // right after creation is not refused as "disconnected from master for longer than allowed".
-    '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--cluster-replica-validity-factor', '0',
+    '--repl-diskless-sync',
+    'yes',
+    '--repl-diskless-sync-delay',
+    '0',
+    '--cluster-replica-validity-factor',
+    '0',
   ]);
 }
 

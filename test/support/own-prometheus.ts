@@ -44,7 +44,10 @@ export async function startOwnPrometheus(targets: Record<string, string[]>): Pro
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const ready = await fetch(`${url}/-/ready`, { headers: { connection: 'close' } }).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`, { headers: { connection: 'close' } }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (child.exitCode !== null || Date.now() > deadline) throw new Error('prometheus did not become ready');
     await new Promise((r) => setTimeout(r, 100));

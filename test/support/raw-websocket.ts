@@ -8,10 +8,12 @@ export class RawSocket {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => this.received.push(data.toString()));
-    this.closed = new Promise((resolve) => ws.on('close', (code) => {
-      this.closeCode = code;
-      resolve(code);
-    }));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code) => {
+        this.closeCode = code;
+        resolve(code);
+      }),
+    );
   }
 
   static open(port: number, query = ''): Promise<RawSocket> {
@@ -29,10 +31,7 @@ export class RawSocket {
 
   /** Resolves with the close code, or rejects after the deadline. */
   waitClosed(timeoutMs = 10_000): Promise<number> {
-    return Promise.race([
-      this.closed,
-      new Promise<number>((_, reject) => setTimeout(() => reject(new Error('socket not closed in time')), timeoutMs).unref()),
-    ]);
+    return Promise.race([this.closed, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('socket not closed in time')), timeoutMs).unref())]);
   }
 
   errorFrames(): string[] {

@@ -130,8 +130,7 @@ export class TestStompClient {
     } catch {
       clientMsgId = undefined;
     }
-    const mine = () =>
-      this.errors.slice(errorsBefore).find((e) => clientMsgId === undefined || e.clientMsgId === clientMsgId);
+    const mine = () => this.errors.slice(errorsBefore).find((e) => clientMsgId === undefined || e.clientMsgId === clientMsgId);
     return new Promise((resolve, reject) => {
       let done = false;
       this.client.watchForReceipt(receipt, (frame) => {

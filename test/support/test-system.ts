@@ -36,7 +36,11 @@ export interface TestSystem {
   readonly gateway: RunningGateway;
   readonly baseUrl: string;
   token(sub: string, roles: Role[] | Role, options?: { name?: string; expiresInSec?: number }): string;
-  http<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<HttpResult<T>>;
+  http<T = any>(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<HttpResult<T>>;
   close(): Promise<void>;
 }
 
@@ -77,7 +81,9 @@ export async function startTestSystem(
   const prefix = uniquePrefix();
   const s3Dir = mkdtempSync(path.join(os.tmpdir(), 'oh-s3-'));
   let s3 = options.s3 || options.workers ? await startEmbeddedS3({ directory: s3Dir, port: 0 }) : undefined;
-  const s3Env: Record<string, string> = s3 ? { MINIO_ENDPOINT: s3.endpoint, MINIO_ACCESS_KEY: 'S3RVER', MINIO_SECRET_KEY: 'S3RVER', MINIO_BUCKET: `oh-${prefix.slice(7)}` } : {};
+  const s3Env: Record<string, string> = s3
+    ? { MINIO_ENDPOINT: s3.endpoint, MINIO_ACCESS_KEY: 'S3RVER', MINIO_SECRET_KEY: 'S3RVER', MINIO_BUCKET: `oh-${prefix.slice(7)}` }
+    : {};
   const env = testEnv({ ...s3Env, ...overrides }, db.url, prefix);
   const { config } = loadConfig(env);
   const log = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent', role: 'test' });
@@ -104,9 +110,13 @@ export async function startTestSystem(
     gateway,
     baseUrl,
     token: (sub, roles, options = {}) =>
-      mintToken(TEST_JWT_SECRET, { sub, name: options.name ?? `Name ${sub}`, roles: Array.isArray(roles) ? roles : [roles] }, {
-        expiresInSec: options.expiresInSec,
-      }),
+      mintToken(
+        TEST_JWT_SECRET,
+        { sub, name: options.name ?? `Name ${sub}`, roles: Array.isArray(roles) ? roles : [roles] },
+        {
+          expiresInSec: options.expiresInSec,
+        },
+      ),
     async http(method, path, options = {}) {
       const headers: Record<string, string> = { connection: 'close', ...options.headers };
       if (options.token) headers['authorization'] = `Bearer ${options.token}`;

@@ -6,10 +6,8 @@ const b64url = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url
 
 /** Hostile tokens for the authorization matrix. */
 export const badTokens = {
-  expired: (sub = 's1') =>
-    jwt.sign({ name: 'X', roles: ['STUDENT'], exp: Math.floor(Date.now() / 1000) - 60 }, TEST_JWT_SECRET, { subject: sub }),
-  algNone: (sub = 's1') =>
-    `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub, name: 'X', roles: ['ADMIN'], exp: Math.floor(Date.now() / 1000) + 600 })}.`,
+  expired: (sub = 's1') => jwt.sign({ name: 'X', roles: ['STUDENT'], exp: Math.floor(Date.now() / 1000) - 60 }, TEST_JWT_SECRET, { subject: sub }),
+  algNone: (sub = 's1') => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub, name: 'X', roles: ['ADMIN'], exp: Math.floor(Date.now() / 1000) + 600 })}.`,
   wrongKey: (sub = 's1') => jwt.sign({ name: 'X', roles: ['ADMIN'] }, 'not-the-right-secret', { subject: sub, expiresIn: 600 }),
 };
 

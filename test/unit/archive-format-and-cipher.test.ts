@@ -16,7 +16,14 @@ const header = {
   endReason: 'USER',
 };
 const msg = (seq: number, senderRole: 'STUDENT' | 'PROFESSOR', content: string, sentAt: string): ChatMessage => ({
-  requestIdx: 7, seq, messageId: `m${seq}`, senderId: senderRole === 'STUDENT' ? 's1' : 'p1', senderRole, content, sentAt, clientMsgId: `c${seq}`,
+  requestIdx: 7,
+  seq,
+  messageId: `m${seq}`,
+  senderId: senderRole === 'STUDENT' ? 's1' : 'p1',
+  senderRole,
+  content,
+  sentAt,
+  clientMsgId: `c${seq}`,
 });
 
 describe('archive text', () => {
@@ -69,7 +76,9 @@ describe('archive text', () => {
 
   it('reads archives written before names were escaped', () => {
     const legacy = 'Consultation: 7\n----\n[2026-11-24 14:00:05] Kim (STUDENT): hi (there)\n';
-    expect(parseArchive(legacy, 'Asia/Seoul').lines).toEqual([{ sentAt: new Date('2026-11-24T05:00:05Z'), name: 'Kim', role: 'STUDENT', content: 'hi (there)' }]);
+    expect(parseArchive(legacy, 'Asia/Seoul').lines).toEqual([
+      { sentAt: new Date('2026-11-24T05:00:05Z'), name: 'Kim', role: 'STUDENT', content: 'hi (there)' },
+    ]);
   });
 
   it('converts zoned times both ways, across DST', () => {
@@ -82,7 +91,13 @@ describe('archive text', () => {
 describe('archive cipher', () => {
   const k1 = Buffer.alloc(32, 1);
   const k2 = Buffer.alloc(32, 2);
-  const keyring = { activeKeyId: 'new', keys: new Map([['old', k1], ['new', k2]]) };
+  const keyring = {
+    activeKeyId: 'new',
+    keys: new Map([
+      ['old', k1],
+      ['new', k2],
+    ]),
+  };
 
   const as = (requestIdx: number, kind: 'archive' | 'snapshot' = 'archive') => ({ kind, requestIdx });
 

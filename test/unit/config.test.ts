@@ -44,9 +44,6 @@ describe('config', () => {
   });
 
   it('splits ALLOWED_ORIGINS', () => {
-    expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, https://b.example' }).config.allowedOrigins).toEqual([
-      'https://a.example',
-      'https://b.example',
-    ]);
+    expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, https://b.example' }).config.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
 });

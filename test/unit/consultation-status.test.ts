@@ -1,11 +1,4 @@
-import {
-  STATUSES,
-  TRANSITIONS,
-  accessDenial,
-  canTransition,
-  roleDenial,
-  type LifecycleAction,
-} from '../../lib/consultation/consultation-status';
+import { STATUSES, TRANSITIONS, accessDenial, canTransition, roleDenial, type LifecycleAction } from '../../lib/consultation/consultation-status';
 import type { Role } from '../../lib/identity/roles';
 
 const actor = (userId: string, ...roles: Role[]) => ({ userId, roles: new Set(roles) });

@@ -6,7 +6,13 @@ import { StompParser } from '../../gateway/stomp/stomp-parser';
 const headerText = fc.string({ maxLength: 30 }).filter((s) => !s.includes('\0'));
 const frameArb = fc.record({
   command: fc.constantFrom('SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'ACK', 'NACK', 'BEGIN', 'COMMIT', 'ABORT', 'DISCONNECT'),
-  headers: fc.uniqueArray(fc.tuple(headerText.filter((k) => k.length > 0 && k !== 'content-length'), headerText), { maxLength: 6, selector: ([k]) => k }),
+  headers: fc.uniqueArray(
+    fc.tuple(
+      headerText.filter((k) => k.length > 0 && k !== 'content-length'),
+      headerText,
+    ),
+    { maxLength: 6, selector: ([k]) => k },
+  ),
   body: fc.uint8Array({ maxLength: 300 }),
 });
 
@@ -33,19 +39,23 @@ function split(buf: Buffer, cuts: number[]): Buffer[] {
 describe('STOMP parser properties', () => {
   it('parses what it is given back exactly, however the bytes are split into messages', () => {
     fc.assert(
-      fc.property(fc.array(frameArb, { minLength: 1, maxLength: 4 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }), (frames, cuts) => {
-        const p = new StompParser();
-        const got = split(Buffer.concat(frames.map(encode)), cuts).flatMap((chunk) => {
-          const r = p.push(chunk);
-          expect(r.error).toBeUndefined();
-          return r.frames;
-        });
-        expect(got.map((f) => f.command)).toEqual(frames.map((f) => f.command));
-        got.forEach((f, i) => {
-          expect(Buffer.compare(f.body, Buffer.from(frames[i]!.body))).toBe(0);
-          for (const [k, v] of frames[i]!.headers) expect(f.headers.get(k)).toBe(v);
-        });
-      }),
+      fc.property(
+        fc.array(frameArb, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }),
+        (frames, cuts) => {
+          const p = new StompParser();
+          const got = split(Buffer.concat(frames.map(encode)), cuts).flatMap((chunk) => {
+            const r = p.push(chunk);
+            expect(r.error).toBeUndefined();
+            return r.frames;
+          });
+          expect(got.map((f) => f.command)).toEqual(frames.map((f) => f.command));
+          got.forEach((f, i) => {
+            expect(Buffer.compare(f.body, Buffer.from(frames[i]!.body))).toBe(0);
+            for (const [k, v] of frames[i]!.headers) expect(f.headers.get(k)).toBe(v);
+          });
+        },
+      ),
       { numRuns: 300 },
     );
   });
