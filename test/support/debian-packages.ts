@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** Debian packages some tests drive (a real browser, a real Prometheus); `npm test` installs them when it can. */
+/** Debian packages some tests drive (a real browser, a real Prometheus, a real reverse proxy); `npm test` installs them when it can. */
 export const TEST_PACKAGES = [
   { binary: '/usr/bin/chromium', pkg: 'chromium' },
   { binary: '/usr/bin/promtool', pkg: 'prometheus' },
+  { binary: '/usr/sbin/nginx', pkg: 'nginx-light' },
 ] as const;
 
 /**

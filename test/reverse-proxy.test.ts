@@ -1,0 +1,92 @@
+import { request } from 'node:http';
+import { approvedRoom } from './support/approved-room';
+import { startGatewayProcess, type RoleProcess } from './support/child-process';
+import { eventually } from './support/eventually';
+import { startOwnNginx, type OwnNginx } from './support/own-nginx';
+import { TestStompClient } from './support/stomp-test-client';
+import { startTestSystem, type TestSystem } from './support/test-system';
+
+/**
+ * Debian's nginx with the shipped config (deploy/nginx/office-hours.conf) in front of two gateway processes
+ * that trust it (TRUST_PROXY=127.0.0.1/32). Clients come from other loopback addresses (127.0.0.x are all
+ * this host), so nginx sees each one's own address.
+ */
+describe('behind nginx (deploy/nginx)', () => {
+  let sys: TestSystem;
+  let nginx: OwnNginx;
+  const gateways: { proc: RoleProcess; port: number }[] = [];
+
+  beforeAll(async () => {
+    sys = await startTestSystem({}, {}, { s3: true });
+    await sys.core.users.upsert({ id: 'p1', name: 'Lee', role: 'PROFESSOR' });
+    const env = { ...process.env, ...sys.env, TRUST_PROXY: '127.0.0.1/32', REST_IP_RATE_PER_SEC: '3' };
+    for (let i = 0; i < 2; i++) gateways.push(await startGatewayProcess(env));
+    nginx = await startOwnNginx(gateways.map((g) => g.port));
+  }, 60_000);
+  afterAll(async () => {
+    await nginx?.close();
+    await Promise.all(gateways.map((g) => g.proc.kill('SIGKILL')));
+    await sys?.close();
+  }, 30_000);
+
+  /** A REST call from a given local address to a port, with optional headers: status and response headers. */
+  const call = (port: number, from: string, headers: Record<string, string> = {}, path = '/api/consultation/active') =>
+    new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, localAddress: from, agent: false, headers: { connection: 'close', ...headers } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const statuses = async (port: number, from: string, headers: (i: number) => Record<string, string> = () => ({})) => {
+    const out: number[] = [];
+    for (let i = 0; i < 6; i++) out.push((await call(port, from, headers(i))).status);
+    return out;
+  };
+
+  it('gives two clients with different addresses separate per-IP budgets', async () => {
+    expect(await statuses(nginx.port, '127.0.0.2')).toContain(429);
+    expect((await call(nginx.port, '127.0.0.3')).status).toBe(401);
+  });
+
+  it('does not let a client choose its budget with its own X-Forwarded-For', async () => {
+    // Rotating forged addresses does not escape its own budget, and naming another client spends none of theirs.
+    expect(await statuses(nginx.port, '127.0.0.4', (i) => ({ 'x-forwarded-for': i % 2 ? '127.0.0.6' : `198.51.100.${i}` }))).toContain(429);
+    expect((await call(nginx.port, '127.0.0.6')).status).toBe(401);
+  });
+
+  it('keys a request straight to a gateway with a forged header on its peer', async () => {
+    expect(await statuses(gateways[0]!.port, '127.0.0.5', (i) => ({ 'x-forwarded-for': `203.0.113.${i}` }))).toContain(429);
+  });
+
+  it("passes the client's request id through, or makes one", async () => {
+    expect((await call(nginx.port, '127.0.0.7', { 'x-request-id': 'through-nginx-1' })).headers['x-request-id']).toBe('through-nginx-1');
+    expect((await call(nginx.port, '127.0.0.7')).headers['x-request-id']).toMatch(/^[0-9a-f-]{16,}$/);
+    expect((await call(nginx.port, '127.0.0.8', {}, '/readyz')).status).toBe(200);
+  });
+
+  it('carries STOMP end to end, and through a gateway drain the client reconnects to the other and syncs', async () => {
+    const token = sys.token('s1', 'STUDENT');
+    const id = await approvedRoom(sys, 's1');
+    const first = await TestStompClient.connect(nginx.port, token);
+    for (let i = 0; i < 3; i++) await first.send(id, `before ${i}`, `nx-${i}`);
+    const sessions = async (port: number) => {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text());
+      return Number(/^oh_gateway_sessions (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    const holder = (await sessions(gateways[0]!.port)) > 0 ? 0 : 1;
+    expect(await sessions(gateways[holder]!.port)).toBe(1);
+    await gateways[holder]!.proc.kill('SIGTERM'); // drain: the session is told to reconnect, the process exits
+    await eventually(async () => first.closed, 15_000, 'session closed by the drain');
+
+    const second = await TestStompClient.connect(nginx.port, token);
+    expect(await sessions(gateways[1 - holder]!.port)).toBe(1);
+    await second.send(id, 'after', 'nx-after');
+    await second.publishWithReceipt('/app/chat.sync', JSON.stringify({ requestIdx: id, afterSeq: 0 }));
+    // The live event and the sync's replay of it: a client keeps one per seq.
+    const bySeq = new Map(second.chat(id).map((e) => [e.seq!, e.content]));
+    expect([...bySeq].sort((a, b) => a[0] - b[0]).map(([, content]) => content)).toEqual(['before 0', 'before 1', 'before 2', 'after']);
+    await second.close();
+  }, 60_000);
+});
