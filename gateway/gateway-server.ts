@@ -16,6 +16,7 @@ import { SessionRegistry } from './stomp/session-registry';
 import { registerStompEndpoint } from './stomp/stomp-endpoint';
 import { CLOSE } from './stomp/stomp-session';
 import type { StompSessionHost } from './stomp/stomp-session-host';
+import type { StompSession } from './stomp/stomp-session';
 import { EventChannelHub } from './stomp/event-channel-hub';
 import { FrameFlusher } from './stomp/frame-flusher';
 
@@ -51,21 +52,22 @@ export interface RunningGateway {
 function buildSessionHost(
   options: GatewayOptions,
   parts: { metrics: GatewayMetrics; hub: EventChannelHub; limits: RateLimits; destinations: ChatDestinations; inFlight: Set<Promise<unknown>> },
-): StompSessionHost {
+): StompSessionHost<StompSession> {
   const { core, log } = options;
   const { metrics, hub, limits, destinations, inFlight } = parts;
   const flusher = new FrameFlusher();
   return {
     verifier: core.verifier,
-    users: core.users,
     log,
     metrics,
     heartbeatMs: options.heartbeatMs ?? core.config.stompHeartbeatMs,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    tokenGraceMs: core.config.stompTokenGraceMs,
     maxBackpressureBytes: options.maxBackpressureBytes ?? 1024 * 1024,
     maxQueuedFrames: options.maxQueuedFrames ?? core.config.limits.maxQueuedFrames,
     limitSubscribe: (userId) => limits.consume('subscribe', userId),
     attach: async (s) => {
+      await core.users.upsertFromPrincipal(s.principal!);
       await Promise.all([hub.attach(s), core.presence.join(s.principal!.userId, s.id)]);
     },
     detach: (s) => {
@@ -114,7 +116,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const subscriber = createRedis(core.config, 'gateway-subscriber', { shardedSubscriber: true, log });
   const hub = new EventChannelHub(subscriber, core.keys, core.rooms, metrics, log);
   const limits = buildRateLimits(core, log);
-  const destinations = new ChatDestinations(sending.chat, limits, metrics, log);
+  const destinations = new ChatDestinations(sending.chat, limits, metrics, log, { verifier: core.verifier, users: core.users });
   const inFlight = new Set<Promise<unknown>>();
   const sessionHost = buildSessionHost(options, { metrics, hub, limits, destinations, inFlight });
   const registry = new SessionRegistry(Math.max(50, Math.min(1000, Math.floor(sessionHost.heartbeatMs / 2))));

@@ -16,6 +16,7 @@ export function buildRateLimits(core: CoreServices, log: Logger): RateLimits {
       'chat.sync': budget(stomp),
       'chat.typing': { points: 4, durationSec: 2 },
       subscribe: budget(stomp),
+      'auth.refresh': budget(stomp),
     },
     log,
   );

@@ -11,7 +11,13 @@ const clients: TestStompClient[] = [];
 
 beforeAll(async () => {
   // A throughput test: both sides pipeline 500 sends at once, past the default inbound frame bound.
-  sys = await startTestSystem({ CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000', STOMP_HEARTBEAT_MS: '500', STOMP_MAX_QUEUED_FRAMES: '2000' });
+  sys = await startTestSystem({
+    CHAT_SEND_RATE_PER_SEC: '100000',
+    CHAT_SEND_BURST: '100000',
+    STOMP_HEARTBEAT_MS: '500',
+    STOMP_MAX_QUEUED_FRAMES: '2000',
+    STOMP_TOKEN_GRACE_MS: '500',
+  });
   studentToken = sys.token('s1', 'STUDENT', { name: 'Kim' });
   professorToken = sys.token('p1', 'PROFESSOR', { name: 'Lee' });
   await sys.core.users.upsert({ id: 'p1', name: 'Lee', role: 'PROFESSOR' });
@@ -78,7 +84,7 @@ describe('STOMP connect', () => {
     await expect(TestStompClient.connect(sys.gateway.port, token)).rejects.toThrow(/closed before CONNECTED: UNAUTHENTICATED/);
   });
 
-  it('closes a session when its token expires', async () => {
+  it('closes a session when its token expires (plus the grace period) without a refresh', async () => {
     const c = await connect(sys.token('s1', 'STUDENT', { expiresInSec: 2 }));
     await c.waitClosed(6000);
     expect(c.stompError?.headers['message']).toMatch(/token expired/);

@@ -8,7 +8,11 @@ import type { Logger } from '../../lib/logging/logger';
 import type { LimitedEntry, RateLimits } from '../../lib/limits/rate-limits';
 import type { GatewayMetrics } from '../gateway-metrics';
 import { stompErrorEvent } from '../protocol-errors';
-import { APP_READ, APP_SEND, APP_SYNC, APP_TYPING } from './stomp-destinations';
+import { APP_AUTH_REFRESH, APP_READ, APP_SEND, APP_SYNC, APP_TYPING } from './stomp-destinations';
+import { bearerToken } from '../../lib/identity/bearer-token';
+import type { JwtVerifier } from '../../lib/identity/jwt-verifier';
+import type { UserDirectory } from '../../lib/users/user-directory';
+import { z as zod } from 'zod';
 import type { StompFrame } from './stomp-frame';
 import type { StompSession } from './stomp-session';
 
@@ -18,6 +22,8 @@ interface Destination<S extends z.ZodType> {
   /** A hand-written check of the usual body (undefined: the schema decides and words the error). */
   readonly quick?: (body: Record<string, unknown>) => z.output<S> | undefined;
   readonly limit?: (userId: string, input: z.output<S>) => [LimitedEntry, string];
+  /** Carries nothing in its body (auth.refresh: the token is a header). */
+  readonly noBody?: boolean;
   run(session: StompSession, frame: StompFrame, input: z.output<S>): Promise<void>;
 }
 const destination = <S extends z.ZodType>(d: Destination<S>): Destination<z.ZodType> => d as unknown as Destination<z.ZodType>;
@@ -36,8 +42,10 @@ export class ChatDestinations {
     private readonly limits: RateLimits,
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger,
+    private readonly identity: { verifier: JwtVerifier; users: UserDirectory },
   ) {
     this.table = new Map([
+      [APP_AUTH_REFRESH, destination({ input: zod.object({}), noBody: true, limit: (u) => ['auth.refresh', u], run: (s, f) => this.refresh(s, f) })],
       [APP_SEND, destination({ input: sendInput, quick: quickSendInput, run: (s, f, i) => this.send(s, f, i) })],
       [APP_READ, destination({ input: roomInput, limit: (u) => ['chat.read', u], run: (s, f, i) => this.read(s, f, i.requestIdx) })],
       [APP_SYNC, destination({ input: syncInput, limit: (u) => ['chat.sync', u], run: (s, f, i) => this.sync(s, f, i) })],
@@ -54,7 +62,7 @@ export class ChatDestinations {
     try {
       const d = this.table.get(destinationName);
       if (!d) throw notFound(`no destination ${destinationName.slice(0, 100)}`);
-      body = parseBody(frame);
+      body = d.noBody ? {} : parseBody(frame);
       const input = d.quick?.(body) ?? parseInput(d.input, body);
       if (d.limit) await this.limited(...d.limit(actor.userId, input));
       await d.run(session, frame, input);
@@ -87,6 +95,19 @@ export class ChatDestinations {
         .catch(refuse)
         .finally(issued);
     });
+  }
+
+  /**
+   * A new token for the live session: verified under the connect rules, for the same `sub` only; the
+   * deadline moves to its `exp` and its roles apply at once. A refusal leaves the old deadline.
+   */
+  private async refresh(session: StompSession, frame: StompFrame): Promise<void> {
+    const token = bearerToken(frame.headers.get('Authorization') ?? frame.headers.get('authorization'));
+    if (!token) throw new AppError('UNAUTHENTICATED', 'auth.refresh needs an Authorization: Bearer <token> header');
+    const principal = this.identity.verifier.verify(token);
+    session.refresh(principal);
+    await this.identity.users.upsertFromPrincipal(principal);
+    session.receipt(frame, { 'session-expires': String(session.expiresAt) });
   }
 
   private async read(session: StompSession, frame: StompFrame, requestIdx: number): Promise<void> {

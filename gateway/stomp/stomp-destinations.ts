@@ -8,3 +8,5 @@ export const APP_SEND = '/app/chat.send';
 export const APP_READ = '/app/chat.read';
 export const APP_SYNC = '/app/chat.sync';
 export const APP_TYPING = '/app/chat.typing';
+/** Token refresh on a live session (CONTRACT §5): the new token rides in the frame's Authorization header. */
+export const APP_AUTH_REFRESH = '/app/auth.refresh';

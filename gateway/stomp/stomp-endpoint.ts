@@ -22,7 +22,7 @@ export const WS_MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
 export function registerStompEndpoint(
   app: uWS.TemplatedApp,
   deps: {
-    host: StompSessionHost;
+    host: StompSessionHost<StompSession>;
     registry: SessionRegistry;
     origins: OriginPolicy;
     trustedProxies: TrustedProxies | undefined;

@@ -1,4 +1,3 @@
-import { bearerToken } from '../../lib/identity/bearer-token';
 import { AppError, forbidden } from '../../lib/errors/app-error';
 import { stompErrorEvent, type StompErrorEvent } from '../protocol-errors';
 import type { Principal } from '../../lib/identity/principal';
@@ -6,6 +5,9 @@ import { messageFrame, serializeFrame, type StompFrame } from './stomp-frame';
 import { StompParser } from './stomp-parser';
 import { CHAT_QUEUE, ERROR_QUEUE, SUBSCRIBABLE } from './stomp-destinations';
 import type { StompSessionHost } from './stomp-session-host';
+import { SessionDeadline } from './session-deadline';
+import { readConnect } from './stomp-connect';
+import { readSubscribe, type Subscription } from './stomp-subscriptions';
 
 /** The part of a uWS WebSocket a session uses (the socket itself satisfies it: no wrapper per session). */
 export interface SessionTransport {
@@ -15,19 +17,12 @@ export interface SessionTransport {
   end(code?: number, shortMessage?: string): void;
 }
 
-interface Subscription {
-  readonly id: string;
-  readonly destination: string;
-  readonly ack: boolean;
-}
-
 type State = 'awaiting-connect' | 'connecting' | 'connected' | 'closed';
 
 export const CLOSE = { normal: 1000, goingAway: 1001, protocol: 1002, policy: 1008, tryAgain: 1013 } as const;
 
 let sessionCounter = 0;
 const SERVER_NAME = 'office-hours/0.1';
-const SUPPORTED_VERSIONS = ['1.2', '1.1', '1.0'];
 
 /**
  * One STOMP session over one WebSocket: the protocol state machine. Frames are handled one at a time
@@ -50,15 +45,27 @@ export class StompSession {
   private incomingMs = 0;
   /** Frames written this event-loop turn, sent together by `flush` (undefined while there are none). */
   private outbox: string[] | undefined;
+  /** Set at CONNECT: when the token must be refreshed (undefined for a token without `exp`). */
+  private deadline: SessionDeadline | undefined;
 
   constructor(
     private readonly transport: SessionTransport,
-    private readonly host: StompSessionHost,
+    private readonly host: StompSessionHost<StompSession>,
     private upgradeToken: string | undefined,
   ) {}
 
   get isOpen(): boolean {
     return this.state !== 'closed';
+  }
+
+  /** Closed, whoever closed it (read again after every await). */
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** The session's deadline, epoch ms (its token's exp; moved by a refresh). */
+  get expiresAt(): number | undefined {
+    return this.deadline?.expiresAt;
   }
 
   get isConnected(): boolean {
@@ -106,11 +113,12 @@ export class StompSession {
       return;
     }
     if (this.state !== 'connected') return;
-    const exp = this.principal?.expiresAt;
-    if (exp !== undefined && now >= exp) {
-      this.fail('UNAUTHENTICATED: token expired; reconnect with a fresh token', CLOSE.policy);
+    const due = this.deadline?.check(now);
+    if (due === 'expired') {
+      this.fail('UNAUTHENTICATED: token expired; refresh it with /app/auth.refresh or reconnect with a fresh one', CLOSE.policy);
       return;
     }
+    if (due === 'warn') this.deliverError({ type: 'TOKEN_EXPIRING', expiresAt: new Date(this.deadline!.expiresAt).toISOString() });
     if (this.incomingMs && now - this.lastInAt > this.incomingMs * 2) {
       this.fail('no heart-beat received in time', CLOSE.policy);
       return;
@@ -120,24 +128,36 @@ export class StompSession {
 
   /** A room event from the user's channel: one MESSAGE per subscription to /user/queue/chat. */
   deliver(payload: string, byteLength: number): void {
-    if (this.state !== 'connected') return;
-    for (const s of this.subs) {
-      if (s.destination !== CHAT_QUEUE) continue;
-      const messageId = `${this.id}-${++this.outCount}`;
-      this.write(messageFrame(CHAT_QUEUE, s.id, messageId, s.ack ? messageId : undefined, payload, byteLength));
-      this.host.metrics.delivered();
+    this.writeMessage(CHAT_QUEUE, payload, byteLength);
+  }
+
+  /** An event on /user/queue/errors (errors, TOKEN_EXPIRING; the connection stays open). */
+  deliverError(event: StompErrorEvent | { type: 'TOKEN_EXPIRING'; expiresAt: string }): void {
+    const payload = JSON.stringify(event);
+    this.writeMessage(ERROR_QUEUE, payload, Buffer.byteLength(payload));
+  }
+
+  /**
+   * A refreshed token (already verified): the same user only; new roles apply at once, the subscriptions
+   * are checked again under them, the deadline moves to the new exp. Throws UNAUTHENTICATED otherwise.
+   */
+  refresh(principal: Principal): void {
+    if (principal.userId !== this.principal?.userId) throw new AppError('UNAUTHENTICATED', "a refreshed token must carry the session's sub");
+    this.principal = principal;
+    this.subs = this.subs.filter((s) => SUBSCRIBABLE.has(s.destination));
+    if (principal.expiresAt !== undefined) {
+      if (this.deadline) this.deadline.extend(principal.expiresAt, Date.now());
+      else this.deadline = new SessionDeadline(principal.expiresAt, this.host.tokenGraceMs, Date.now());
     }
   }
 
-  /** An ERROR event on /user/queue/errors (the connection stays open). */
-  deliverError(event: StompErrorEvent): void {
+  private writeMessage(destination: string, payload: string, byteLength: number): void {
     if (this.state !== 'connected') return;
-    const payload = JSON.stringify(event);
-    const bytes = Buffer.byteLength(payload);
     for (const s of this.subs) {
-      if (s.destination !== ERROR_QUEUE) continue;
+      if (s.destination !== destination) continue;
       const messageId = `${this.id}-${++this.outCount}`;
-      this.write(messageFrame(ERROR_QUEUE, s.id, messageId, s.ack ? messageId : undefined, payload, bytes));
+      this.write(messageFrame(destination, s.id, messageId, s.ack ? messageId : undefined, payload, byteLength));
+      if (destination === CHAT_QUEUE) this.host.metrics.delivered();
     }
   }
 
@@ -158,14 +178,9 @@ export class StompSession {
   close(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.flush(); // an ERROR frame written just before must go out before the close
-    if (this.currentState() === 'closed') return; // flush closed it (slow consumer)
+    if (this.closed) return; // flush closed it (slow consumer)
     this.transport.end(code, reason);
     this.onClosed();
-  }
-
-  /** Re-reads the state after an await (it may have closed meanwhile). */
-  private currentState(): State {
-    return this.state;
   }
 
   private write(text: string): void {
@@ -222,29 +237,8 @@ export class StompSession {
     if (this.state !== 'connected') return this.fail(`${cmd} before CONNECT`, CLOSE.protocol);
     const h = frame.headers;
     switch (cmd) {
-      case 'SUBSCRIBE': {
-        const id = h.get('id');
-        const destination = h.get('destination');
-        if (!id || !destination) return this.fail('SUBSCRIBE needs id and destination', CLOSE.protocol);
-        if (!SUBSCRIBABLE.has(destination)) {
-          this.deliverError(stompErrorEvent(forbidden(`cannot subscribe to ${destination.slice(0, 100)}`), this.host.log, {}));
-          return this.receipt(frame);
-        }
-        if (this.subs.some((s) => s.id === id)) return this.fail(`subscription id ${id} is in use`, CLOSE.protocol);
-        try {
-          await this.host.limitSubscribe(this.principal!.userId);
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
-          this.host.metrics.rateLimited('subscribe');
-          this.deliverError(stompErrorEvent(err, this.host.log, {}));
-          return this.receipt(frame);
-        }
-        if (this.subs.length >= 16) return this.fail('too many subscriptions', CLOSE.protocol);
-        const ack = h.get('ack') ?? 'auto';
-        if (!['auto', 'client', 'client-individual'].includes(ack)) return this.fail(`unknown ack mode ${ack}`, CLOSE.protocol);
-        this.subs = [...this.subs, { id, destination, ack: ack !== 'auto' }];
-        return this.receipt(frame);
-      }
+      case 'SUBSCRIBE':
+        return this.subscribe(frame);
       case 'UNSUBSCRIBE': {
         const id = h.get('id');
         if (!id) return this.fail('UNSUBSCRIBE needs id', CLOSE.protocol);
@@ -269,33 +263,42 @@ export class StompSession {
     }
   }
 
+  private async subscribe(frame: StompFrame): Promise<void> {
+    const sub = readSubscribe(frame, this.subs);
+    if (typeof sub === 'string') return this.fail(sub, CLOSE.protocol);
+    if ('refused' in sub) {
+      this.deliverError(stompErrorEvent(forbidden(sub.refused), this.host.log, {}));
+      return this.receipt(frame);
+    }
+    try {
+      await this.host.limitSubscribe(this.principal!.userId);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      this.host.metrics.rateLimited('subscribe');
+      this.deliverError(stompErrorEvent(err, this.host.log, {}));
+      return this.receipt(frame);
+    }
+    if (this.closed) return;
+    this.subs = [...this.subs, sub];
+    return this.receipt(frame);
+  }
+
   private async connect(frame: StompFrame): Promise<void> {
     this.state = 'connecting';
-    const h = frame.headers;
-    const accepted = (h.get('accept-version') ?? '1.0').split(',').map((v) => v.trim());
-    const version = SUPPORTED_VERSIONS.find((v) => accepted.includes(v));
-    if (!version) return this.fail(`supported versions are ${SUPPORTED_VERSIONS.join(',')}`, CLOSE.protocol);
-
-    const auth = h.get('Authorization') ?? h.get('authorization');
-    const bearer = bearerToken(auth);
-    const token = bearer ?? h.get('passcode') ?? this.upgradeToken;
+    const request = readConnect(frame, this.upgradeToken, this.host.heartbeatMs);
     this.upgradeToken = undefined;
+    if (typeof request === 'string') return this.fail(request, CLOSE.protocol);
     let principal: Principal;
     try {
-      if (!token) throw new AppError('UNAUTHENTICATED', 'missing token');
-      principal = this.host.verifier.verify(token);
+      if (!request.token) throw new AppError('UNAUTHENTICATED', 'missing token');
+      principal = this.host.verifier.verify(request.token);
     } catch (err) {
       const message = err instanceof AppError ? err.message : 'invalid token';
       this.host.metrics.authFailed();
       return this.fail(`UNAUTHENTICATED: ${message}`, CLOSE.policy);
     }
-    await this.host.users.upsertFromPrincipal(principal);
-    if (this.currentState() === 'closed') return;
-
-    const [cx, cy] = parseHeartBeat(h.get('heart-beat'));
-    const server = this.host.heartbeatMs;
-    this.outgoingMs = cy > 0 ? Math.max(server, cy) : 0;
-    this.incomingMs = cx > 0 ? Math.max(server, cx) : 0;
+    this.outgoingMs = request.outgoingMs;
+    this.incomingMs = request.incomingMs;
     this.principal = principal;
     try {
       await this.host.attach(this);
@@ -307,14 +310,15 @@ export class StompSession {
       }
       throw err;
     }
-    if (this.currentState() !== 'connecting') {
+    if (this.state !== 'connecting') {
       this.host.detach(this);
       return;
     }
     this.state = 'connected';
+    if (principal.expiresAt !== undefined) this.deadline = new SessionDeadline(principal.expiresAt, this.host.tokenGraceMs, Date.now());
     this.write(
       serializeFrame('CONNECTED', {
-        version,
+        version: request.version,
         // The negotiated values (what this server will send, what it expects); a client computing the
         // negotiation from them reaches the same result as from the server's offer.
         'heart-beat': `${this.outgoingMs},${this.incomingMs}`,
@@ -322,13 +326,8 @@ export class StompSession {
         server: SERVER_NAME,
         session: this.id,
         // The session's deadline (epoch ms): its token's expiry (CONTRACT §5).
-        ...(principal.expiresAt !== undefined ? { 'session-expires': String(principal.expiresAt) } : {}),
+        ...(this.deadline ? { 'session-expires': String(this.deadline.expiresAt) } : {}),
       }),
     );
   }
-}
-
-function parseHeartBeat(raw: string | undefined): [number, number] {
-  const m = raw ? /^\s*(\d{1,9})\s*,\s*(\d{1,9})\s*$/.exec(raw) : null;
-  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
 }

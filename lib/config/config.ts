@@ -86,6 +86,7 @@ const envSchema = z.object({
   CHAT_SEND_RATE_PER_SEC: z.coerce.number().int().positive().default(20),
   CHAT_SEND_BURST: z.coerce.number().int().positive().default(40),
   STOMP_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
+  STOMP_TOKEN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
   AUTO_CLOSE_INACTIVE_MS: intMs(7_200_000),
   AUTO_CLOSE_MAX_DURATION_MS: intMs(86_400_000),
   AUTO_CLOSE_WARN_BEFORE_MS: intMs(600_000),
@@ -184,6 +185,8 @@ export interface AppConfig {
   };
   /** STOMP heart-beat the gateway offers and expects (CONNECTED `heart-beat`). */
   readonly stompHeartbeatMs: number;
+  /** STOMP_TOKEN_GRACE_MS: how long after its token's exp a session may still refresh before it is closed. */
+  readonly stompTokenGraceMs: number;
   readonly backupIntervalMs: number;
   readonly cleanupIntervalMs: number;
   readonly tempRetentionMs: number;
@@ -356,6 +359,7 @@ function toAppConfig(e: Env, isProduction: boolean): AppConfig {
     },
     limits: limitsConfig(e),
     stompHeartbeatMs: e.STOMP_HEARTBEAT_MS,
+    stompTokenGraceMs: e.STOMP_TOKEN_GRACE_MS,
     backupIntervalMs: e.BACKUP_INTERVAL_MS,
     cleanupIntervalMs: e.CLEANUP_INTERVAL_MS,
     tempRetentionMs: e.TEMP_RETENTION_MS,

@@ -121,7 +121,7 @@ export class TestStompClient {
    * Publishes and resolves with the RECEIPT headers; rejects when an ERROR event for this frame (same
    * clientMsgId, or any new error when the body has none) or a close comes first.
    */
-  publishWithReceipt(destination: string, body: string): Promise<Record<string, string>> {
+  publishWithReceipt(destination: string, body: string, headers: Record<string, string> = {}): Promise<Record<string, string>> {
     const receipt = `r-${++this.receiptCounter}`;
     const errorsBefore = this.errors.length;
     let clientMsgId: unknown;
@@ -130,7 +130,7 @@ export class TestStompClient {
     } catch {
       clientMsgId = undefined;
     }
-    const mine = () => this.errors.slice(errorsBefore).find((e) => clientMsgId === undefined || e.clientMsgId === clientMsgId);
+    const mine = () => this.errors.slice(errorsBefore).find((e) => e.type === 'ERROR' && (clientMsgId === undefined || e.clientMsgId === clientMsgId));
     return new Promise((resolve, reject) => {
       let done = false;
       this.client.watchForReceipt(receipt, (frame) => {
@@ -138,7 +138,7 @@ export class TestStompClient {
         resolve(frame.headers);
         this.notify();
       });
-      this.client.publish({ destination, body, headers: { receipt, 'content-type': 'application/json' } });
+      this.client.publish({ destination, body, headers: { receipt, 'content-type': 'application/json', ...headers } });
       this.waitFor(() => done || mine() !== undefined || this.closed !== undefined, 10_000, `receipt ${receipt}`)
         .then(() => {
           if (!done) reject(new Error(`refused: ${JSON.stringify(mine() ?? this.closed)}`));

@@ -1,0 +1,35 @@
+import { bearerToken } from '../../lib/identity/bearer-token';
+import type { StompFrame } from './stomp-frame';
+
+const SUPPORTED_VERSIONS = ['1.2', '1.1', '1.0'];
+
+/** What a CONNECT (or STOMP) frame asks for: the version, the token and the negotiated heart-beats. */
+export interface ConnectRequest {
+  readonly version: string;
+  /** `Authorization: Bearer`, else `passcode`, else the upgrade URL's `access_token`. */
+  readonly token: string | undefined;
+  /** What this server sends, and expects, in ms (0: none). */
+  readonly outgoingMs: number;
+  readonly incomingMs: number;
+}
+
+/** Reads a CONNECT frame (CONTRACT §5); a string is the protocol error to close with. */
+export function readConnect(frame: StompFrame, upgradeToken: string | undefined, serverHeartbeatMs: number): ConnectRequest | string {
+  const h = frame.headers;
+  const accepted = (h.get('accept-version') ?? '1.0').split(',').map((v) => v.trim());
+  const version = SUPPORTED_VERSIONS.find((v) => accepted.includes(v));
+  if (!version) return `supported versions are ${SUPPORTED_VERSIONS.join(',')}`;
+  const token = bearerToken(h.get('Authorization') ?? h.get('authorization')) ?? h.get('passcode') ?? upgradeToken;
+  const [cx, cy] = parseHeartBeat(h.get('heart-beat'));
+  return {
+    version,
+    token,
+    outgoingMs: cy > 0 ? Math.max(serverHeartbeatMs, cy) : 0,
+    incomingMs: cx > 0 ? Math.max(serverHeartbeatMs, cx) : 0,
+  };
+}
+
+function parseHeartBeat(raw: string | undefined): [number, number] {
+  const m = raw ? /^\s*(\d{1,9})\s*,\s*(\d{1,9})\s*$/.exec(raw) : null;
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
