@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createRedis } from '../lib/redis/redis-client';
 import { startBenchSystem } from './support/bench-system';
 import { runLoad } from './support/load-runner';
-import { cpuSeconds, postgresCpuSeconds } from './support/process-stats';
+import { cpuSeconds, postgresCpuSince, postgresCpuSnapshot } from './support/process-stats';
 import { histogramQuantile, startFullPath } from './support/servers';
 
 /**
@@ -106,14 +106,14 @@ async function main(): Promise<void> {
     await runLoad({ ...load, mode: rate ? 'open' : 'closed', durationMs: 2000 }, rooms, 2); // warm the JIT and the hot logs
     await redis.config('RESETSTAT');
     const c0 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuSeconds(p)]));
-    const pg0 = postgresCpuSeconds();
+    const pg0 = postgresCpuSnapshot();
     const scrapeWorker = () => fetch(`http://127.0.0.1:${worker.port}/metrics`, { headers: { connection: 'close' } }).then((res) => res.text());
     const workerBefore = await scrapeWorker();
     const runStart = Date.now();
     const r = await runLoad({ ...load, mode: rate ? 'open' : 'closed' }, rooms, 2);
     const runEnd = Date.now();
     const cpuUs = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuSeconds(p) - c0[k]!]));
-    const pgCpu = postgresCpuSeconds() - pg0;
+    const pgCpu = postgresCpuSince(pg0);
     await new Promise((res) => setTimeout(res, 1000)); // the last messages commit
     const workerAfter = await scrapeWorker();
     const lag = (q: number) => (histogramQuantile(workerBefore, workerAfter, 'oh_persist_lag_seconds', q) * 1000).toFixed(0);

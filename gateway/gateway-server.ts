@@ -114,7 +114,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const sending = buildChatSending(core, log);
   const origins = new OriginPolicy(core.config.allowedOrigins, core.config.isProduction);
   const subscriber = createRedis(core.config, 'gateway-subscriber', { shardedSubscriber: true, log });
-  const hub = new EventChannelHub(subscriber, core.keys, core.rooms, metrics, log);
+  const hub = new EventChannelHub({ subscriber, keys: core.keys, rooms: core.rooms, metrics, log });
   const limits = buildRateLimits(core, log);
   const destinations = new ChatDestinations(sending.chat, limits, metrics, log, { verifier: core.verifier, users: core.users });
   const inFlight = new Set<Promise<unknown>>();

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { ChatMessage } from '../lib/chat/chat-message';
 import { approvedRoom } from './support/approved-room';
+import { messageToAppend } from './support/message-to-append';
 import { TestStompClient } from './support/stomp-test-client';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
@@ -20,15 +20,7 @@ describe('batched appends', () => {
     await client.close();
     return id;
   }
-  const message = (id: number, senderId: string, clientMsgId: string): Omit<ChatMessage, 'seq'> => ({
-    requestIdx: id,
-    messageId: randomUUID(),
-    senderId,
-    senderRole: senderId.startsWith('p') ? 'PROFESSOR' : 'STUDENT',
-    content: `from ${senderId} ${clientMsgId}`,
-    sentAt: new Date().toISOString(),
-    clientMsgId,
-  });
+  const message = messageToAppend;
   const contents = async (id: number) =>
     (await sys.core.redis.lrange(sys.core.keys.chatRoom(id), 0, -1)).map((raw) => (JSON.parse(raw) as ChatMessage).clientMsgId);
 

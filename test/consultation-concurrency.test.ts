@@ -1,3 +1,4 @@
+import { consultationIn, type ConsultationState } from './support/consultation-in-state';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
 let sys: TestSystem;
@@ -12,13 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => sys.close());
 
-async function consultation(status: string): Promise<number> {
-  const [row] = await sys.db
-    .knex('CONSULTATION_REQUEST_TBL')
-    .insert({ student_id: 's1', professor_id: 'p1', title: 't', content: 'c', status })
-    .returning('request_idx');
-  return (row as { request_idx: number }).request_idx;
-}
+const consultation = (state: ConsultationState) => consultationIn(sys, state);
 
 describe('conflicting transitions at once', () => {
   it('50 approvals and rejections (professor and admin) on one PENDING consultation → exactly one winner', async () => {

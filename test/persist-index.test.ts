@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { ChatPersister } from '../lib/chat/chat-persister';
 import { CommitBatcher } from '../lib/chat/commit-batcher';
 import { persistShardOf } from '../lib/redis/redis-keys';
 import { approvedRoom } from './support/approved-room';
+import { messageToAppend } from './support/message-to-append';
 import { eventually } from './support/eventually';
 import { TestStompClient } from './support/stomp-test-client';
 import { startTestSystem, type TestSystem } from './support/test-system';
@@ -36,18 +36,7 @@ describe('pending-persistence index', () => {
     const shard = persistShardOf(id);
     let seq = 0;
     for (let i = 0; i < 3; i++) {
-      const out = await chatLog.append(
-        {
-          requestIdx: id,
-          messageId: randomUUID(),
-          senderId: 's1',
-          senderRole: 'STUDENT',
-          content: `orphan ${i}`,
-          sentAt: new Date().toISOString(),
-          clientMsgId: `o-${i}`,
-        },
-        Date.now(),
-      );
+      const out = await chatLog.append(messageToAppend(id, 's1', `o-${i}`, `orphan ${i}`), Date.now());
       if (out.kind !== 'appended') throw new Error(out.kind);
       seq = out.seq;
     }
@@ -76,15 +65,7 @@ describe('pending-persistence index', () => {
     const batcher = new CommitBatcher(commit, persistIndex);
     const seqs: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const m = {
-        requestIdx: id,
-        messageId: randomUUID(),
-        senderId: 's4',
-        senderRole: 'STUDENT' as const,
-        content: `g${i}`,
-        sentAt: new Date().toISOString(),
-        clientMsgId: `g-${i}`,
-      };
+      const m = messageToAppend(id, 's4', `g-${i}`, `g${i}`);
       const out = await chatLog.append(m, Date.now());
       if (out.kind !== 'appended') throw new Error(out.kind);
       seqs.push(await batcher.commit({ ...m, seq: out.seq }));
@@ -106,18 +87,7 @@ describe('pending-persistence index', () => {
     const { chatLog, commit, rebuilder } = sys.core.hotLog;
     let seq = 0;
     for (let i = 0; i < 7; i++) {
-      const out = await chatLog.append(
-        {
-          requestIdx: id,
-          messageId: randomUUID(),
-          senderId: 's2',
-          senderRole: 'STUDENT',
-          content: `b${i}`,
-          sentAt: new Date().toISOString(),
-          clientMsgId: `b-${i}`,
-        },
-        Date.now(),
-      );
+      const out = await chatLog.append(messageToAppend(id, 's2', `b-${i}`, `b${i}`), Date.now());
       if (out.kind !== 'appended') throw new Error(out.kind);
       seq = out.seq;
     }
@@ -139,18 +109,7 @@ describe('pending-persistence index', () => {
     await eventually(async () => (await stored(id)) === 1, 10_000, 'first committed');
     const { chatLog, commit, rebuilder, roomMessages } = sys.core.hotLog;
     const append = async (i: number) => {
-      const out = await chatLog.append(
-        {
-          requestIdx: id,
-          messageId: randomUUID(),
-          senderId: 's3',
-          senderRole: 'STUDENT',
-          content: `t${i}`,
-          sentAt: new Date().toISOString(),
-          clientMsgId: `t-${i}`,
-        },
-        Date.now(),
-      );
+      const out = await chatLog.append(messageToAppend(id, 's3', `t-${i}`, `t${i}`), Date.now());
       if (out.kind !== 'appended') throw new Error(out.kind);
       return out.seq;
     };
@@ -167,10 +126,7 @@ describe('pending-persistence index', () => {
     expect(all.map((m) => m.seq)).toEqual(all.map((_, i) => seq - 9 + i));
     // The trimmed room still verifies: the next append continues the seqs, a retry of a trimmed message dedupes.
     expect(await append(9)).toBe(seq + 1);
-    const retry = await chatLog.append(
-      { requestIdx: id, messageId: randomUUID(), senderId: 's3', senderRole: 'STUDENT', content: 't0', sentAt: new Date().toISOString(), clientMsgId: 't-0' },
-      Date.now(),
-    );
+    const retry = await chatLog.append(messageToAppend(id, 's3', 't-0', 't0'), Date.now());
     expect(retry).toEqual({ kind: 'duplicate', seq: seq - 8 });
     await client.close();
   });

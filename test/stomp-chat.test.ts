@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestStompClient } from './support/stomp-test-client';
 import { RawSocket } from './support/raw-websocket';
 import { badTokens } from './support/tokens';
+import { consultationIn, type ConsultationState } from './support/consultation-in-state';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
 let sys: TestSystem;
@@ -34,17 +35,7 @@ const connect = async (token: string, options: Parameters<typeof TestStompClient
   return c;
 };
 
-/** A consultation s1 → p1 in the given state, made through the REST API. */
-async function consultation(state: 'SCHEDULED' | 'IN_PROGRESS' | 'COMPLETED' | 'PENDING'): Promise<number> {
-  const r = await sys.http('POST', '/api/consultation/request', { token: studentToken, body: { professorId: 'p1', title: 'chat', content: 'c' } });
-  const id = r.body.requestIdx as number;
-  if (state === 'PENDING') return id;
-  await sys.http('POST', '/api/consultation/approve', { token: professorToken, body: { requestIdx: id } });
-  if (state === 'SCHEDULED') return id;
-  await sys.http('POST', '/api/consultation/start', { token: studentToken, body: { requestIdx: id } });
-  if (state === 'COMPLETED') await sys.http('POST', '/api/consultation/end', { token: studentToken, body: { requestIdx: id } });
-  return id;
-}
+const consultation = (state: ConsultationState) => consultationIn(sys, state);
 
 describe('STOMP connect', () => {
   it.each(['header', 'passcode', 'query'] as const)('authenticates with the %s form', async (via) => {

@@ -3,7 +3,7 @@ import type { LoadConfig } from '../load/chat-load';
 import { createRedis } from '../../lib/redis/redis-client';
 import { startBenchSystem } from '../support/bench-system';
 import { runLoad } from '../support/load-runner';
-import { cpuSeconds, postgresCpuSeconds } from '../support/process-stats';
+import { cpuSeconds, postgresCpuSince, postgresCpuSnapshot } from '../support/process-stats';
 import { histogramQuantile, startFullPath, startServer, type BenchServer } from '../support/servers';
 
 /** One load point of one server: CPU of every server process (Redis and PostgreSQL included) per delivered message. */
@@ -77,7 +77,7 @@ export async function ratesSuite(quick: boolean): Promise<RatesRow[]> {
           s.metricsPort ? fetch(`http://127.0.0.1:${s.metricsPort}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text()) : Promise.resolve('');
         const before = await scrape();
         const c0 = Object.values(pids).map(cpuSeconds);
-        const pg0 = postgresCpuSeconds();
+        const pg0 = postgresCpuSnapshot();
         const r = await runLoad(
           {
             kind: t.kind,
@@ -92,7 +92,7 @@ export async function ratesSuite(quick: boolean): Promise<RatesRow[]> {
           o.processes,
         );
         const wall = (o.warmupMs + o.durationMs) / 1000;
-        const byProcess = [...Object.values(pids).map((p, i) => cpuSeconds(p) - c0[i]!), postgresCpuSeconds() - pg0].map((sec) => (sec / wall) * 100);
+        const byProcess = [...Object.values(pids).map((p, i) => cpuSeconds(p) - c0[i]!), postgresCpuSince(pg0)].map((sec) => (sec / wall) * 100);
         const cpuPercent = byProcess.reduce((a, b) => a + b, 0);
         let persistLagP99: number | undefined;
         if (s.metricsPort) {

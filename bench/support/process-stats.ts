@@ -15,15 +15,25 @@ export function rssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-/** CPU seconds of every PostgreSQL process (the server's backends serve every role and baseline). */
-export function postgresCpuSeconds(): number {
-  let total = 0;
+/** CPU seconds of every PostgreSQL process now, by pid (the server's backends serve every role and baseline). */
+export function postgresCpuSnapshot(): Map<number, number> {
+  const out = new Map<number, number>();
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(pid));
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') out.set(Number(pid), cpuSeconds(Number(pid)));
     } catch {
       // gone meanwhile
     }
   }
+  return out;
+}
+
+/**
+ * PostgreSQL CPU seconds spent since `before`: per backend alive now (one that started meanwhile counts
+ * whole). A backend that exited meanwhile is left out rather than turning the sum negative.
+ */
+export function postgresCpuSince(before: ReadonlyMap<number, number>): number {
+  let total = 0;
+  for (const [pid, sec] of postgresCpuSnapshot()) total += sec - (before.get(pid) ?? 0);
   return total;
 }

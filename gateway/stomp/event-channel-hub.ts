@@ -2,12 +2,21 @@ import type { Redis } from 'ioredis';
 import type { RoomDirectory } from '../../lib/chat/room-directory';
 import { CHAT_OPEN_STATUSES, type ConsultationStatus } from '../../lib/consultation/consultation-status';
 import type { Logger } from '../../lib/logging/logger';
-import { roomOfKey, type RedisKeys } from '../../lib/redis/redis-keys';
+import type { RedisKeys } from '../../lib/redis/redis-keys';
 import type { GatewayMetrics } from '../gateway-metrics';
 import type { StompSession } from './stomp-session';
 
 const SENT_AT = '"sentAt":"';
 const STATUS_PREFIX = '{"type":"STATUS"';
+
+export interface EventChannelHubDeps {
+  /** A connection of its own that only subscribes (sharded pub/sub). */
+  readonly subscriber: Redis;
+  readonly keys: RedisKeys;
+  readonly rooms: RoomDirectory;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+}
 
 /**
  * Cross-process fan-out over sharded pub/sub, one subscriber connection per gateway (per master on a
@@ -23,18 +32,9 @@ export class EventChannelHub {
   /** Only users with open rooms have an entry (an idle session should cost as little as possible). */
   private readonly roomsByUser = new Map<string, Set<number>>();
   private readonly usersByRoom = new Map<number, Set<string>>();
-  private readonly roomChannelPrefix: string;
-  private readonly userChannelPrefix: string;
 
-  constructor(
-    private readonly subscriber: Redis,
-    private readonly keys: RedisKeys,
-    private readonly rooms: RoomDirectory,
-    private readonly metrics: GatewayMetrics,
-    private readonly log: Logger,
-  ) {
-    this.roomChannelPrefix = keys.roomEvents(0).slice(0, -'{0}'.length);
-    this.userChannelPrefix = keys.userChannel('').slice(0, -'{}'.length);
+  constructor(private readonly d: EventChannelHubDeps) {
+    const { subscriber } = d;
     subscriber.on('smessage', (channel: string, payload: string) => this.dispatch(channel, payload));
     // A Redis Cluster's subscriber group re-subscribes by itself after a failover or slot move, but a
     // subscriber replaced while its node was still coming up can miss that; SSUBSCRIBE is idempotent, so
@@ -44,10 +44,10 @@ export class EventChannelHub {
 
   private resubscribeAll(): void {
     const channels = [
-      ...[...this.following.keys()].map((u) => this.keys.userChannel(u)),
-      ...[...this.usersByRoom.keys()].map((id) => this.keys.roomEvents(id)),
+      ...[...this.following.keys()].map((u) => this.d.keys.userChannel(u)),
+      ...[...this.usersByRoom.keys()].map((id) => this.d.keys.roomEvents(id)),
     ];
-    for (const c of channels) this.subscriber.ssubscribe(c).catch((err: unknown) => this.log.warn({ err }, 'resubscribe failed'));
+    for (const c of channels) this.d.subscriber.ssubscribe(c).catch((err: unknown) => this.d.log.warn({ err }, 'resubscribe failed'));
   }
 
   /** Resolves once every event published afterwards for this session's user reaches it. */
@@ -59,7 +59,7 @@ export class EventChannelHub {
       this.sessionsByUser.set(userId, set);
     }
     set.add(session);
-    this.metrics.sessions.inc();
+    this.d.metrics.sessions.inc();
     let ready = this.following.get(userId);
     if (ready === undefined) {
       const setUp = this.follow(userId);
@@ -80,17 +80,17 @@ export class EventChannelHub {
     if (userId === undefined) return;
     const set = this.sessionsByUser.get(userId);
     if (!set?.delete(session)) return;
-    this.metrics.sessions.dec();
+    this.d.metrics.sessions.dec();
     if (set.size > 0) return;
     this.sessionsByUser.delete(userId);
     this.following.delete(userId);
-    const channels = [this.keys.userChannel(userId)];
+    const channels = [this.d.keys.userChannel(userId)];
     for (const id of this.roomsByUser.get(userId) ?? []) {
       const users = this.usersByRoom.get(id)!;
       users.delete(userId);
       if (users.size === 0) {
         this.usersByRoom.delete(id);
-        channels.push(this.keys.roomEvents(id));
+        channels.push(this.d.keys.roomEvents(id));
       }
     }
     this.roomsByUser.delete(userId);
@@ -99,10 +99,10 @@ export class EventChannelHub {
 
   private async follow(userId: string): Promise<void> {
     // The user channel first: a room that opens while the rooms are read arrives as a STATUS on it.
-    await this.subscriber.ssubscribe(this.keys.userChannel(userId));
+    await this.d.subscriber.ssubscribe(this.d.keys.userChannel(userId));
     // The user's last session may have left while subscribing: then nothing else would unsubscribe.
-    if (!this.following.has(userId)) return this.unsubscribe([this.keys.userChannel(userId)]);
-    const open = await this.rooms.roomsOf(userId, CHAT_OPEN_STATUSES);
+    if (!this.following.has(userId)) return this.unsubscribe([this.d.keys.userChannel(userId)]);
+    const open = await this.d.rooms.roomsOf(userId, CHAT_OPEN_STATUSES);
     await Promise.all(open.map((r) => this.followRoom(userId, r.requestIdx)));
   }
 
@@ -122,18 +122,19 @@ export class EventChannelHub {
     }
     users.add(userId);
     // SSUBSCRIBE is idempotent (the other participant may be here too).
-    if (users.size === 1) await this.subscriber.ssubscribe(this.keys.roomEvents(requestIdx));
+    if (users.size === 1) await this.d.subscriber.ssubscribe(this.d.keys.roomEvents(requestIdx));
   }
 
   private unsubscribe(channels: string[]): void {
     // One SUNSUBSCRIBE per channel: on a cluster each may live on another node.
-    for (const c of channels) this.subscriber.sunsubscribe(c).catch((err: unknown) => this.log.warn({ err }, 'sunsubscribe failed'));
+    for (const c of channels) this.d.subscriber.sunsubscribe(c).catch((err: unknown) => this.d.log.warn({ err }, 'sunsubscribe failed'));
   }
 
   private dispatch(channel: string, payload: string): void {
-    if (channel.startsWith(this.roomChannelPrefix)) {
-      const id = roomOfKey(channel);
-      const users = id === undefined ? undefined : this.usersByRoom.get(id);
+    const parsed = this.d.keys.parseChannel(channel);
+    if (!parsed) return;
+    if (parsed.kind === 'room') {
+      const users = this.usersByRoom.get(parsed.requestIdx);
       if (!users) return;
       // One publish carries an append batch: its CHAT events in seq order, one per line.
       for (let from = 0; from < payload.length;) {
@@ -146,7 +147,7 @@ export class EventChannelHub {
       }
       return;
     }
-    const userId = channel.slice(this.userChannelPrefix.length + 1, -1);
+    const userId = parsed.userId;
     if (payload.startsWith(STATUS_PREFIX)) this.noteStatus(userId, payload);
     const set = this.sessionsByUser.get(userId);
     if (!set || set.size === 0) return;
@@ -162,15 +163,15 @@ export class EventChannelHub {
     } catch {
       return; // Not ours to judge: the event is still delivered as published.
     }
-    this.rooms.noteStatus(e.requestIdx, e.status);
+    this.d.rooms.noteStatus(e.requestIdx, e.status);
     if (!CHAT_OPEN_STATUSES.includes(e.status) || !this.following.has(userId)) return;
-    this.followRoom(userId, e.requestIdx).catch((err: unknown) => this.log.warn({ err, requestIdx: e.requestIdx }, 'room subscription failed'));
+    this.followRoom(userId, e.requestIdx).catch((err: unknown) => this.d.log.warn({ err, requestIdx: e.requestIdx }, 'room subscription failed'));
   }
 
   private observeLatency(payload: string): void {
     const at = payload.indexOf(SENT_AT);
     if (at < 0) return;
     const sentAt = Date.parse(payload.slice(at + SENT_AT.length, at + SENT_AT.length + 24));
-    if (!Number.isNaN(sentAt)) this.metrics.observeDeliveryLatency((Date.now() - sentAt) / 1000);
+    if (!Number.isNaN(sentAt)) this.d.metrics.observeDeliveryLatency((Date.now() - sentAt) / 1000);
   }
 }

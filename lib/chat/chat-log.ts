@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { dedupeField, type RedisKeys } from '../redis/redis-keys';
 import { readLua, readLuaWithPrelude, withScripts, type ScriptCommand } from '../redis/lua-scripts';
-import { TurnBatch } from '../runtime/turn-batch';
+import { TurnBatch } from '../async/turn-batch';
 import type { ChatMessage } from './chat-message';
 import type { PersistIndex } from './persist-index';
 
@@ -57,6 +57,16 @@ export interface RoomRemains {
   raw: string[];
 }
 
+export interface ChatLogDeps {
+  readonly redis: Redis;
+  readonly keys: RedisKeys;
+  /** CHAT_TTL_MS: the list's TTL, restarted by every message. */
+  readonly ttlMs: number;
+  readonly limits: AppendLimits;
+  /** On one Redis server the append indexes its room for persistence in the same call. */
+  readonly persistIndex: PersistIndex;
+}
+
 /** One message waiting for its room's batch of this event-loop turn. */
 interface PendingAppend {
   readonly message: Omit<ChatMessage, 'seq'>;
@@ -98,14 +108,11 @@ export class ChatLog {
   /** This turn's appends, in call order. */
   private readonly turnAppends = new TurnBatch<PendingAppend, void>(async (pending) => this.flushAppends(pending));
 
-  constructor(
-    redis: Redis,
-    private readonly keys: RedisKeys,
-    private readonly ttlMs: number,
-    private readonly limits: AppendLimits,
-    private readonly persistIndex: PersistIndex,
-  ) {
-    this.redis = withScripts<ChatScripts>(redis, SCRIPTS);
+  private readonly keys: RedisKeys;
+
+  constructor(private readonly d: ChatLogDeps) {
+    this.redis = withScripts<ChatScripts>(d.redis, SCRIPTS);
+    this.keys = d.keys;
   }
 
   /** The keys the verifying scripts read, all in the room's slot. */
@@ -154,8 +161,8 @@ export class ChatLog {
 
   private async appendBatch(id: number, chunk: readonly PendingAppend[], senders: readonly string[]): Promise<AppendOutcome[]> {
     const k = this.keys;
-    const l = this.limits;
-    const indexKeys = this.persistIndex.appendKeys(id);
+    const l = this.d.limits;
+    const indexKeys = this.d.persistIndex.appendKeys(id);
     const args: (string | number)[] = [
       k.chatRoom(id),
       k.chatMeta(id),
@@ -166,7 +173,7 @@ export class ChatLog {
       k.sendBucket(id, senders[0]!),
       k.sendBucket(id, senders[1] ?? senders[0]!),
       ...indexKeys,
-      this.ttlMs,
+      this.d.ttlMs,
       Math.max(...chunk.map((p) => p.nowMs)),
       l.sendRatePerSec,
       l.sendBurst,
@@ -226,7 +233,7 @@ export class ChatLog {
   ): Promise<void> {
     const args: Args = [];
     for (const d of dedupe) args.push(dedupeField(d.senderId, d.clientMsgId), d.seq);
-    await this.redis.ohChatRebuild(...this.roomKeys(requestIdx), seq, lease, this.ttlMs, contentBytes, ...args);
+    await this.redis.ohChatRebuild(...this.roomKeys(requestIdx), seq, lease, this.d.ttlMs, contentBytes, ...args);
   }
 
   /** The room's current seq and lease, as the lease extension reads them. */
@@ -247,7 +254,7 @@ export class ChatLog {
 
   /** Marks a room closed for chat (terminal status) so appends racing the end are refused. */
   async markClosed(requestIdx: number): Promise<void> {
-    await this.redis.set(this.keys.chatClosed(requestIdx), '1', 'PX', this.ttlMs);
+    await this.redis.set(this.keys.chatClosed(requestIdx), '1', 'PX', this.d.ttlMs);
   }
 
   /** Drops the room's hot log and its persistence bookkeeping (after the archive is safe). */
@@ -255,6 +262,6 @@ export class ChatLog {
     const k = this.keys;
     const id = requestIdx;
     await this.redis.unlink(k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id), k.backupSnapshotSeq(id));
-    await this.persistIndex.remove(id);
+    await this.d.persistIndex.remove(id);
   }
 }

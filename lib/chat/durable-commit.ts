@@ -14,6 +14,16 @@ export interface CommitResult {
   readonly storedSeq: ReadonlyMap<string, number>;
 }
 
+export interface DurableCommitDeps {
+  readonly messages: ChatMessageRepository;
+  /** Fresh seqs for a message whose seq a different stored message took. */
+  readonly reservations: SeqReservations;
+  /** Invalidates a room whose hot log disagreed with PostgreSQL. */
+  readonly chatLog: ChatLog;
+  readonly log: Logger;
+  readonly observer: DurabilityObserver;
+}
+
 /**
  * Writes hot-log messages to PostgreSQL and proves each one is stored. A message whose seq or clientMsgId
  * already belongs to a *different* stored message is never skipped silently: it is an alarm (metric and
@@ -22,13 +32,7 @@ export interface CommitResult {
  *  - same sender+clientMsgId, different seq (a lost dedupe hash let a retry through): the original stays.
  */
 export class DurableCommit {
-  constructor(
-    private readonly messages: ChatMessageRepository,
-    private readonly reservations: SeqReservations,
-    private readonly chatLog: ChatLog,
-    private readonly log: Logger,
-    private readonly observer: DurabilityObserver,
-  ) {}
+  constructor(private readonly d: DurableCommitDeps) {}
 
   async commit(messages: readonly ChatMessage[]): Promise<CommitResult> {
     const inserted: ChatMessage[] = [];
@@ -38,7 +42,7 @@ export class DurableCommit {
     const batch = [...messages].sort((a, b) => a.requestIdx - b.requestIdx || a.seq - b.seq);
     for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) {
       const slice = batch.slice(i, i + ROWS_PER_INSERT);
-      const done = await this.messages.insertMany(slice);
+      const done = await this.d.messages.insertMany(slice);
       const rest: ChatMessage[] = [];
       for (const m of slice) {
         if (done.has(`${m.requestIdx}:${m.seq}`)) {
@@ -52,7 +56,7 @@ export class DurableCommit {
   }
 
   private async settleClashes(rest: ChatMessage[], inserted: ChatMessage[], storedSeq: Map<string, number>): Promise<void> {
-    const clashing = await this.messages.findClashing(rest);
+    const clashing = await this.d.messages.findClashing(rest);
     const bySeq = new Map(clashing.map((c) => [`${c.requestIdx}:${c.seq}`, c]));
     const byClient = new Map(clashing.map((c) => [`${c.requestIdx}:${c.senderId}\u0000${c.clientMsgId}`, c]));
     const invalidRooms = new Set<number>();
@@ -73,18 +77,18 @@ export class DurableCommit {
         storedSeq.set(m.messageId, original.seq);
         continue;
       }
-      const fresh = { ...m, seq: await this.reservations.takeOne(m.requestIdx) };
-      const again = await this.messages.insertMany([fresh]);
+      const fresh = { ...m, seq: await this.d.reservations.takeOne(m.requestIdx) };
+      const again = await this.d.messages.insertMany([fresh]);
       if (!again.has(`${fresh.requestIdx}:${fresh.seq}`)) throw new Error(`could not re-home message of room ${m.requestIdx} seq ${m.seq}`);
       this.alarm('seq-taken', m, fresh.seq);
       inserted.push(fresh);
       storedSeq.set(m.messageId, fresh.seq);
     }
-    for (const id of invalidRooms) await this.chatLog.invalidate(id);
+    for (const id of invalidRooms) await this.d.chatLog.invalidate(id);
   }
 
   private alarm(kind: 'seq-taken' | 'duplicate-client-msg', m: ChatMessage, storedSeq: number): void {
-    this.observer.onConflict(kind);
-    this.log.error({ requestIdx: m.requestIdx, redisSeq: m.seq, storedSeq, kind }, 'hot log disagreed with PostgreSQL; repaired');
+    this.d.observer.onConflict(kind);
+    this.d.log.error({ requestIdx: m.requestIdx, redisSeq: m.seq, storedSeq, kind }, 'hot log disagreed with PostgreSQL; repaired');
   }
 }

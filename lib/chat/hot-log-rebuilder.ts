@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger';
 import type { RedisKeys } from '../redis/redis-keys';
-import { prepareLocks, withLock } from '../redis/redis-lock';
+import { SingleFlight } from '../async/single-flight';
+import { prepareLocks, withLockOrWait } from '../redis/redis-lock';
 import type { ChatLog } from './chat-log';
 import type { ChatMessage } from './chat-message';
 import type { ChatMessageRepository } from './chat-message-repository';
@@ -10,8 +11,7 @@ import type { DurableCommit } from './durable-commit';
 import type { SeqReservations } from './seq-reservations';
 
 const LOCK_TTL_MS = 30_000;
-const WAIT_STEP_MS = 20;
-const WAIT_LIMIT_MS = 10_000;
+const WAIT = { stepMs: 20, limitMs: 10_000 };
 
 /**
  * Rebuilds a room whose hot log failed verification, by seq and never by position:
@@ -23,7 +23,7 @@ const WAIT_LIMIT_MS = 10_000;
  * One rebuild per room at a time across processes (a Redis lock); others wait for it.
  */
 export class HotLogRebuilder {
-  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly inFlight = new SingleFlight<number, void>();
 
   constructor(
     private readonly d: {
@@ -41,27 +41,17 @@ export class HotLogRebuilder {
   }
 
   rebuild(requestIdx: number, reason: string): Promise<void> {
-    let pending = this.inFlight.get(requestIdx);
-    if (!pending) {
-      pending = this.rebuildOnce(requestIdx, reason).finally(() => this.inFlight.delete(requestIdx));
-      this.inFlight.set(requestIdx, pending);
-    }
-    return pending;
-  }
-
-  private async rebuildOnce(requestIdx: number, reason: string): Promise<void> {
-    const started = Date.now();
-    for (;;) {
-      const ran = await withLock(this.d.redis, this.d.keys.lock(`rebuild:${requestIdx}`), LOCK_TTL_MS, async () => {
-        await this.rebuildLocked(requestIdx, reason);
-        return true;
-      });
-      if (ran) return;
-      // Another process is rebuilding: done once the room verifies again.
-      if ((await this.d.chatLog.inspect(requestIdx)) === undefined) return;
-      if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`room ${requestIdx} rebuild did not finish`);
-      await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
-    }
+    return this.inFlight.run(requestIdx, () =>
+      withLockOrWait(
+        this.d.redis,
+        this.d.keys.lock(`rebuild:${requestIdx}`),
+        LOCK_TTL_MS,
+        () => this.rebuildLocked(requestIdx, reason),
+        // Another process is rebuilding: done once the room verifies again.
+        async () => (await this.d.chatLog.inspect(requestIdx)) === undefined,
+        { ...WAIT, what: `room ${requestIdx} rebuild` },
+      ),
+    );
   }
 
   private async rebuildLocked(requestIdx: number, reason: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { notFound } from '../errors/app-error';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
 import type { ConsultationStatus } from '../consultation/consultation-status';
-import { TurnBatch } from '../runtime/turn-batch';
+import { TurnBatch } from '../async/turn-batch';
 
 export interface RoomInfo {
   readonly requestIdx: number;

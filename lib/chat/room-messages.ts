@@ -1,3 +1,4 @@
+import { SingleFlight } from '../async/single-flight';
 import type { ChatLog } from './chat-log';
 import type { ChatMessageRepository } from './chat-message-repository';
 import type { HotLogRebuilder } from './hot-log-rebuilder';
@@ -9,7 +10,7 @@ import type { HotLogRebuilder } from './hot-log-rebuilder';
  * same time share one (a reconnect storm: both participants of a room sync from the same seq).
  */
 export class RoomMessages {
-  private readonly inFlight = new Map<string, Promise<readonly string[]>>();
+  private readonly inFlight = new SingleFlight<string, readonly string[]>();
 
   constructor(
     private readonly chatLog: ChatLog,
@@ -19,13 +20,7 @@ export class RoomMessages {
 
   /** Raw message JSON with seq > afterSeq, at most `limit`; `open` says whether the room may be warmed. */
   readRaw(requestIdx: number, afterSeq: number, limit: number, open: boolean): Promise<readonly string[]> {
-    const key = `${requestIdx}:${afterSeq}:${limit}:${open ? 1 : 0}`;
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.readOnce(requestIdx, afterSeq, limit, open).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
-    }
-    return pending;
+    return this.inFlight.run(`${requestIdx}:${afterSeq}:${limit}:${open ? 1 : 0}`, () => this.readOnce(requestIdx, afterSeq, limit, open));
   }
 
   private async readOnce(requestIdx: number, afterSeq: number, limit: number, open: boolean): Promise<readonly string[]> {

@@ -1,14 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger';
 import type { RedisKeys } from '../redis/redis-keys';
-import { prepareLocks, withLock } from '../redis/redis-lock';
+import { SingleFlight } from '../async/single-flight';
+import { prepareLocks, withLockOrWait } from '../redis/redis-lock';
 import type { ChatLog } from './chat-log';
 import type { SeqReservations } from './seq-reservations';
 
 /** Seqs one lease grants: a PostgreSQL write per this many messages of a room, and at most this many skipped per Redis loss. */
 export const SEQ_LEASE_SIZE = 128;
-const WAIT_STEP_MS = 10;
-const WAIT_LIMIT_MS = 5_000;
+const WAIT = { stepMs: 10, limitMs: 5_000 };
 /** The room's lease lock: renewed every third of this while its holder lives, so a dead holder blocks the room for at most this long. */
 const LOCK_TTL_MS = 2_000;
 
@@ -18,7 +18,7 @@ const LOCK_TTL_MS = 2_000;
  * it is invalidated and rebuilt. One extension per room at a time across processes.
  */
 export class SeqLease {
-  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly inFlight = new SingleFlight<number, void>();
 
   constructor(private readonly d: { redis: Redis; keys: RedisKeys; chatLog: ChatLog; reservations: SeqReservations; log: Logger }) {
     prepareLocks(d.redis);
@@ -30,20 +30,29 @@ export class SeqLease {
   }
 
   extend(requestIdx: number): Promise<void> {
-    let pending = this.inFlight.get(requestIdx);
-    if (!pending) {
-      pending = this.extendOnce(requestIdx).finally(() => this.inFlight.delete(requestIdx));
-      this.inFlight.set(requestIdx, pending);
-    }
-    return pending;
+    const d = this.d;
+    return this.inFlight.run(requestIdx, () =>
+      withLockOrWait(
+        d.redis,
+        d.keys.lock(`lease:${requestIdx}`),
+        LOCK_TTL_MS,
+        () => this.extendLocked(requestIdx),
+        // Another process holds the room's lease lock: done once the lease it is extending has moved.
+        async () => {
+          const state = await d.chatLog.leaseState(requestIdx);
+          return !state || !SeqLease.runningLow(state.seq, state.lease);
+        },
+        { ...WAIT, what: `seq lease of room ${requestIdx}` },
+      ),
+    );
   }
 
   /**
    * Waits for the extensions in flight (a drain): one stopped between PostgreSQL and Redis would leave the room's
    * Redis lease behind PostgreSQL's, which the next extension reads as a stale hot log (a rebuild, skipped seqs).
    */
-  async settle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+  settle(): Promise<void> {
+    return this.inFlight.settle();
   }
 
   /** Fire-and-forget extension ahead of need (a failure only means the next append asks again). */
@@ -51,33 +60,17 @@ export class SeqLease {
     this.extend(requestIdx).catch((err: unknown) => this.d.log.warn({ err, requestIdx }, 'seq lease extension failed; retried on demand'));
   }
 
-  private async extendOnce(requestIdx: number): Promise<void> {
-    const deadline = Date.now() + WAIT_LIMIT_MS;
-    for (;;) {
-      if (await this.extendLocked(requestIdx)) return;
-      // Another process holds the room's lease lock: done once the lease it is extending has moved.
-      const state = await this.d.chatLog.leaseState(requestIdx);
-      if (!state || !SeqLease.runningLow(state.seq, state.lease)) return;
-      if (Date.now() > deadline) throw new Error(`seq lease of room ${requestIdx} was not extended in time`);
-      await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
-    }
-  }
-
-  /** True when this process held the lock (whatever it found); false when another one holds it. */
-  private async extendLocked(requestIdx: number): Promise<boolean> {
+  /** Under the room's lease lock: PostgreSQL first (compare-and-set), then Redis. */
+  private async extendLocked(requestIdx: number): Promise<void> {
     const d = this.d;
-    const ran = await withLock(d.redis, d.keys.lock(`lease:${requestIdx}`), LOCK_TTL_MS, async () => {
-      const state = await d.chatLog.leaseState(requestIdx);
-      if (!state || !SeqLease.runningLow(state.seq, state.lease)) return true;
-      const upto = Math.max(state.lease, state.seq) + SEQ_LEASE_SIZE;
-      if (!(await d.reservations.extend(requestIdx, state.lease, upto))) {
-        d.log.warn({ requestIdx, lease: state.lease }, 'seq lease is behind PostgreSQL: the hot log is stale; rebuilding');
-        await d.chatLog.invalidate(requestIdx);
-        return true;
-      }
-      await d.chatLog.setLease(requestIdx, state.lease, upto);
-      return true;
-    });
-    return ran === true;
+    const state = await d.chatLog.leaseState(requestIdx);
+    if (!state || !SeqLease.runningLow(state.seq, state.lease)) return;
+    const upto = Math.max(state.lease, state.seq) + SEQ_LEASE_SIZE;
+    if (!(await d.reservations.extend(requestIdx, state.lease, upto))) {
+      d.log.warn({ requestIdx, lease: state.lease }, 'seq lease is behind PostgreSQL: the hot log is stale; rebuilding');
+      await d.chatLog.invalidate(requestIdx);
+      return;
+    }
+    await d.chatLog.setLease(requestIdx, state.lease, upto);
   }
 }

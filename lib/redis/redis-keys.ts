@@ -34,6 +34,8 @@ export interface RedisKeys {
   roomEvents(requestIdx: number): string;
   /** Sharded channel of one user's other events (READ, STATUS, WARNING, TYPING). */
   userChannel(userId: string): string;
+  /** Which room's or user's channel this is (the inverse of `roomEvents` and `userChannel`), else undefined. */
+  parseChannel(channel: string): { kind: 'room'; requestIdx: number } | { kind: 'user'; userId: string } | undefined;
   /** Sharded channel of lifecycle domain events, for any process that wants them. */
   consultationEvents(): string;
   /** Sorted set of gateway sessions of a user (member = sessionId, score = expiry ms): presence. */
@@ -69,6 +71,8 @@ export function roomOfKey(key: string): number | undefined {
 
 export function createRedisKeys(prefix: string): RedisKeys {
   const room = (kind: string) => (id: number) => `${prefix}:${kind}:{${id}}`;
+  const roomChannel = `${prefix}:chat:events:{`;
+  const userChannel = `${prefix}:user:{`;
   return {
     prefix,
     chatRoom: room('chat:room'),
@@ -80,8 +84,17 @@ export function createRedisKeys(prefix: string): RedisKeys {
     persistWake: (shard) => `${prefix}:persist:wake:{shard-${shard}}`,
     sendBucket: (id, userId) => `${prefix}:rl:send:{${id}}:${userId}`,
     rateLimitPrefix: () => `${prefix}:rl:`,
-    roomEvents: room('chat:events'),
-    userChannel: (userId) => `${prefix}:user:{${userId}}`,
+    roomEvents: (id) => `${roomChannel}${id}}`,
+    userChannel: (userId) => `${userChannel}${userId}}`,
+    parseChannel: (channel) => {
+      if (!channel.endsWith('}')) return undefined;
+      if (channel.startsWith(roomChannel)) {
+        const requestIdx = roomOfKey(channel);
+        return requestIdx === undefined ? undefined : { kind: 'room', requestIdx };
+      }
+      if (channel.startsWith(userChannel)) return { kind: 'user', userId: channel.slice(userChannel.length, -1) };
+      return undefined;
+    },
     consultationEvents: () => `${prefix}:events:{consultation}`,
     presence: (userId) => `${prefix}:presence:{${userId}}`,
     backupSnapshotSeq: room('backup:snapshot-seq'),

@@ -31,3 +31,36 @@ export async function withLock<T>(redis: Redis, key: string, ttlMs: number, work
     await r.ohLockRelease(key, token).catch(() => undefined);
   }
 }
+
+/** How long a process waits for another lock holder, and how often it looks whether that one finished. */
+export interface LockWait {
+  readonly stepMs: number;
+  readonly limitMs: number;
+  /** Named in the error when the wait runs out. */
+  readonly what: string;
+}
+
+/**
+ * Runs `work` under the lock, or, while another process holds it, waits until `settled()` says that
+ * holder's work made this one unnecessary (polling every `stepMs`: the holder may be on another process, so
+ * there is nothing local to await); throws after `limitMs`.
+ */
+export async function withLockOrWait(
+  redis: Redis,
+  key: string,
+  ttlMs: number,
+  work: () => Promise<void>,
+  settled: () => Promise<boolean>,
+  wait: LockWait,
+): Promise<void> {
+  const deadline = Date.now() + wait.limitMs;
+  for (;;) {
+    const ran = await withLock(redis, key, ttlMs, async () => {
+      await work();
+      return true;
+    });
+    if (ran || (await settled())) return;
+    if (Date.now() > deadline) throw new Error(`${wait.what} did not finish in time`);
+    await new Promise((r) => setTimeout(r, wait.stepMs));
+  }
+}

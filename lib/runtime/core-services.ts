@@ -56,7 +56,7 @@ export interface CoreServices {
   close(): Promise<void>;
 }
 
-/** The self-checking hot log and the durable copy behind it (issue 11): every role reads through these. */
+/** The self-checking hot log and the durable copy behind it: every role reads and writes chat through these. */
 export interface HotLogServices {
   readonly chatLog: ChatLog;
   readonly persistIndex: PersistIndex;
@@ -70,22 +70,12 @@ export interface HotLogServices {
 function buildHotLog(config: AppConfig, clients: { knex: Knex; redis: Redis; keys: RedisKeys }, registry: Registry, log: Logger): HotLogServices {
   const { knex, redis, keys } = clients;
   const persistIndex = new PersistIndex(redis, keys, config.chat.ttlMs);
-  const chatLog = new ChatLog(
-    redis,
-    keys,
-    config.chat.ttlMs,
-    {
-      sendRatePerSec: config.chat.sendRatePerSec,
-      sendBurst: config.chat.sendBurst,
-      maxLogMessages: config.chat.maxLogMessages,
-      maxLogBytes: config.chat.maxLogBytes,
-    },
-    persistIndex,
-  );
+  const { sendRatePerSec, sendBurst, maxLogMessages, maxLogBytes } = config.chat;
+  const chatLog = new ChatLog({ redis, keys, ttlMs: config.chat.ttlMs, limits: { sendRatePerSec, sendBurst, maxLogMessages, maxLogBytes }, persistIndex });
   const chatMessages = new ChatMessageRepository(knex);
   const durability = new DurabilityMetrics(registry);
   const reservations = new SeqReservations(knex);
-  const commit = new DurableCommit(chatMessages, reservations, chatLog, log, durability);
+  const commit = new DurableCommit({ messages: chatMessages, reservations, chatLog, log, observer: durability });
   const rebuilder = new HotLogRebuilder({ redis, keys, chatLog, messages: chatMessages, reservations, commit, observer: durability, log });
   return { chatLog, persistIndex, chatMessages, reservations, commit, rebuilder, roomMessages: new RoomMessages(chatLog, chatMessages, rebuilder) };
 }

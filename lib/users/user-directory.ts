@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { preparedQuery } from '../db/prepared-query';
 import type { Principal } from '../identity/principal';
 import { primaryRole, type Role } from '../identity/roles';
-import { TurnBatch } from '../runtime/turn-batch';
+import { TurnBatch } from '../async/turn-batch';
 import { UserModel } from './user.model';
 
 export interface DirectoryUser {
