@@ -51,19 +51,14 @@ export class Presence {
     return (await this.onlineAmong([userId])).has(userId);
   }
 
-  /** The users among `userIds` with a live session, in one round trip (expired members are pruned too). */
+  /**
+   * The users among `userIds` with a live session, in one round trip: one ZCOUNT of unexpired members each
+   * (persistence asks this every round; expired members are pruned by the next join and lapse with the key).
+   */
   async onlineAmong(userIds: readonly string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
     const now = Date.now();
-    const counts = await Promise.all(
-      userIds.map(async (id) => {
-        const [, n] = await Promise.all([
-          this.redis.zremrangebyscore(this.keys.presence(id), '-inf', now),
-          this.redis.zcount(this.keys.presence(id), now, '+inf'),
-        ]);
-        return n;
-      }),
-    );
+    const counts = await Promise.all(userIds.map((id) => this.redis.zcount(this.keys.presence(id), now, '+inf')));
     return new Set(userIds.filter((_, i) => counts[i]! > 0));
   }
 }
