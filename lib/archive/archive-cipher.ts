@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import type { ArchiveKeyring } from '../config/config';
+import type { ArchiveKeyring } from './archive-keyring';
 
 /**
  * Object format (OHA2): MAGIC | kind (1 byte: 1 archive, 2 snapshot) | requestIdx (8 bytes, BE) |

@@ -1,5 +1,5 @@
 import { AppError } from '../errors/app-error';
-import type { ArchiveKeyring } from '../config/config';
+import type { ArchiveKeyring } from './archive-keyring';
 import type { ObjectStore } from '../storage/object-store';
 import { ArchiveIntegrityError, open, type SealedIdentity } from './archive-cipher';
 

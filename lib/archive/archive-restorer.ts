@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ArchiveKeyring } from '../config/config';
+import type { ArchiveKeyring } from './archive-keyring';
 import type { ChatLog } from '../chat/chat-log';
 import type { HotLogRebuilder } from '../chat/hot-log-rebuilder';
 import type { ChatMessage } from '../chat/chat-message';

@@ -1,4 +1,4 @@
-import type { ArchiveKeyring } from '../config/config';
+import type { ArchiveKeyring } from './archive-keyring';
 import type { ChatLog } from '../chat/chat-log';
 import { readAllPages } from '../chat/seq-pages';
 import type { ChatMessageRepository } from '../chat/chat-message-repository';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ArchiveKeyring } from '../config/config';
+import type { ArchiveKeyring } from '../archive/archive-keyring';
 import type { RoomMessages } from '../chat/room-messages';
 import { readAllPages } from '../chat/seq-pages';
 import type { ChatMessage } from '../chat/chat-message';
