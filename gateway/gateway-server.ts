@@ -14,7 +14,7 @@ import { registerMetricsRoute } from './routes/metrics-routes';
 import { ChatDestinations } from './stomp/chat-destinations';
 import { SessionRegistry } from './stomp/session-registry';
 import { registerStompEndpoint } from './stomp/stomp-endpoint';
-import { CLOSE } from './stomp/stomp-session';
+import { CLOSE } from './stomp/session-transport';
 import type { StompSessionHost } from './stomp/stomp-session-host';
 import type { StompSession } from './stomp/stomp-session';
 import { EventChannelHub } from './stomp/event-channel-hub';
@@ -131,15 +131,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
     createHttpPipeline({ ...pipeline, router, observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) } }),
   );
 
-  // Presence of every live session is refreshed well before it expires; a crashed gateway's simply lapses.
-  const presenceTimer = setInterval(
-    () => {
-      const live = registry.all().flatMap((s) => (s.isConnected ? [[s.principal!.userId, s.id] as const] : []));
-      core.presence.refresh(live).catch((err: unknown) => log.warn({ err }, 'presence refresh failed'));
-    },
-    Math.max(100, Math.floor(core.presence.ttlMs / 3)),
-  );
-  presenceTimer.unref();
+  const presenceTimer = startPresenceRefresh(registry, core, log);
 
   const token = await listen(app, host, port, 'gateway');
   const metricsToken = await listenMetrics(options, host, metrics, pipeline);
@@ -170,3 +162,16 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Presence of every live session is refreshed well before it expires; a crashed gateway's simply lapses. */
+function startPresenceRefresh(registry: SessionRegistry, core: CoreServices, log: Logger): NodeJS.Timeout {
+  const timer = setInterval(
+    () => {
+      const live = registry.all().flatMap((s) => (s.isConnected ? [[s.principal!.userId, s.id] as const] : []));
+      core.presence.refresh(live).catch((err: unknown) => log.warn({ err }, 'presence refresh failed'));
+    },
+    Math.max(100, Math.floor(core.presence.ttlMs / 3)),
+  );
+  timer.unref();
+  return timer;
+}

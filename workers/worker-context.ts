@@ -32,7 +32,7 @@ export interface WorkerContext {
 }
 
 /** Committed messages feed the persistence metrics and the chat push trigger (rows actually inserted only). */
-function buildPersister(core: CoreServices, metrics: WorkerMetrics, log: Logger): ChatPersister {
+function buildPersistence(core: CoreServices, metrics: WorkerMetrics, log: Logger): Pick<WorkerContext, 'persister' | 'drains' | 'shards'> {
   const { config, hotLog } = core;
   const chatPushes = new ChatPushTrigger({
     redis: core.redis,
@@ -43,7 +43,7 @@ function buildPersister(core: CoreServices, metrics: WorkerMetrics, log: Logger)
     windowMs: config.push.collapseWindowMs,
     log,
   });
-  return new ChatPersister({
+  const persister = new ChatPersister({
     index: hotLog.persistIndex,
     commit: hotLog.commit,
     rebuilder: hotLog.rebuilder,
@@ -54,12 +54,21 @@ function buildPersister(core: CoreServices, metrics: WorkerMetrics, log: Logger)
       },
     },
   });
+  const drains = new PersistDrains({
+    persister,
+    index: hotLog.persistIndex,
+    openBlocking: () => createRedis(config, 'workers-persist-drain', { forBullWorker: true, log }),
+    windowMs: PERSIST_WINDOW_MS,
+    idleCheckSec: 30,
+  });
+  return { persister, drains, shards: new PersistShards(core.queues) };
 }
 
 export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; metrics: WorkerMetrics; log: Logger; fcmHttpAgent?: Agent }): WorkerContext {
   const { config, hotLog } = core;
   const { sealer, metrics, log } = deps;
-  const persister = buildPersister(core, metrics, log);
+  const persistence = buildPersistence(core, metrics, log);
+  const { persister } = persistence;
   const sender = config.fcmCredentials ? new FcmPushSender(config.fcmCredentials, deps.fcmHttpAgent) : undefined;
   if (!sender) log.warn('FCM_CREDENTIALS is not set: push notifications are logged as SKIPPED');
   const archiveDeps = {
@@ -73,15 +82,7 @@ export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; m
   };
   const scans = new ConsultationScans(core.knex);
   return {
-    persister,
-    drains: new PersistDrains({
-      persister,
-      index: hotLog.persistIndex,
-      openBlocking: () => createRedis(config, 'workers-persist-drain', { forBullWorker: true, log }),
-      windowMs: PERSIST_WINDOW_MS,
-      idleCheckSec: 30,
-    }),
-    shards: new PersistShards(core.queues),
+    ...persistence,
     archiver: new ConsultationArchiver({ ...archiveDeps, timeZone: config.archiveTimezone, maxObjectBytes: config.archiveMaxBytes, log }),
     backup: buildBackupCycle(core, sealer, log),
     autoClose: new AutoCloseScan({

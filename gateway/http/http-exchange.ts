@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { normalizeAddress, type TrustedProxies } from '../../lib/network/trusted-proxies';
+import { resolveClient, type TrustedProxies } from '../../lib/network/trusted-proxies';
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
@@ -33,7 +33,6 @@ export class HttpExchange {
   readonly query: URLSearchParams;
   readonly requestId: string;
   readonly headers: Readonly<Record<string, string>>;
-  /** The peer's address (read now: uWS objects are valid only inside the handler). */
   /** The client's address (TRUST_PROXY: read past trusted proxies; else the socket's peer). */
   readonly remoteAddress: string;
   /** The scheme the client used, as a trusted proxy reports it (X-Forwarded-Proto), or undefined. */
@@ -59,11 +58,9 @@ export class HttpExchange {
       if (!(k in headers)) headers[k] = v;
     });
     this.headers = headers;
-    const peer = normalizeAddress(Buffer.from(res.getRemoteAddressAsText()).toString());
-    this.remoteAddress = trustedProxies
-      ? trustedProxies.clientAddress(peer, { forwarded: headers['forwarded'], forwardedFor: headers['x-forwarded-for'] })
-      : peer;
-    this.forwardedProto = trustedProxies?.forwardedProto(peer, headers['x-forwarded-proto']);
+    const client = resolveClient(trustedProxies, Buffer.from(res.getRemoteAddressAsText()).toString(), (name) => headers[name]);
+    this.remoteAddress = client.ip;
+    this.forwardedProto = client.proto;
     const given = headers['x-request-id'];
     this.requestId = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     res.onAborted(() => {

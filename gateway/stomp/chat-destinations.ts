@@ -123,7 +123,7 @@ export class ChatDestinations {
         const payload = `{"type":"CHAT",${raw.slice(1)}`;
         session.deliver(payload, Buffer.byteLength(payload));
       }
-      if (batch.length === 0 || !session.isOpen) break;
+      if (batch.length === 0 || session.closed) break;
       after = (JSON.parse(batch[batch.length - 1]!) as { seq: number }).seq;
     }
     session.receipt(frame);

@@ -1,5 +1,8 @@
+import { AppError } from '../../lib/errors/app-error';
 import { bearerToken } from '../../lib/identity/bearer-token';
-import type { StompFrame } from './stomp-frame';
+import type { JwtVerifier } from '../../lib/identity/jwt-verifier';
+import type { Principal } from '../../lib/identity/principal';
+import { serializeFrame, type StompFrame } from './stomp-frame';
 
 const SUPPORTED_VERSIONS = ['1.2', '1.1', '1.0'];
 
@@ -32,4 +35,30 @@ export function readConnect(frame: StompFrame, upgradeToken: string | undefined,
 function parseHeartBeat(raw: string | undefined): [number, number] {
   const m = raw ? /^\s*(\d{1,9})\s*,\s*(\d{1,9})\s*$/.exec(raw) : null;
   return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
+/** The session's principal from a CONNECT's token, or the ERROR message to close with (UNAUTHENTICATED). */
+export function authenticate(request: ConnectRequest, verifier: JwtVerifier): Principal | string {
+  try {
+    if (!request.token) throw new AppError('UNAUTHENTICATED', 'missing token');
+    return verifier.verify(request.token);
+  } catch (err) {
+    return `UNAUTHENTICATED: ${err instanceof AppError ? err.message : 'invalid token'}`;
+  }
+}
+
+const SERVER_NAME = 'office-hours/0.1';
+
+/** CONNECTED (CONTRACT §5): the negotiated values, the user, and the session's deadline (epoch ms) when it has one. */
+export function connectedFrame(request: ConnectRequest, userId: string, sessionId: string, expiresAt: number | undefined): string {
+  return serializeFrame('CONNECTED', {
+    version: request.version,
+    // What this server will send and expects: a client computing the negotiation from them reaches the
+    // same result as from the server's offer.
+    'heart-beat': `${request.outgoingMs},${request.incomingMs}`,
+    'user-name': userId,
+    server: SERVER_NAME,
+    session: sessionId,
+    ...(expiresAt !== undefined ? { 'session-expires': String(expiresAt) } : {}),
+  });
 }

@@ -6,7 +6,7 @@ import type { GatewayMetrics } from '../gateway-metrics';
 import type { SessionRegistry } from './session-registry';
 import { StompSession } from './stomp-session';
 import type { Logger } from '../../lib/logging/logger';
-import { normalizeAddress, type TrustedProxies } from '../../lib/network/trusted-proxies';
+import { resolveClient, type TrustedProxies } from '../../lib/network/trusted-proxies';
 import type { StompSessionHost } from './stomp-session-host';
 
 interface SocketData {
@@ -18,19 +18,18 @@ const SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
 /** Above uWS's limit a message is dropped with a bare close; under it, our STOMP parser answers ERROR. */
 export const WS_MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
 
+interface EndpointDeps {
+  readonly host: StompSessionHost<StompSession>;
+  readonly registry: SessionRegistry;
+  readonly origins: OriginPolicy;
+  readonly trustedProxies: TrustedProxies | undefined;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  isDraining(): boolean;
+}
+
 /** The `/ws/chat` WebSocket route: upgrade checks (draining, Origin, subprotocol) and socket → session glue. */
-export function registerStompEndpoint(
-  app: uWS.TemplatedApp,
-  deps: {
-    host: StompSessionHost<StompSession>;
-    registry: SessionRegistry;
-    origins: OriginPolicy;
-    trustedProxies: TrustedProxies | undefined;
-    metrics: GatewayMetrics;
-    log: Logger;
-    isDraining: () => boolean;
-  },
-): void {
+export function registerStompEndpoint(app: uWS.TemplatedApp, deps: EndpointDeps): void {
   app.ws<SocketData>('/ws/chat', {
     compression: uWS.DISABLED,
     maxPayloadLength: WS_MAX_PAYLOAD_BYTES,
@@ -38,32 +37,7 @@ export function registerStompEndpoint(
     maxBackpressure: 4 * 1024 * 1024,
     idleTimeout: 120,
     sendPingsAutomatically: true,
-    upgrade: (res, req, context) => {
-      const key = req.getHeader('sec-websocket-key');
-      const offered = req.getHeader('sec-websocket-protocol');
-      const extensions = req.getHeader('sec-websocket-extensions');
-      const origin = req.getHeader('origin');
-      const hostHeader = req.getHeader('host');
-      const token = new URLSearchParams(req.getQuery() ?? '').get('access_token') ?? undefined;
-      const peer = normalizeAddress(Buffer.from(res.getRemoteAddressAsText()).toString());
-      const proxies = deps.trustedProxies;
-      const ip = proxies
-        ? proxies.clientAddress(peer, { forwarded: req.getHeader('forwarded') || undefined, forwardedFor: req.getHeader('x-forwarded-for') || undefined })
-        : peer;
-      const proto = proxies?.forwardedProto(peer, req.getHeader('x-forwarded-proto') || undefined);
-      if (deps.isDraining()) {
-        res.cork(() => res.writeStatus('503 Service Unavailable').end('draining', true));
-        return;
-      }
-      if (!deps.origins.isAllowed(origin || undefined, hostHeader, proto)) {
-        deps.log.info({ ip, origin }, 'upgrade refused: origin not allowed');
-        refuseUpgrade(res, forbidden('origin not allowed'));
-        return;
-      }
-      const wanted = offered.split(',').map((p) => p.trim());
-      const protocol = SUBPROTOCOLS.find((p) => wanted.includes(p)) ?? '';
-      res.cork(() => res.upgrade<SocketData>({ token, session: undefined }, key, protocol, extensions, context));
-    },
+    upgrade: (res, req, context) => upgrade(deps, res, req, context),
     open: (ws) => {
       const data = ws.getUserData();
       const session = new StompSession(ws, deps.host, data.token);
@@ -85,4 +59,27 @@ export function registerStompEndpoint(
       deps.registry.remove(session);
     },
   });
+}
+
+/** Every header is read first: uWS invalidates the request once the callback returns. */
+function upgrade(deps: EndpointDeps, res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t): void {
+  const key = req.getHeader('sec-websocket-key');
+  const offered = req.getHeader('sec-websocket-protocol');
+  const extensions = req.getHeader('sec-websocket-extensions');
+  const origin = req.getHeader('origin');
+  const hostHeader = req.getHeader('host');
+  const token = new URLSearchParams(req.getQuery() ?? '').get('access_token') ?? undefined;
+  const client = resolveClient(deps.trustedProxies, Buffer.from(res.getRemoteAddressAsText()).toString(), (name) => req.getHeader(name) || undefined);
+  if (deps.isDraining()) {
+    res.cork(() => res.writeStatus('503 Service Unavailable').end('draining', true));
+    return;
+  }
+  if (!deps.origins.isAllowed(origin || undefined, hostHeader, client.proto)) {
+    deps.log.info({ ip: client.ip, origin }, 'upgrade refused: origin not allowed');
+    refuseUpgrade(res, forbidden('origin not allowed'));
+    return;
+  }
+  const wanted = offered.split(',').map((p) => p.trim());
+  const protocol = SUBPROTOCOLS.find((p) => wanted.includes(p)) ?? '';
+  res.cork(() => res.upgrade<SocketData>({ token, session: undefined }, key, protocol, extensions, context));
 }

@@ -2,27 +2,18 @@ import { AppError, forbidden } from '../../lib/errors/app-error';
 import { stompErrorEvent, type StompErrorEvent } from '../protocol-errors';
 import type { Principal } from '../../lib/identity/principal';
 import { messageFrame, serializeFrame, type StompFrame } from './stomp-frame';
-import { StompParser } from './stomp-parser';
+import { InboundFrames } from './inbound-frames';
+import { SessionOutbox } from './session-outbox';
+import { CLOSE, type SessionTransport } from './session-transport';
 import { CHAT_QUEUE, ERROR_QUEUE, SUBSCRIBABLE } from './stomp-destinations';
 import type { StompSessionHost } from './stomp-session-host';
 import { SessionDeadline } from './session-deadline';
-import { readConnect } from './stomp-connect';
+import { authenticate, connectedFrame, readConnect } from './stomp-connect';
 import { readSubscribe, type Subscription } from './stomp-subscriptions';
-
-/** The part of a uWS WebSocket a session uses (the socket itself satisfies it: no wrapper per session). */
-export interface SessionTransport {
-  send(message: string, isBinary?: boolean): number;
-  cork(cb: () => void): unknown;
-  getBufferedAmount(): number;
-  end(code?: number, shortMessage?: string): void;
-}
 
 type State = 'awaiting-connect' | 'connecting' | 'connected' | 'closed';
 
-export const CLOSE = { normal: 1000, goingAway: 1001, protocol: 1002, policy: 1008, tryAgain: 1013 } as const;
-
 let sessionCounter = 0;
-const SERVER_NAME = 'office-hours/0.1';
 
 /**
  * One STOMP session over one WebSocket: the protocol state machine. Frames are handled one at a time
@@ -35,16 +26,12 @@ export class StompSession {
   lastOutAt = Date.now();
   readonly openedAt = Date.now();
   private state: State = 'awaiting-connect';
-  private parser: StompParser | undefined = new StompParser();
+  private readonly inbound: InboundFrames;
   private subs: Subscription[] = [];
   private outCount = 0;
-  private work: Promise<void> | undefined;
-  /** Frames parsed but not yet handled (bounded: inbound backpressure). */
-  private queued = 0;
   private outgoingMs = 0;
   private incomingMs = 0;
-  /** Frames written this event-loop turn, sent together by `flush` (undefined while there are none). */
-  private outbox: string[] | undefined;
+  private readonly outbox: SessionOutbox;
   /** Set at CONNECT: when the token must be refreshed (undefined for a token without `exp`). */
   private deadline: SessionDeadline | undefined;
 
@@ -52,10 +39,11 @@ export class StompSession {
     private readonly transport: SessionTransport,
     private readonly host: StompSessionHost<StompSession>,
     private upgradeToken: string | undefined,
-  ) {}
-
-  get isOpen(): boolean {
-    return this.state !== 'closed';
+  ) {
+    const fail = (message: string, code: number) => this.fail(message, code);
+    this.inbound = new InboundFrames({ host, sessionId: this.id, handle: (frame) => this.handle(frame), fail });
+    const close = (code: number, reason: string) => this.close(code, reason);
+    this.outbox = new SessionOutbox({ transport, host, flushSoon: () => host.flushSoon(this), close, onSent: () => (this.lastOutAt = Date.now()) });
   }
 
   /** Closed, whoever closed it (read again after every await). */
@@ -74,27 +62,9 @@ export class StompSession {
 
   /** Bytes of one WebSocket message. */
   onBytes(data: Buffer): void {
-    if (this.state === 'closed' || !this.parser) return;
+    if (this.state === 'closed') return;
     this.lastInAt = Date.now();
-    const result = this.parser.push(data);
-    this.host.metrics.framesIn(result.frames.length);
-    if (this.queued + result.frames.length > this.host.maxQueuedFrames) {
-      // Buffering without bound would let one client hold the process's memory; it may reconnect.
-      this.host.metrics.rateLimited('frames');
-      this.parser = undefined;
-      this.fail(`RATE_LIMITED: more than ${this.host.maxQueuedFrames} frames waiting; slow down`, CLOSE.policy);
-      return;
-    }
-    this.queued += result.frames.length;
-    for (const frame of result.frames)
-      this.enqueue(async () => {
-        this.queued--;
-        await this.handle(frame);
-      });
-    if (result.error) {
-      const error = result.error;
-      this.enqueue(async () => this.fail(`malformed frame: ${error}`, CLOSE.protocol));
-    }
+    this.host.metrics.framesIn(this.inbound.push(data));
   }
 
   /** Called by the transport when the socket is gone (whoever closed it). */
@@ -102,27 +72,19 @@ export class StompSession {
     if (this.state === 'closed') return;
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
-    this.parser = undefined;
+    this.inbound.stop();
     if (wasConnected) this.host.detach(this);
   }
 
   /** Periodic upkeep from the registry: heart-beats, CONNECT timeout, token expiry. */
   tick(now: number): void {
-    if (this.state === 'awaiting-connect' && now - this.openedAt > this.host.connectTimeoutMs) {
-      this.fail('no CONNECT frame received in time', CLOSE.policy);
-      return;
-    }
+    if (this.state === 'awaiting-connect' && now - this.openedAt > this.host.connectTimeoutMs)
+      return this.fail('no CONNECT frame received in time', CLOSE.policy);
     if (this.state !== 'connected') return;
     const due = this.deadline?.check(now);
-    if (due === 'expired') {
-      this.fail('UNAUTHENTICATED: token expired; refresh it with /app/auth.refresh or reconnect with a fresh one', CLOSE.policy);
-      return;
-    }
+    if (due === 'expired') return this.fail('UNAUTHENTICATED: token expired; refresh it with /app/auth.refresh or reconnect with a fresh one', CLOSE.policy);
     if (due === 'warn') this.deliverError({ type: 'TOKEN_EXPIRING', expiresAt: new Date(this.deadline!.expiresAt).toISOString() });
-    if (this.incomingMs && now - this.lastInAt > this.incomingMs * 2) {
-      this.fail('no heart-beat received in time', CLOSE.policy);
-      return;
-    }
+    if (this.incomingMs && now - this.lastInAt > this.incomingMs * 2) return this.fail('no heart-beat received in time', CLOSE.policy);
     if (this.outgoingMs && now - this.lastOutAt >= this.outgoingMs) this.write('\n');
   }
 
@@ -137,18 +99,18 @@ export class StompSession {
     this.writeMessage(ERROR_QUEUE, payload, Buffer.byteLength(payload));
   }
 
-  /**
-   * A refreshed token (already verified): the same user only; new roles apply at once, the subscriptions
-   * are checked again under them, the deadline moves to the new exp. Throws UNAUTHENTICATED otherwise.
-   */
+  /** A refreshed token (verified) of the same user: its roles apply at once, subscriptions re-checked, the deadline moved. */
   refresh(principal: Principal): void {
     if (principal.userId !== this.principal?.userId) throw new AppError('UNAUTHENTICATED', "a refreshed token must carry the session's sub");
     this.principal = principal;
     this.subs = this.subs.filter((s) => SUBSCRIBABLE.has(s.destination));
-    if (principal.expiresAt !== undefined) {
-      if (this.deadline) this.deadline.extend(principal.expiresAt, Date.now());
-      else this.deadline = new SessionDeadline(principal.expiresAt, this.host.tokenGraceMs, Date.now());
-    }
+    this.setDeadline(principal.expiresAt);
+  }
+
+  private setDeadline(exp: number | undefined): void {
+    if (exp === undefined) return;
+    if (this.deadline) this.deadline.extend(exp, Date.now());
+    else this.deadline = new SessionDeadline(exp, this.host.tokenGraceMs, Date.now());
   }
 
   private writeMessage(destination: string, payload: string, byteLength: number): void {
@@ -184,47 +146,12 @@ export class StompSession {
   }
 
   private write(text: string): void {
-    if (this.state === 'closed') return;
-    if (this.outbox) {
-      this.outbox.push(text);
-      return;
-    }
-    this.outbox = [text];
-    this.host.flushSoon(this);
+    if (this.state !== 'closed') this.outbox.write(text);
   }
 
   /** Sends the frames written this turn in one corked write (see FrameFlusher). */
   flush(): void {
-    const frames = this.outbox;
-    if (!frames || this.state === 'closed') return;
-    this.outbox = undefined;
-    if (this.transport.getBufferedAmount() > this.host.maxBackpressureBytes) {
-      // A slow consumer is cut off so memory stays bounded; it recovers with /app/chat.sync.
-      this.host.metrics.slowConsumer();
-      this.close(CLOSE.tryAgain, 'slow consumer: reconnect and sync');
-      return;
-    }
-    // Writes from Redis callbacks and timers run outside uWS's own dispatch: corking sends them now
-    // instead of at uWS's next loop turn (milliseconds of latency at low load).
-    this.transport.cork(() => {
-      for (const f of frames) this.transport.send(f, false);
-    });
-    this.lastOutAt = Date.now();
-    this.host.metrics.framesOut(frames.length);
-  }
-
-  private enqueue(task: () => Promise<void>): void {
-    const run = () =>
-      task().catch((err: unknown) => {
-        this.host.log.error({ err, sessionId: this.id }, 'frame handling failed');
-        this.fail('internal error', CLOSE.protocol);
-      });
-    const next = this.work ? this.work.then(run) : run();
-    const tracked = this.host.track(next);
-    this.work = tracked;
-    void tracked.then(() => {
-      if (this.work === tracked) this.work = undefined;
-    });
+    if (this.state !== 'closed') this.outbox.flush();
   }
 
   private async handle(frame: StompFrame): Promise<void> {
@@ -288,14 +215,10 @@ export class StompSession {
     const request = readConnect(frame, this.upgradeToken, this.host.heartbeatMs);
     this.upgradeToken = undefined;
     if (typeof request === 'string') return this.fail(request, CLOSE.protocol);
-    let principal: Principal;
-    try {
-      if (!request.token) throw new AppError('UNAUTHENTICATED', 'missing token');
-      principal = this.host.verifier.verify(request.token);
-    } catch (err) {
-      const message = err instanceof AppError ? err.message : 'invalid token';
+    const principal = authenticate(request, this.host.verifier);
+    if (typeof principal === 'string') {
       this.host.metrics.authFailed();
-      return this.fail(`UNAUTHENTICATED: ${message}`, CLOSE.policy);
+      return this.fail(principal, CLOSE.policy);
     }
     this.outgoingMs = request.outgoingMs;
     this.incomingMs = request.incomingMs;
@@ -315,19 +238,7 @@ export class StompSession {
       return;
     }
     this.state = 'connected';
-    if (principal.expiresAt !== undefined) this.deadline = new SessionDeadline(principal.expiresAt, this.host.tokenGraceMs, Date.now());
-    this.write(
-      serializeFrame('CONNECTED', {
-        version: request.version,
-        // The negotiated values (what this server will send, what it expects); a client computing the
-        // negotiation from them reaches the same result as from the server's offer.
-        'heart-beat': `${this.outgoingMs},${this.incomingMs}`,
-        'user-name': principal.userId,
-        server: SERVER_NAME,
-        session: this.id,
-        // The session's deadline (epoch ms): its token's expiry (CONTRACT §5).
-        ...(this.deadline ? { 'session-expires': String(this.deadline.expiresAt) } : {}),
-      }),
-    );
+    this.setDeadline(principal.expiresAt);
+    this.write(connectedFrame(request, principal.userId, this.id, this.deadline?.expiresAt));
   }
 }

@@ -4,6 +4,7 @@ import { readLua, readLuaWithPrelude, withScripts, type ScriptCommand } from '..
 import { TurnBatch } from '../async/turn-batch';
 import type { ChatMessage } from './chat-message';
 import type { PersistIndex } from './persist-index';
+import { appendOutcome, type AppendLimits, type AppendOutcome } from './append-outcome';
 
 const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state', name);
 const SCRIPTS = {
@@ -25,23 +26,6 @@ type ChatScripts = {
   ohChatRebuild: ScriptCommand<number>;
   ohChatLease: ScriptCommand<number>;
 };
-
-export type AppendOutcome =
-  | { kind: 'appended'; seq: number; lease: number }
-  | { kind: 'duplicate'; seq: number }
-  | { kind: 'invalid' }
-  | { kind: 'lease-exhausted'; seq: number; lease: number }
-  | { kind: 'rate-limited' }
-  | { kind: 'log-full' }
-  | { kind: 'closed' };
-
-/** Checked inside the append script, so they cost no extra round trip. */
-export interface AppendLimits {
-  readonly sendRatePerSec: number;
-  readonly sendBurst: number;
-  readonly maxLogMessages: number;
-  readonly maxLogBytes: number;
-}
 
 /** A verified read: `base` (seqs up to it are in PostgreSQL only), the last seq, and raw JSON after max(afterSeq, base). */
 export type ReadOutcome = { kind: 'invalid' } | { kind: 'ok'; base: number; seq: number; raw: string[] };
@@ -77,26 +61,6 @@ interface PendingAppend {
 
 /** Most messages in one append script call (a longer turn's worth goes in several, in order). */
 const MAX_APPEND_BATCH = 64;
-
-/** What chat-append.lua's status code means. */
-function appendOutcome(status: number, seq: number, lease: number): AppendOutcome {
-  switch (status) {
-    case 1:
-      return { kind: 'appended', seq, lease };
-    case 0:
-      return { kind: 'duplicate', seq };
-    case -3:
-      return { kind: 'lease-exhausted', seq, lease };
-    case -4:
-      return { kind: 'rate-limited' };
-    case -5:
-      return { kind: 'log-full' };
-    case -2:
-      return { kind: 'closed' };
-    default:
-      return { kind: 'invalid' };
-  }
-}
 
 /**
  * The room's hot log in Redis (CONTRACT §6), a self-checking cache of PostgreSQL: every append and read

@@ -5,7 +5,9 @@ import { CHAT_OPEN_STATUSES } from '../consultation/consultation-status';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Principal } from '../identity/principal';
 import type { ActivityRecorder } from './activity-recorder';
-import type { AppendOutcome, ChatLog } from './chat-log';
+import type { AppendOutcome } from './append-outcome';
+import type { ChatLog } from './chat-log';
+import type { RoomEvent } from './room-events';
 import type { CommitBatcher } from './commit-batcher';
 import type { HotLogRebuilder } from './hot-log-rebuilder';
 import type { RoomMessages } from './room-messages';
@@ -117,7 +119,8 @@ export class ChatService {
   async typing(actor: Principal, requestIdx: number): Promise<void> {
     const room = await this.participantRoom(actor, requestIdx);
     const peerId = actor.userId === room.studentId ? room.professorId : room.studentId;
-    await this.d.events.toUsers([peerId], { type: 'TYPING', requestIdx, userId: actor.userId });
+    const typing: RoomEvent = { type: 'TYPING', requestIdx, userId: actor.userId };
+    await this.d.events.toUsers([peerId], typing);
   }
 
   /** CHAT events after `afterSeq` as raw message JSON, in seq order (at most MAX_SYNC_BATCH). */

@@ -1,6 +1,6 @@
 import { AppError, forbidden, invalidTransition, notFound } from '../errors/app-error';
 import type { EventPublisher } from '../events/event-publisher';
-import type { ConsultationLifecycleEvent } from '../events/room-event';
+import type { ConsultationLifecycleEvent, ConsultationRoomEvent } from './consultation-events';
 import type { Principal } from '../identity/principal';
 import type { UserDirectory } from '../users/user-directory';
 import type { ConsultationModel } from './consultation.model';
@@ -114,7 +114,8 @@ export class ConsultationLifecycle {
     const at = new Date();
     await this.repo.markRead(requestIdx, actor.userId === c.studentId ? 'student' : 'professor', at);
     const readAt = at.toISOString();
-    await this.events.toUsers([c.studentId, c.professorId], { type: 'READ', requestIdx, readerId: actor.userId, readAt });
+    const read: ConsultationRoomEvent = { type: 'READ', requestIdx, readerId: actor.userId, readAt };
+    await this.events.toUsers([c.studentId, c.professorId], read);
     return { requestIdx, lastReadTime: readAt };
   }
 
@@ -166,17 +167,20 @@ export class ConsultationLifecycle {
   }
 
   private async publish(c: ConsultationModel, action: ConsultationLifecycleEvent['action'], actorId: string | null) {
-    await this.events.lifecycle({
+    const endReason = c.endReason ? { endReason: c.endReason } : {};
+    const status: ConsultationRoomEvent = { type: 'STATUS', requestIdx: c.requestIdx, status: c.status, ...endReason };
+    const event: ConsultationLifecycleEvent = {
       kind: 'consultation.lifecycle',
       requestIdx: c.requestIdx,
       studentId: c.studentId,
       professorId: c.professorId,
       action,
       status: c.status,
-      ...(c.endReason ? { endReason: c.endReason } : {}),
+      ...endReason,
       actorId,
       at: new Date().toISOString(),
-    });
+    };
+    await this.events.lifecycle([c.studentId, c.professorId], status, event);
   }
 
   private async mustFind(requestIdx: number): Promise<ConsultationModel> {

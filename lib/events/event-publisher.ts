@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
-import type { ConsultationLifecycleEvent, RoomEvent } from './room-event';
+
+/** What goes on a user channel: a JSON event of a room (its types live with their domains: chat/room-events.ts). */
+export interface UserEvent {
+  readonly type: string;
+  readonly requestIdx: number;
+}
 
 /**
  * Publishes events over sharded Redis pub/sub (SPUBLISH: on a cluster only the node holding the channel's
@@ -14,24 +19,18 @@ export class EventPublisher {
     private readonly keys: RedisKeys,
   ) {}
 
-  async toUsers(userIds: readonly string[], event: RoomEvent): Promise<void> {
+  async toUsers(userIds: readonly string[], event: UserEvent): Promise<void> {
     const payload = JSON.stringify(event);
     await Promise.all([...new Set(userIds)].map((id) => this.redis.spublish(this.keys.userChannel(id), payload)));
   }
 
-  async lifecycle(event: ConsultationLifecycleEvent): Promise<void> {
-    const status: RoomEvent = {
-      type: 'STATUS',
-      requestIdx: event.requestIdx,
-      status: event.status,
-      ...(event.endReason ? { endReason: event.endReason } : {}),
-    };
+  /** A status change: the parties' event first, then the domain event (for consumers beyond the chat). */
+  async lifecycle(parties: readonly [string, string], status: UserEvent, domainEvent: object): Promise<void> {
     const payload = JSON.stringify(status);
     // Issued in this order on one connection per node, so a user's STATUS events keep their order.
     await Promise.all([
-      this.redis.spublish(this.keys.userChannel(event.studentId), payload),
-      this.redis.spublish(this.keys.userChannel(event.professorId), payload),
-      this.redis.spublish(this.keys.consultationEvents(), JSON.stringify(event)),
+      ...parties.map((id) => this.redis.spublish(this.keys.userChannel(id), payload)),
+      this.redis.spublish(this.keys.consultationEvents(), JSON.stringify(domainEvent)),
     ]);
   }
 }

@@ -5,6 +5,7 @@ import type { ConsultationScans } from '../consultation/consultation-scans';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../logging/logger';
 import type { RedisKeys } from '../redis/redis-keys';
+import type { ConsultationRoomEvent } from '../consultation/consultation-events';
 
 export interface AutoCloseSettings {
   inactiveMs: number;
@@ -62,7 +63,8 @@ export class AutoCloseScan {
       async (room) => {
         if (!(await this.d.scans.claimWarning(room.requestIdx))) return;
         const endsAt = new Date(room.startedAt!.getTime() + s.maxDurationMs);
-        await this.d.events.toUsers([room.studentId, room.professorId], { type: 'WARNING', requestIdx: room.requestIdx, endsAt: endsAt.toISOString() });
+        const warning: ConsultationRoomEvent = { type: 'WARNING', requestIdx: room.requestIdx, endsAt: endsAt.toISOString() };
+        await this.d.events.toUsers([room.studentId, room.professorId], warning);
         await this.d.warningListener?.onWarning(room, endsAt);
         report.warned++;
       },

@@ -58,6 +58,23 @@ export class TrustedProxies {
   }
 }
 
+/**
+ * The client's address and scheme for a request or upgrade whose socket peer is `rawPeer`, reading the
+ * forwarding headers through `header` (TRUST_PROXY unset: the peer, and no scheme).
+ */
+export function resolveClient(
+  proxies: TrustedProxies | undefined,
+  rawPeer: string,
+  header: (name: string) => string | undefined,
+): { ip: string; proto: 'http' | 'https' | undefined } {
+  const peer = normalizeAddress(rawPeer);
+  if (!proxies) return { ip: peer, proto: undefined };
+  return {
+    ip: proxies.clientAddress(peer, { forwarded: header('forwarded'), forwardedFor: header('x-forwarded-for') }),
+    proto: proxies.forwardedProto(peer, header('x-forwarded-proto')),
+  };
+}
+
 /** `for=` values of a Forwarded header, in order (quotes, brackets and ports removed). */
 function forwardedFor(header: string): string[] {
   const out: string[] = [];

@@ -1,13 +1,10 @@
-import type { ChatMessage } from '../chat/chat-message';
-import type { ConsultationStatus, EndReason } from '../consultation/consultation-status';
+import type { ConsultationStatus, EndReason } from './consultation-status';
 
-/** Bodies of STOMP MESSAGE frames on /user/queue/chat (CONTRACT §5). Published as JSON on user channels. */
-export type RoomEvent =
-  | ({ type: 'CHAT' } & ChatMessage)
+/** The consultation's events on /user/queue/chat (CONTRACT §5); chat/room-events.ts adds CHAT and TYPING. */
+export type ConsultationRoomEvent =
   | { type: 'READ'; requestIdx: number; readerId: string; readAt: string }
   | { type: 'STATUS'; requestIdx: number; status: ConsultationStatus; endReason?: EndReason }
-  | { type: 'WARNING'; requestIdx: number; endsAt: string }
-  | { type: 'TYPING'; requestIdx: number; userId: string };
+  | { type: 'WARNING'; requestIdx: number; endsAt: string };
 
 /** A lifecycle change, for consumers beyond the chat (push notifications, archive, audit). */
 export interface ConsultationLifecycleEvent {
