@@ -16,7 +16,8 @@ const MAX_ROOMS = 100_000;
 /**
  * Per-process cache of who is in a room and its status, so a chat message does not cost a PostgreSQL
  * read. Participants never change; a status is trusted for `statusTtlMs` or until a STATUS event
- * updates it. A stale "open" is harmless: the append script refuses closed rooms.
+ * updates it. A stale "open" is harmless (the append script refuses closed rooms) and a stale "closed" is
+ * read again at once, so the TTL is only a backstop: at 5 s it cost a read per open room every 5 s.
  */
 export class RoomDirectory {
   private readonly rooms = new Map<number, RoomInfo>();
@@ -25,7 +26,7 @@ export class RoomDirectory {
 
   constructor(
     private readonly consultations: ConsultationRepository,
-    private readonly statusTtlMs = 5000,
+    private readonly statusTtlMs = 60_000,
   ) {}
 
   async get(requestIdx: number, options: { fresh?: boolean } = {}): Promise<RoomInfo> {
