@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { chatSuite, type ChatSuiteResult } from './suites/chat-suite';
 import { ratesSuite, ratesTable } from './suites/rates-suite';
 import { startupSuite } from './suites/startup-suite';
+import { idleSuite } from './suites/idle-suite';
 import { backupSuite } from './suites/backup-suite';
 import { clusterSuite } from './suites/cluster-suite';
 import { connectionsSuite } from './suites/connections-suite';
@@ -14,7 +15,7 @@ import { soakSuite } from './suites/soak-suite';
 import { stormSuite } from './suites/storm-suite';
 
 /**
- * npm run bench [-- --quick] [-- --only startup,rates,chat,cluster,connections,storm,backup,scan,rest,soak]
+ * npm run bench [-- --quick] [-- --only startup,rates,idle,chat,cluster,connections,storm,backup,scan,rest,soak]
  * Every figure is printed next to a baseline measured in the same run, as a ratio.
  */
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -81,6 +82,19 @@ async function main(): Promise<void> {
     );
     for (const line of ratesTable(rows)) console.log(line);
     console.log('targets: CPU per message ≤ 1.0× socket.io at every rate (bar 1.5×); p99 ≤ 3 ms at 2,000 and ≤ 5 ms at 5,000; closed loop ≥ 1.5× socket.io');
+  }
+  if (want('idle')) {
+    const rows = await idleSuite(quick);
+    results['idle'] = rows;
+    console.log('\n## idle: authenticated, subscribed sessions doing nothing but heart-beats (socket.io: idle sockets), CPU of every server process');
+    console.log('| server | sessions | CPU % of one core, by process | total |');
+    console.log('|---|---|---|---|');
+    for (const r of rows)
+      console.log(
+        `| ${r.server} | ${r.sessions} | ${Object.entries(r.byProcess)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ')} | ${r.totalPercent.toFixed(1)} % |`,
+      );
   }
   if (want('chat')) {
     const r = await chatSuite(quick);
