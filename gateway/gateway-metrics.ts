@@ -25,7 +25,12 @@ export class GatewayMetrics {
   constructor(readonly registry: Registry) {
     collectDefaultMetrics({ register: registry, prefix: 'oh_gateway_' });
     const r = [registry];
-    this.connections = new Gauge({ name: 'oh_gateway_connections', help: 'Open WebSocket connections', registers: r });
+    this.connections = new Gauge({
+      name: 'oh_gateway_connections',
+      help: 'Open STOMP connections, by transport: websocket (/ws/chat), raw-websocket and sockjs-websocket (SockJS)',
+      labelNames: ['transport'],
+      registers: r,
+    });
     this.sessions = new Gauge({ name: 'oh_gateway_sessions', help: 'Authenticated STOMP sessions', registers: r });
     lazyCounter(registry, 'oh_gateway_frames_in_total', 'STOMP frames received', () => {
       const n = this.pendingFramesIn;

@@ -14,6 +14,7 @@ import { registerMetricsRoute } from './routes/metrics-routes';
 import { ChatDestinations } from './stomp/chat-destinations';
 import { SessionRegistry } from './stomp/session-registry';
 import { registerStompEndpoint } from './stomp/stomp-endpoint';
+import { registerSockJsInfoRoutes } from './sockjs/sockjs-info-routes';
 import { CLOSE } from './stomp/session-transport';
 import type { StompSessionHost } from './stomp/stomp-session-host';
 import type { StompSession } from './stomp/stomp-session';
@@ -126,6 +127,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
 
   const app = uWS.App();
   registerStompEndpoint(app, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining });
+  registerSockJsInfoRoutes(app);
   app.any(
     '/*',
     createHttpPipeline({ ...pipeline, router, observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) } }),

@@ -8,10 +8,16 @@ import { StompSession } from './stomp-session';
 import type { Logger } from '../../lib/logging/logger';
 import { resolveClient, type TrustedProxies } from '../../lib/network/trusted-proxies';
 import type { StompSessionHost } from './stomp-session-host';
+import { CLOSE, type SessionTransport } from './session-transport';
+import { SOCKJS_HEARTBEAT_MS, SockJsWebSocketTransport, sockJsMessages } from '../sockjs/sockjs-websocket-transport';
+
+/** How the socket carries STOMP: plain WebSocket (`/ws/chat`, or SockJS's raw `/ws/chat/websocket`) or SockJS framing. */
+type Carrier = 'websocket' | 'raw-websocket' | 'sockjs-websocket';
 
 interface SocketData {
   token: string | undefined;
   session: StompSession | undefined;
+  carrier: Carrier;
 }
 
 const SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
@@ -28,41 +34,64 @@ interface EndpointDeps {
   isDraining(): boolean;
 }
 
-/** The `/ws/chat` WebSocket route: upgrade checks (draining, Origin, subprotocol) and socket → session glue. */
+/**
+ * The STOMP WebSocket routes: `/ws/chat`, and the same sessions through SockJS (protocol 0.3): its raw
+ * `/ws/chat/websocket` and its framed `/ws/chat/{server}/{session}/websocket` transport. Upgrade checks
+ * (draining, Origin, subprotocol) and socket → session glue are the same for all three.
+ */
 export function registerStompEndpoint(app: uWS.TemplatedApp, deps: EndpointDeps): void {
-  app.ws<SocketData>('/ws/chat', {
+  const sockJs = new Set<uWS.WebSocket<SocketData>>();
+  const beat = setInterval(() => {
+    for (const ws of sockJs) ws.send('h', false);
+  }, SOCKJS_HEARTBEAT_MS);
+  beat.unref();
+  const behavior = (carrier: Carrier): uWS.WebSocketBehavior<SocketData> => ({
     compression: uWS.DISABLED,
     maxPayloadLength: WS_MAX_PAYLOAD_BYTES,
     // Our own cap (host.maxBackpressureBytes) closes slow consumers first; this is the hard stop.
     maxBackpressure: 4 * 1024 * 1024,
     idleTimeout: 120,
     sendPingsAutomatically: true,
-    upgrade: (res, req, context) => upgrade(deps, res, req, context),
+    upgrade: (res, req, context) => upgrade(deps, res, req, context, carrier),
     open: (ws) => {
       const data = ws.getUserData();
-      const session = new StompSession(ws, deps.host, data.token);
+      let transport: SessionTransport = ws;
+      if (carrier === 'sockjs-websocket') {
+        transport = new SockJsWebSocketTransport(ws);
+        ws.send('o', false);
+        sockJs.add(ws);
+      }
+      const session = new StompSession(transport, deps.host, data.token);
       data.token = undefined;
       data.session = session;
       deps.registry.add(session);
-      deps.metrics.connections.inc();
+      deps.metrics.connections.inc({ transport: carrier });
     },
     message: (ws, message) => {
-      ws.getUserData().session?.onBytes(Buffer.from(message));
+      const session = ws.getUserData().session;
+      if (!session || carrier !== 'sockjs-websocket') return session?.onBytes(Buffer.from(message));
+      const pieces = sockJsMessages(Buffer.from(message).toString('utf8'));
+      if (!pieces) return session.fail('malformed SockJS frame', CLOSE.protocol);
+      for (const piece of pieces) session.onBytes(Buffer.from(piece, 'utf8'));
     },
     close: (ws) => {
       const data = ws.getUserData();
       const session = data.session;
       data.session = undefined;
-      deps.metrics.connections.dec();
+      sockJs.delete(ws);
+      deps.metrics.connections.dec({ transport: carrier });
       if (!session) return;
       session.onClosed();
       deps.registry.remove(session);
     },
   });
+  app.ws<SocketData>('/ws/chat', behavior('websocket'));
+  app.ws<SocketData>('/ws/chat/websocket', behavior('raw-websocket'));
+  app.ws<SocketData>('/ws/chat/:server/:session/websocket', behavior('sockjs-websocket'));
 }
 
 /** Every header is read first: uWS invalidates the request once the callback returns. */
-function upgrade(deps: EndpointDeps, res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t): void {
+function upgrade(deps: EndpointDeps, res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t, carrier: Carrier): void {
   const key = req.getHeader('sec-websocket-key');
   const offered = req.getHeader('sec-websocket-protocol');
   const extensions = req.getHeader('sec-websocket-extensions');
@@ -70,6 +99,11 @@ function upgrade(deps: EndpointDeps, res: uWS.HttpResponse, req: uWS.HttpRequest
   const hostHeader = req.getHeader('host');
   const token = new URLSearchParams(req.getQuery() ?? '').get('access_token') ?? undefined;
   const client = resolveClient(deps.trustedProxies, Buffer.from(res.getRemoteAddressAsText()).toString(), (name) => req.getHeader(name) || undefined);
+  // SockJS ids: any characters but a dot (and the server id is a routing hint only: no sticky sessions needed).
+  if (carrier === 'sockjs-websocket' && [req.getParameter(0), req.getParameter(1)].some((id) => !id || id.includes('.'))) {
+    res.cork(() => res.writeStatus('404 Not Found').end('Not Found', true));
+    return;
+  }
   if (deps.isDraining()) {
     res.cork(() => res.writeStatus('503 Service Unavailable').end('draining', true));
     return;
@@ -81,5 +115,5 @@ function upgrade(deps: EndpointDeps, res: uWS.HttpResponse, req: uWS.HttpRequest
   }
   const wanted = offered.split(',').map((p) => p.trim());
   const protocol = SUBPROTOCOLS.find((p) => wanted.includes(p)) ?? '';
-  res.cork(() => res.upgrade<SocketData>({ token, session: undefined }, key, protocol, extensions, context));
+  res.cork(() => res.upgrade<SocketData>({ token, session: undefined, carrier }, key, protocol, extensions, context));
 }
