@@ -15,10 +15,19 @@ import { soakSuite } from './suites/soak-suite';
 import { stormSuite } from './suites/storm-suite';
 
 /**
- * npm run bench [-- --quick] [-- --only startup,rates,idle,chat,cluster,connections,storm,backup,scan,rest,soak]
+ * npm run bench [-- --quick] [-- --soak-rooms 1000 --soak-rate 2000 --soak-minutes 30] [-- --only startup,rates,idle,chat,cluster,connections,storm,backup,scan,rest,soak]
  * Every figure is printed next to a baseline measured in the same run, as a ratio.
  */
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    // The soak's shape (default: 100 rooms at half the closed-loop maximum for 10 minutes).
+    'soak-rooms': { type: 'string' },
+    'soak-rate': { type: 'string' },
+    'soak-minutes': { type: 'string' },
+  },
+});
 const quick = values.quick ?? false;
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 const want = (name: string) => !only || only.has(name);
@@ -189,11 +198,12 @@ async function main(): Promise<void> {
     console.log(`ratio: list / raw ping = ${f(r.listReqPerSec / r.pingReqPerSec, 3)}×`);
   }
   if (want('soak')) {
-    const r = await soakSuite(quick);
+    const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+    const r = await soakSuite(quick, { rooms: num(values['soak-rooms']), rate: num(values['soak-rate']), minutes: num(values['soak-minutes']) });
     results['soak'] = r;
     const mins = (r.windows.at(-1)?.atSec ?? 0) / 60;
     console.log(
-      `\n## soak: ${f(mins, 1)} min open loop at 50 % of the full path's maximum (${f(r.maxMsgsPerSec, 0)} → ${f(r.offered, 0)} msg/s offered), ${r.rooms} rooms × 2, backups every ${r.backupIntervalMs / 1000} s, default cycles`,
+      `\n## soak: ${f(mins, 1)} min open loop at ${f(r.offered, 0)} msg/s offered (closed-loop maximum ${f(r.maxMsgsPerSec, 0)}), ${r.rooms} rooms × 2, backups every ${r.backupIntervalMs / 1000} s, default cycles`,
     );
     console.log('| at s | delivered msg/s | p50 / p99 / p999 ms | gateway RSS MiB | worker RSS MiB | Redis used MiB |');
     console.log('|---|---|---|---|---|---|');

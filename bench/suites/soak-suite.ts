@@ -38,10 +38,10 @@ const BACKUP_INTERVAL_MS = 30_000;
  * default cycles running and backups every 30 s (not the default 5 minutes: more cycles under load).
  * Latency, RSS and Redis memory are read per 30 s window (quick: 3 × 10 s).
  */
-export async function soakSuite(quick: boolean): Promise<SoakSuiteResult> {
-  const roomsCount = 100;
+export async function soakSuite(quick: boolean, shape: { rooms?: number; rate?: number; minutes?: number } = {}): Promise<SoakSuiteResult> {
+  const roomsCount = shape.rooms ?? 100;
   const windowMs = quick ? 10_000 : 30_000;
-  const windows = quick ? 3 : 20;
+  const windows = quick ? 3 : Math.round(((shape.minutes ?? 10) * 60_000) / windowMs);
   const sys = await startBenchSystem({ BACKUP_INTERVAL_MS: String(BACKUP_INTERVAL_MS) });
   const redis = createRedis(sys.config, 'bench-soak');
   const servers: BenchServer[] = [];
@@ -50,7 +50,7 @@ export async function soakSuite(quick: boolean): Promise<SoakSuiteResult> {
     const { gateway, worker } = await startFullPath(sys.env);
     servers.push(gateway, worker);
     const max = await runLoad({ kind: 'stomp', port: gateway.port, mode: 'closed', window: 4, ratePerClient: 0, warmupMs: 2000, durationMs: 5000 }, rooms, 2);
-    const offered = max.msgsPerSec / 2;
+    const offered = shape.rate ?? max.msgsPerSec / 2;
     const out: SoakWindow[] = [];
     const t0 = Date.now();
     for (let w = 0; w < windows; w++) {
