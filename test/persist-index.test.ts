@@ -73,7 +73,7 @@ describe('pending-persistence index', () => {
     await eventually(async () => (await persistIndex.marks(id)).committed === seqs[2], 5_000, 'marks advanced');
     expect(await stored(id)).toBe(4);
     // Nothing is left for persistence to write: its read of the room is empty.
-    const read = await persistIndex.readUncommitted(id, seqs[2]!, 100);
+    const [read] = await persistIndex.readUncommitted([{ requestIdx: id, newest: seqs[2]! }], 100);
     expect(read).toEqual({ kind: 'ok', committed: seqs[2], raw: [] });
   });
 

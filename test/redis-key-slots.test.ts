@@ -130,6 +130,19 @@ async function checkSlots(commands: readonly Seen[], redis: Redis): Promise<{ sc
     // never passes those keys (PersistIndex.appendKeys, checked below), so the room's own keys are what count.
     if (name.startsWith('eval') && keys.some((k) => k.includes(':chat:room:{'))) keys = keys.filter((k) => !/:persist:(pending|wake):\{shard-/.test(k));
     if (name.startsWith('eval')) scripts++;
+    // On one server persistence reads and acks a round's rooms in one call (PersistIndex: a cluster client
+    // sends one room per call): each room's keys must still share their slot.
+    const rooms = new Set(keys.filter((k) => k.includes(':chat:room:{')));
+    if (name.startsWith('eval') && rooms.size > 1) {
+      const byRoom = new Map<string, Set<number>>();
+      for (const k of keys) {
+        const tag = /\{([^}]*)\}/.exec(k)?.[1] ?? k;
+        if (!byRoom.has(tag)) byRoom.set(tag, new Set());
+        byRoom.get(tag)!.add(calculateSlot(k));
+      }
+      for (const [tag, set] of byRoom) if (set.size > 1) violations.push(`${args[0]} room ${tag} spans slots`);
+      continue;
+    }
     const slots = new Set(keys.map((k) => calculateSlot(k)));
     openMulti.get(client)?.forEach((s) => slots.add(s));
     if (openMulti.has(client)) for (const s of slots) openMulti.get(client)!.add(s);

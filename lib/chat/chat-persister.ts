@@ -56,13 +56,13 @@ export class ChatPersister {
   }
 
   /**
-   * One round over rooms of one shard: read each room's uncommitted slice (with its committed mark, one
-   * call per room), commit them together, ack each room's marks (trimming its hot log to the tail), then
-   * take the rooms off the index in one call.
+   * One round over rooms of one shard: read each room's uncommitted slice (with its committed mark), commit
+   * them together, ack the rooms' marks (trimming their hot logs to the tail), then take the rooms off the
+   * index in one call. On one Redis server the reads and the acks are one script call each for the round.
    */
   private async persistRooms(rooms: readonly PendingRoom[]): Promise<number> {
     const cap = this.d.messagesPerRoom ?? MESSAGES_PER_ROOM;
-    const reads = await Promise.all(rooms.map((r) => this.d.index.readUncommitted(r.requestIdx, r.newest, cap)));
+    const reads = await this.d.index.readUncommitted(rooms, cap);
     const batch: ChatMessage[] = [];
     const acks: PendingRoom[] = [];
     const settled: PendingRoom[] = [];
@@ -89,7 +89,7 @@ export class ChatPersister {
     // Marks first (the room's slot), then the index (the shard's): an append in between re-indexes the room
     // with a higher score, which the conditional removal leaves in place.
     const tail = this.d.hotTail ?? HOT_TAIL_MESSAGES;
-    await Promise.all(acks.map((r) => this.d.index.ack(r.requestIdx, r.newest, tail)));
+    await this.d.index.ack(acks, tail);
     await this.d.index.unindex([...settled, ...acks]);
     return inserted.length;
   }

@@ -7,6 +7,9 @@ const SCRIPTS = {
   ohPersistIndex: { lua: readLua(__dirname, 'persist-index'), keys: 2 },
   ohPersistRead: { lua: readLuaWithPrelude(__dirname, 'hot-log-state', 'persist-read'), keys: 4 },
   ohPersistAck: { lua: readLua(__dirname, 'persist-ack'), keys: 3 },
+  // The same scripts over a round's rooms at once (one Redis server: no slots to keep to).
+  ohPersistReadMany: { lua: readLuaWithPrelude(__dirname, 'hot-log-state', 'persist-read'), keys: 'counted' as const },
+  ohPersistAckMany: { lua: readLua(__dirname, 'persist-ack'), keys: 'counted' as const },
   ohPersistAdvance: { lua: readLua(__dirname, 'persist-advance'), keys: 1 },
   ohPersistUnindex: { lua: readLua(__dirname, 'persist-unindex'), keys: 1 },
 };
@@ -14,6 +17,8 @@ type IndexScripts = {
   ohPersistIndex: ScriptCommand<number>;
   ohPersistRead: ScriptCommand<(number | string)[]>;
   ohPersistAck: ScriptCommand<number>;
+  ohPersistReadMany: ScriptCommand<(number | string)[]>;
+  ohPersistAckMany: ScriptCommand<number>;
   ohPersistAdvance: ScriptCommand<number>;
   ohPersistUnindex: ScriptCommand<number>;
 };
@@ -26,6 +31,23 @@ export interface PendingRoom {
 
 /** What persistence has not committed of a verified room: its committed mark and raw JSON after it. */
 export type UncommittedOutcome = { kind: 'invalid' } | { kind: 'ok'; committed: number; raw: string[] };
+
+/** persist-read.lua's flat answer, room by room: -1, or 1, committed, n and n messages. */
+function parseReads(out: readonly (number | string)[], rooms: number): UncommittedOutcome[] {
+  const reads: UncommittedOutcome[] = [];
+  let i = 0;
+  for (let r = 0; r < rooms; r++) {
+    if (Number(out[i]) !== 1) {
+      reads.push({ kind: 'invalid' });
+      i++;
+      continue;
+    }
+    const n = Number(out[i + 2]);
+    reads.push({ kind: 'ok', committed: Number(out[i + 1]), raw: out.slice(i + 3, i + 3 + n) as string[] });
+    i += 3 + n;
+  }
+  return reads;
+}
 
 /**
  * Everything about how persistence finds and settles rooms, in one place. Each room's marks (in its slot)
@@ -79,25 +101,33 @@ export class PersistIndex {
     return { committed: Number(committed ?? 0), pending: Number(pending ?? 0) };
   }
 
-  /** Messages after the room's committed mark up to `newest`, at most `max`, after verifying the room. */
-  async readUncommitted(requestIdx: number, newest: number, max: number): Promise<UncommittedOutcome> {
-    const k = this.keys;
-    const out = await this.redis.ohPersistRead(
-      k.chatRoom(requestIdx),
-      k.chatMeta(requestIdx),
-      k.chatDedupe(requestIdx),
-      k.persistMarks(requestIdx),
-      newest,
-      max,
-    );
-    if (Number(out[0]) !== 1) return { kind: 'invalid' };
-    return { kind: 'ok', committed: Number(out[1]), raw: out.slice(2) as string[] };
+  /**
+   * Each room's messages after its committed mark up to its `newest`, at most `max` per room, after verifying
+   * the room: one script call for the whole round on one server, one per room on a cluster.
+   */
+  async readUncommitted(rooms: readonly PendingRoom[], max: number): Promise<UncommittedOutcome[]> {
+    if (!this.indexedByAppend)
+      return Promise.all(rooms.map(async (r) => parseReads(await this.redis.ohPersistRead(...this.readKeys(r.requestIdx), r.newest, max), 1)[0]!));
+    if (rooms.length === 0) return [];
+    const out = await this.redis.ohPersistReadMany(rooms.length * 4, ...rooms.flatMap((r) => this.readKeys(r.requestIdx)), ...rooms.map((r) => r.newest), max);
+    return parseReads(out, rooms.length);
   }
 
-  /** Marks a room committed up to `committed` and trims its hot log to `tail` committed messages. */
-  async ack(requestIdx: number, committed: number, tail: number): Promise<void> {
+  /** Marks rooms committed up to their `newest` and trims their hot logs to `tail` committed messages. */
+  async ack(rooms: readonly PendingRoom[], tail: number): Promise<void> {
     const k = this.keys;
-    await this.redis.ohPersistAck(k.chatRoom(requestIdx), k.chatMeta(requestIdx), k.persistMarks(requestIdx), committed, this.ttlMs, tail);
+    const keysOf = (id: number) => [k.chatRoom(id), k.chatMeta(id), k.persistMarks(id)];
+    if (!this.indexedByAppend) {
+      await Promise.all(rooms.map((r) => this.redis.ohPersistAck(...keysOf(r.requestIdx), r.newest, this.ttlMs, tail)));
+      return;
+    }
+    if (rooms.length === 0) return;
+    await this.redis.ohPersistAckMany(rooms.length * 3, ...rooms.flatMap((r) => keysOf(r.requestIdx)), ...rooms.map((r) => r.newest), this.ttlMs, tail);
+  }
+
+  private readKeys(id: number): string[] {
+    const k = this.keys;
+    return [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id)];
   }
 
   /** Moves a room's committed mark over seqs another writer committed, as far as they continue it. */

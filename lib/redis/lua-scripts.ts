@@ -15,10 +15,13 @@ export function readLuaWithPrelude(dir: string, prelude: string, name: string): 
 /** A script command as ioredis defines it: its keys, then arguments. */
 export type ScriptCommand<R> = (...args: (string | number)[]) => Promise<R>;
 
-/** A script and how many of its leading arguments are keys. */
+/**
+ * A script and how many of its leading arguments are keys; `'counted'`: each call passes its key count
+ * first (one Redis server only: on a cluster auto-pipelining would group such calls by the count).
+ */
 export interface ScriptSource {
   readonly lua: string;
-  readonly keys: number;
+  readonly keys: number | 'counted';
 }
 
 /**
@@ -29,7 +32,7 @@ export interface ScriptSource {
  */
 export function withScripts<T extends Record<string, ScriptCommand<unknown>>>(redis: Redis, scripts: { [K in keyof T]: ScriptSource }): Redis & T {
   for (const [name, s] of Object.entries(scripts as Record<string, ScriptSource>)) {
-    if (!(name in redis)) redis.defineCommand(name, { lua: s.lua, numberOfKeys: s.keys });
+    if (!(name in redis)) redis.defineCommand(name, s.keys === 'counted' ? { lua: s.lua } : { lua: s.lua, numberOfKeys: s.keys });
   }
   return redis as Redis & T;
 }

@@ -10,10 +10,12 @@
     - seq is not behind what persistence has seen (the room's committed and pending marks).
   Returns nil when any check fails, else {seq, base, lease, dd, committed, bytes, ttlAt}. All keys are the room's (one slot).
 ]]
+local oh_run_id_seen
 local function oh_run_id()
   -- INFO inside the script (about 2 µs) rather than a cached key: a key would be replicated or restored
-  -- along with the data it is meant to judge.
-  return string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+  -- along with the data it is meant to judge. Read once per call, however many rooms the call verifies.
+  if not oh_run_id_seen then oh_run_id_seen = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') end
+  return oh_run_id_seen
 end
 
 local function oh_room_state(list, meta, dedupe, marks)

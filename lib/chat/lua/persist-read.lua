@@ -1,20 +1,31 @@
 --[[
-  Reads what persistence has not committed yet of a verified room, with the committed mark, in one call.
+  Reads what persistence has not committed yet of verified rooms, each with its committed mark: one room
+  per call on a Redis Cluster (its keys share a slot), a round's rooms in one call on one server.
 
-  KEYS[1] room list  KEYS[2] room meta hash  KEYS[3] dedupe hash  KEYS[4] persistence marks
-  ARGV[1] newest seq to read (the room's score in the pending index)  ARGV[2] most messages
+  KEYS, four per room: room list, room meta hash, dedupe hash, persistence marks
+  ARGV: per room the newest seq to read (its score in the pending index), then the most messages per room
 
-  Returns {-1} when the room is not valid (rebuild it), else {1, committed, json...} with the messages of
-  seq in (max(committed, base), min(newest, seq)], at most ARGV[2] of them.
+  Returns, per room: -1 when the room is not valid (rebuild it), else 1, committed, n, then the n messages
+  of seq in (max(committed, base), min(newest, seq)], at most the cap of them.
 ]]
-local state = oh_room_state(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-if not state then return {-1} end
-local seq, base, committed = state[1], state[2], state[5]
-local from = math.max(committed, base)
-local upto = math.min(tonumber(ARGV[1]), seq, from + tonumber(ARGV[2]))
-local out = {1, committed}
-if upto > from then
-  local entries = redis.call('LRANGE', KEYS[1], from - base, upto - base - 1)
-  for i = 1, #entries do out[#out + 1] = entries[i] end
+local rooms = #KEYS / 4
+local max = tonumber(ARGV[rooms + 1])
+local out = {}
+for r = 0, rooms - 1 do
+  local k = r * 4
+  local state = oh_room_state(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4])
+  if not state then
+    out[#out + 1] = -1
+  else
+    local seq, base, committed = state[1], state[2], state[5]
+    local from = math.max(committed, base)
+    local upto = math.min(tonumber(ARGV[r + 1]), seq, from + max)
+    local entries = {}
+    if upto > from then entries = redis.call('LRANGE', KEYS[k + 1], from - base, upto - base - 1) end
+    out[#out + 1] = 1
+    out[#out + 1] = committed
+    out[#out + 1] = #entries
+    for i = 1, #entries do out[#out + 1] = entries[i] end
+  end
 end
 return out
