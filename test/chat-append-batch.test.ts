@@ -28,7 +28,7 @@ describe('batched appends', () => {
     const id = await openRoom('s1');
     const { chatLog } = sys.core.hotLog;
     // (On one server the append goes as its indexed variant: see PersistIndex.appendKeys.)
-    const command = sys.core.hotLog.persistIndex.indexedByAppend ? 'ohChatAppendIndexed' : 'ohChatAppend';
+    const command = sys.core.hotLog.persistIndex.onOneServer ? 'ohChatAppendIndexed' : 'ohChatAppend';
     const calls = jest.spyOn(sys.core.redis as unknown as Record<string, (...a: unknown[]) => unknown>, command);
     const outcomes = await Promise.all([
       chatLog.append(message(id, 's1', 'a'), Date.now()),

@@ -79,12 +79,6 @@ export class ChatLog {
     this.keys = d.keys;
   }
 
-  /** The keys the verifying scripts read, all in the room's slot. */
-  private roomKeys(id: number): string[] {
-    const k = this.keys;
-    return [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id)];
-  }
-
   /**
    * Appends a message. The messages of one room that arrive in the same event-loop turn go to Redis in one
    * script call, in call order (a busy room's frames, both participants' pipelined sends): the room is
@@ -168,14 +162,14 @@ export class ChatLog {
 
   /** Messages with seq in (max(afterSeq, base), …], at most `limit`, after verifying the room. */
   async read(requestIdx: number, afterSeq: number, limit: number): Promise<ReadOutcome> {
-    const out = await this.redis.ohChatRead(...this.roomKeys(requestIdx), afterSeq, limit);
+    const out = await this.redis.ohChatRead(...this.keys.roomStateKeys(requestIdx), afterSeq, limit);
     if (Number(out[0]) !== 1) return { kind: 'invalid' };
     return { kind: 'ok', base: Number(out[1]), seq: Number(out[2]), raw: out.slice(3) as string[] };
   }
 
   /** undefined when the room verifies after all; else what is left of it. */
   async inspect(requestIdx: number): Promise<RoomRemains | undefined> {
-    const out = await this.redis.ohChatInspect(...this.roomKeys(requestIdx));
+    const out = await this.redis.ohChatInspect(...this.keys.roomStateKeys(requestIdx));
     if (Number(out[0]) === 1) return undefined;
     return {
       metaSeq: Number(out[1]),
@@ -197,7 +191,7 @@ export class ChatLog {
   ): Promise<void> {
     const args: Args = [];
     for (const d of dedupe) args.push(dedupeField(d.senderId, d.clientMsgId), d.seq);
-    await this.redis.ohChatRebuild(...this.roomKeys(requestIdx), seq, lease, this.d.ttlMs, contentBytes, ...args);
+    await this.redis.ohChatRebuild(...this.keys.roomStateKeys(requestIdx), seq, lease, this.d.ttlMs, contentBytes, ...args);
   }
 
   /** The room's current seq and lease, as the lease extension reads them. */

@@ -68,14 +68,17 @@ export class PersistIndex {
     this.redis = withScripts<IndexScripts>(redis, SCRIPTS);
   }
 
-  /** True when the append script indexes its room itself (every key on one server). */
-  get indexedByAppend(): boolean {
+  /**
+   * Every key on one Redis server (not a cluster): the append script indexes its room itself, and a round's
+   * rooms are read and acked in one call each.
+   */
+  get onOneServer(): boolean {
     return !this.redis.isCluster;
   }
 
   /** The index keys the append script takes on one server (KEYS[9], KEYS[10]); none on a cluster. */
   appendKeys(requestIdx: number): string[] {
-    if (!this.indexedByAppend) return [];
+    if (!this.onOneServer) return [];
     const shard = persistShardOf(requestIdx);
     return [this.keys.persistPending(shard), this.keys.persistWake(shard)];
   }
@@ -106,10 +109,15 @@ export class PersistIndex {
    * the room: one script call for the whole round on one server, one per room on a cluster.
    */
   async readUncommitted(rooms: readonly PendingRoom[], max: number): Promise<UncommittedOutcome[]> {
-    if (!this.indexedByAppend)
-      return Promise.all(rooms.map(async (r) => parseReads(await this.redis.ohPersistRead(...this.readKeys(r.requestIdx), r.newest, max), 1)[0]!));
+    if (!this.onOneServer)
+      return Promise.all(rooms.map(async (r) => parseReads(await this.redis.ohPersistRead(...this.keys.roomStateKeys(r.requestIdx), r.newest, max), 1)[0]!));
     if (rooms.length === 0) return [];
-    const out = await this.redis.ohPersistReadMany(rooms.length * 4, ...rooms.flatMap((r) => this.readKeys(r.requestIdx)), ...rooms.map((r) => r.newest), max);
+    const out = await this.redis.ohPersistReadMany(
+      rooms.length * 4,
+      ...rooms.flatMap((r) => this.keys.roomStateKeys(r.requestIdx)),
+      ...rooms.map((r) => r.newest),
+      max,
+    );
     return parseReads(out, rooms.length);
   }
 
@@ -117,17 +125,12 @@ export class PersistIndex {
   async ack(rooms: readonly PendingRoom[], tail: number): Promise<void> {
     const k = this.keys;
     const keysOf = (id: number) => [k.chatRoom(id), k.chatMeta(id), k.persistMarks(id)];
-    if (!this.indexedByAppend) {
+    if (!this.onOneServer) {
       await Promise.all(rooms.map((r) => this.redis.ohPersistAck(...keysOf(r.requestIdx), r.newest, this.ttlMs, tail)));
       return;
     }
     if (rooms.length === 0) return;
     await this.redis.ohPersistAckMany(rooms.length * 3, ...rooms.flatMap((r) => keysOf(r.requestIdx)), ...rooms.map((r) => r.newest), this.ttlMs, tail);
-  }
-
-  private readKeys(id: number): string[] {
-    const k = this.keys;
-    return [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id)];
   }
 
   /** Moves a room's committed mark over seqs another writer committed, as far as they continue it. */
@@ -174,7 +177,7 @@ export class PersistIndex {
    * master. On one server the append indexes its room itself, so there is nothing to find.
    */
   async reindex(): Promise<number> {
-    if (this.indexedByAppend) return 0;
+    if (this.onOneServer) return 0;
     let found = 0;
     for await (const keys of scanKeys(this.redis, this.keys.persistMarksPattern())) {
       const ids = keys.map(roomOfKey).filter((id): id is number => id !== undefined);

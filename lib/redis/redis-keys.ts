@@ -20,6 +20,8 @@ export interface RedisKeys {
   chatDedupe(requestIdx: number): string;
   /** Set while a consultation is no longer open for chat: the append script refuses messages. */
   chatClosed(requestIdx: number): string;
+  /** The four keys hot-log-state.lua verifies, in its order: list, meta, dedupe, persistence marks (one slot). */
+  roomStateKeys(requestIdx: number): string[];
   /** Hash of the room's persistence marks: `pending` (newest seq appended), `committed` (last seq known in PostgreSQL). */
   persistMarks(requestIdx: number): string;
   /** Sorted set per shard: rooms with messages not yet confirmed in PostgreSQL (score = newest seq); an index, the marks decide. */
@@ -71,15 +73,20 @@ export function roomOfKey(key: string): number | undefined {
 
 export function createRedisKeys(prefix: string): RedisKeys {
   const room = (kind: string) => (id: number) => `${prefix}:${kind}:{${id}}`;
+  const chatRoom = room('chat:room');
+  const chatMeta = room('chat:meta');
+  const chatDedupe = room('chat:dedupe');
+  const persistMarks = room('persist:marks');
   const roomChannel = `${prefix}:chat:events:{`;
   const userChannel = `${prefix}:user:{`;
   return {
     prefix,
-    chatRoom: room('chat:room'),
-    chatMeta: room('chat:meta'),
-    chatDedupe: room('chat:dedupe'),
+    chatRoom,
+    chatMeta,
+    chatDedupe,
     chatClosed: room('chat:closed'),
-    persistMarks: room('persist:marks'),
+    persistMarks,
+    roomStateKeys: (id) => [chatRoom(id), chatMeta(id), chatDedupe(id), persistMarks(id)],
     persistPending: (shard) => `${prefix}:persist:pending:{shard-${shard}}`,
     persistWake: (shard) => `${prefix}:persist:wake:{shard-${shard}}`,
     sendBucket: (id, userId) => `${prefix}:rl:send:{${id}}:${userId}`,

@@ -35,7 +35,7 @@ export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
     receiptAfter: config.chat.receiptAfter,
     batcher: new CommitBatcher(hotLog.commit, hotLog.persistIndex),
     // On one server the append indexed its room (and woke the shard's drain) in the same call.
-    onAppended: hotLog.persistIndex.indexedByAppend ? () => Promise.resolve() : (id, seq) => pendingIndex.index(id, seq),
+    onAppended: hotLog.persistIndex.onOneServer ? () => Promise.resolve() : (id, seq) => pendingIndex.index(id, seq),
   });
   return {
     chat,
