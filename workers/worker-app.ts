@@ -80,10 +80,9 @@ export async function startWorkers(
   await upsertJobSchedulers(core.queues, config);
   await context.shards.ensureDrains();
   // Upserts are idempotent; repeating them restores the schedules if Redis lost them (restart without persistence).
+  // A lost drain job comes back through its lock failure (above) or the sweep.
   const reschedule = setInterval(() => {
-    Promise.all([upsertJobSchedulers(core.queues, config), context.shards.ensureDrains()]).catch((err: unknown) =>
-      log.warn({ err }, 'job scheduler upsert failed'),
-    );
+    upsertJobSchedulers(core.queues, config).catch((err: unknown) => log.warn({ err }, 'job scheduler upsert failed'));
   }, 60_000);
   reschedule.unref();
   const stopStats = startQueueStats(core.queues, metrics);
