@@ -10,12 +10,16 @@ import { registerHealthRoutes } from './routes/health-routes';
 import { registerMetricsRoute } from './routes/metrics-routes';
 import { registerOpenApiRoute } from './routes/openapi-routes';
 import { registerPushRoutes } from './routes/push-routes';
+import { registerDataOfficeRoutes } from './routes/data-office-routes';
+import { ErasureRequests } from '../lib/data-office/erasure-requests';
+import { LegalHolds } from '../lib/data-office/legal-holds';
+import type { RateLimits } from '../lib/limits/rate-limits';
 
 /** The REST API's version in the OpenAPI document (the contract's, not the package's). */
 const API_VERSION = '1.0.0';
 
 /** Every HTTP route of the public port; the OpenAPI route comes last so its document sees all of them. */
-export function buildGatewayRouter(core: CoreServices, chat: ChatService, metrics: GatewayMetrics, isDraining: () => boolean): Router {
+export function buildGatewayRouter(core: CoreServices, chat: ChatService, metrics: GatewayMetrics, limits: RateLimits, isDraining: () => boolean): Router {
   const router = new Router();
   const config = core.config;
   registerHealthRoutes(router, { knex: core.knex, redis: core.redis, isDraining });
@@ -23,9 +27,17 @@ export function buildGatewayRouter(core: CoreServices, chat: ChatService, metric
   // GATEWAY_METRICS_PORT, which should not be reachable from outside).
   if (!config.isProduction) registerMetricsRoute(router, metrics.registry);
   else if (config.metricsToken) registerMetricsRoute(router, metrics.registry, { open: false, token: config.metricsToken });
-  registerConsultationRoutes(router, core.lifecycle);
-  registerChatRoutes(router, chat);
+  registerConsultationRoutes(router, core.lifecycle, core.audit);
+  registerChatRoutes(router, chat, core.rooms, core.audit);
   registerArchiveRoutes(router, core);
+  registerDataOfficeRoutes(router, {
+    knex: core.knex,
+    roomMessages: core.hotLog.roomMessages,
+    audit: core.audit,
+    erasures: new ErasureRequests({ knex: core.knex, queues: core.queues, audit: core.audit }),
+    holds: new LegalHolds({ knex: core.knex, consultations: core.consultations, audit: core.audit }),
+    limits,
+  });
   registerPushRoutes(router, core.deviceTokens, core.notifications);
   registerConsoleRoutes(router);
   registerOpenApiRoute(router, API_VERSION);

@@ -121,7 +121,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const inFlight = new Set<Promise<unknown>>();
   const sessionHost = buildSessionHost(options, { metrics, hub, limits, destinations, inFlight });
   const registry = new SessionRegistry(Math.max(50, Math.min(1000, Math.floor(sessionHost.heartbeatMs / 2))));
-  const router = buildGatewayRouter(core, sending.chat, metrics, () => draining);
+  const router = buildGatewayRouter(core, sending.chat, metrics, limits, () => draining);
   const trustedProxies = core.config.trustedProxies;
   const pipeline = { verifier: core.verifier, users: core.users, origins, trustedProxies, limits, log };
 

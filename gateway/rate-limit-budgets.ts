@@ -17,6 +17,8 @@ export function buildRateLimits(core: CoreServices, log: Logger): RateLimits {
       'chat.typing': { points: 4, durationSec: 2 },
       subscribe: budget(stomp),
       'auth.refresh': budget(stomp),
+      // An export reads a user's whole history: a few a minute per user.
+      'data-export': { points: 6, durationSec: 60 },
     },
     log,
   );

@@ -11,6 +11,7 @@ import { QUEUE_NAMES } from '../lib/queues/queue-names';
 import { buildCoreServices, type CoreServices } from '../lib/runtime/core-services';
 import { chatPersistHandlers } from './handlers/chat-persist.handlers';
 import { consultationArchiveHandlers } from './handlers/consultation-archive.handlers';
+import { dataOfficeHandlers } from './handlers/data-office.handlers';
 import { maintenanceHandlers } from './handlers/maintenance.handlers';
 import { pushNotifyHandlers } from './handlers/push-notify.handlers';
 import { startQueueWorkers, type HandlerTable, type QueueSettings } from './job-runner';
@@ -36,6 +37,8 @@ const QUEUE_SETTINGS: { [Q in QueueName]: QueueSettings } = {
   // check every second let a live worker take a dead worker's shard within about a second of being up.
   'chat-persist': { concurrency: PERSIST_SHARDS + 2, lockDurationMs: 2_500, stalledIntervalMs: 1_000, maxStalledCount: 1_000_000 },
   'consultation-archive': { concurrency: 2 },
+  // Erasures of different people may run together; the purge is single through its lock.
+  'data-office': { concurrency: 2, lockDurationMs: 60_000 },
   // The three cycles must not wait behind each other; locks keep each one single.
   maintenance: { concurrency: 3, lockDurationMs: 60_000 },
   'push-notify': { concurrency: 8 },
@@ -46,6 +49,7 @@ function handlerTable(core: CoreServices, ctx: WorkerContext, metrics: WorkerMet
     'chat-persist': chatPersistHandlers({ drains: ctx.drains, index: core.hotLog.persistIndex, shards: ctx.shards }),
     'consultation-archive': consultationArchiveHandlers(ctx.archiver, metrics),
     maintenance: maintenanceHandlers({ backup: ctx.backup, autoClose: ctx.autoClose, cleanup: ctx.cleanup, redis: core.redis, keys: core.keys, metrics, log }),
+    'data-office': dataOfficeHandlers({ purge: ctx.purge, erasure: ctx.erasure, queues: core.queues, redis: core.redis, keys: core.keys, metrics, log }),
     'push-notify': pushNotifyHandlers(ctx.pushDelivery),
   };
 }

@@ -17,6 +17,9 @@ import { PersistShards } from '../lib/queues/persist-shards';
 import { createRedis } from '../lib/redis/redis-client';
 import type { CoreServices } from '../lib/runtime/core-services';
 import type { WorkerMetrics } from './worker-metrics';
+import { RetentionPurge } from '../lib/data-office/retention-purge';
+import { SealedCopies } from '../lib/data-office/sealed-copies';
+import { UserErasure } from '../lib/data-office/user-erasure';
 
 /** What the worker role runs jobs with, built from the shared core once at start (nothing bound late). */
 export interface WorkerContext {
@@ -29,6 +32,8 @@ export interface WorkerContext {
   readonly autoClose: AutoCloseScan;
   readonly cleanup: CleanupCycle;
   readonly pushDelivery: PushDelivery;
+  readonly purge: RetentionPurge;
+  readonly erasure: UserErasure;
 }
 
 /** Committed messages feed the persistence metrics and the chat push trigger (rows actually inserted only). */
@@ -64,6 +69,34 @@ function buildPersistence(core: CoreServices, metrics: WorkerMetrics, log: Logge
   return { persister, drains, shards: new PersistShards(core.queues) };
 }
 
+/** Retention and erasure: the audit trail records what they did. */
+function buildDataOffice(core: CoreServices, sealer: Sealer, persister: ChatPersister, log: Logger): Pick<WorkerContext, 'purge' | 'erasure'> {
+  const { config, hotLog } = core;
+  const { audit } = core;
+  const copies = new SealedCopies({
+    consultations: core.consultations,
+    messages: hotLog.chatMessages,
+    store: core.store,
+    sealer,
+    keyring: core.keyring,
+    timeZone: config.archiveTimezone,
+  });
+  return {
+    purge: new RetentionPurge({ knex: core.knex, store: core.store, chatLog: hotLog.chatLog, audit, settings: config.retention, log }),
+    erasure: new UserErasure({
+      knex: core.knex,
+      redis: core.redis,
+      keys: core.keys,
+      lifecycle: core.lifecycle,
+      persister,
+      chatLog: hotLog.chatLog,
+      copies,
+      audit,
+      log,
+    }),
+  };
+}
+
 export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; metrics: WorkerMetrics; log: Logger; fcmHttpAgent?: Agent }): WorkerContext {
   const { config, hotLog } = core;
   const { sealer, metrics, log } = deps;
@@ -79,10 +112,13 @@ export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; m
     store: core.store,
     sealer,
     keyring: core.keyring,
+    redis: core.redis,
+    keys: core.keys,
   };
   const scans = new ConsultationScans(core.knex);
   return {
     ...persistence,
+    ...buildDataOffice(core, sealer, persister, log),
     archiver: new ConsultationArchiver({ ...archiveDeps, timeZone: config.archiveTimezone, maxObjectBytes: config.archiveMaxBytes, log }),
     backup: buildBackupCycle(core, sealer, log),
     autoClose: new AutoCloseScan({

@@ -14,6 +14,10 @@ export class WorkerMetrics {
   readonly warnings: Counter;
   readonly cleanup: Counter<'kind'>;
   readonly pushes: Counter<'status'>;
+  readonly retentionPurged: Counter;
+  readonly retentionFailed: Counter;
+  readonly retentionPending: Gauge;
+  readonly erasures: Counter<'outcome'>;
 
   constructor(readonly registry: Registry) {
     collectDefaultMetrics({ register: registry, prefix: 'oh_worker_' });
@@ -45,6 +49,11 @@ export class WorkerMetrics {
     this.warnings = new Counter({ name: 'oh_auto_close_warnings_total', help: 'Max-duration warnings sent', registers: r });
     this.cleanup = new Counter({ name: 'oh_cleanup_removed_total', help: 'Items removed by the cleanup cycle', labelNames: ['kind'], registers: r });
     this.pushes = new Counter({ name: 'oh_push_notifications_total', help: 'Push delivery outcomes per token', labelNames: ['status'], registers: r });
+    this.retentionPurged = new Counter({ name: 'oh_retention_purged_total', help: 'Consultations purged under RETENTION_DAYS', registers: r });
+    this.retentionFailed = new Counter({ name: 'oh_retention_failed_total', help: 'Purges that failed (retried next run)', registers: r });
+    this.retentionPending = new Gauge({ name: 'oh_retention_pending', help: 'Consultations past retention not purged yet (after the last run)', registers: r });
+    this.erasures = new Counter({ name: 'oh_erasures_total', help: 'Erasure job outcomes', labelNames: ['outcome'], registers: r });
+    for (const outcome of ['erased', 'nothing-requested', 'failed']) this.erasures.inc({ outcome }, 0);
     for (const outcome of ['archived', 'already-archived', 'not-completed', 'failed', 'unrecoverable']) this.archives.inc({ outcome }, 0);
   }
 

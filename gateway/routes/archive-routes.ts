@@ -4,6 +4,8 @@ import type { CoreServices } from '../../lib/runtime/core-services';
 import { archiveObjectKey } from '../../lib/storage/object-keys';
 import { idSchema, parseInput } from '../../lib/validation/parse-input';
 import type { Router } from '../http/router';
+import { auditOriginOf } from './audit-origin';
+import { consultationTarget } from '../../lib/audit/audit-actions';
 
 const CHUNK = 64 * 1024;
 
@@ -16,10 +18,13 @@ export function registerArchiveRoutes(router: Router, core: CoreServices): void 
       const actor = await ctx.authenticate();
       const requestIdx = parseInput(idSchema, params['requestIdx']);
       const c = await core.lifecycle.view(actor, requestIdx);
+      if (c.purgedAt) throw notFound(`consultation ${requestIdx} was purged on ${c.purgedAt.toISOString()} under the retention policy; its archive no longer exists`);
       if (!c.archivedAt) throw notFound(`consultation ${requestIdx} is not archived yet`);
       // GCM authenticates the whole object, so it is decrypted completely before the first byte is sent.
       const text = await readSealedObject(core.store, core.keyring, archiveObjectKey(requestIdx), { kind: 'archive', requestIdx });
       if (!text) throw notFound(`archive of consultation ${requestIdx} not found`);
+      // Recorded before the first byte goes out: a download the trail cannot record does not happen.
+      await core.audit.record(auditOriginOf(ctx, actor), 'ARCHIVE_DOWNLOAD', consultationTarget(requestIdx));
       ctx.ex.setHeader('content-disposition', `attachment; filename="chat_${requestIdx}_final.txt"`);
       await ctx.ex.stream(200, 'text/plain; charset=utf-8', chunks(text));
     },

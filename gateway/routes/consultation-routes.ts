@@ -17,6 +17,9 @@ import type { Principal } from '../../lib/identity/principal';
 import { idSchema, parseInput } from '../../lib/validation/parse-input';
 import type { RequestContext } from '../http/request-context';
 import type { RouteDoc, RouteHandler, Router } from '../http/router';
+import { auditOriginOf } from './audit-origin';
+import { consultationTarget, type AuditAction } from '../../lib/audit/audit-actions';
+import type { AuditLog } from '../../lib/audit/audit-log';
 
 const TRANSITION_ERRORS = [
   'VALIDATION_FAILED',
@@ -29,12 +32,16 @@ const TRANSITION_ERRORS = [
 ] as const;
 const LIST_ERRORS = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'] as const;
 
+/** An ADMIN reading a consultation they are not part of is recorded in the audit trail. */
 const VIEW_HANDLER =
-  (lifecycle: ConsultationLifecycle): RouteHandler =>
+  (lifecycle: ConsultationLifecycle, audit: AuditLog): RouteHandler =>
   async (ctx, params) => {
     const actor = await ctx.authenticate();
     const requestIdx = parseInput(idSchema, params['requestIdx']);
-    ctx.ex.sendJson(200, toConsultationView(await lifecycle.view(actor, requestIdx)));
+    const c = await lifecycle.view(actor, requestIdx);
+    if (actor.userId !== c.studentId && actor.userId !== c.professorId)
+      await audit.record(auditOriginOf(ctx, actor), 'CONSULTATION_READ', consultationTarget(requestIdx));
+    ctx.ex.sendJson(200, toConsultationView(c));
   };
 const VIEW_DOC = {
   summary: 'One consultation',
@@ -47,13 +54,13 @@ const VIEW_DOC = {
 const pageView = (p: Page<ConsultationModel>) => ({ ...p, items: p.items.map(toConsultationView) });
 
 /** CONTRACT §4 consultation routes: parse, authenticate, call the lifecycle, render. */
-export function registerConsultationRoutes(router: Router, lifecycle: ConsultationLifecycle): void {
-  registerRequestReadAndView(router, lifecycle);
-  registerTransitions(router, lifecycle);
+export function registerConsultationRoutes(router: Router, lifecycle: ConsultationLifecycle, audit: AuditLog): void {
+  registerRequestReadAndView(router, lifecycle, audit);
+  registerTransitions(router, lifecycle, audit);
   registerLists(router, lifecycle);
 }
 
-function registerRequestReadAndView(router: Router, lifecycle: ConsultationLifecycle): void {
+function registerRequestReadAndView(router: Router, lifecycle: ConsultationLifecycle, audit: AuditLog): void {
   router.add(
     'POST',
     '/api/consultation/request',
@@ -88,13 +95,13 @@ function registerRequestReadAndView(router: Router, lifecycle: ConsultationLifec
     },
   );
 
-  router.add('GET', '/api/consultation/:requestIdx', VIEW_HANDLER(lifecycle), VIEW_DOC);
+  router.add('GET', '/api/consultation/:requestIdx', VIEW_HANDLER(lifecycle, audit), VIEW_DOC);
 }
 
-function registerTransitions(router: Router, lifecycle: ConsultationLifecycle): void {
+function registerTransitions(router: Router, lifecycle: ConsultationLifecycle, audit: AuditLog): void {
   const transition = (
     path: string,
-    doc: { summary: string; who: string; body: z.ZodType },
+    doc: { summary: string; who: string; body: z.ZodType; audited?: AuditAction },
     run: (actor: Principal, body: Record<string, unknown>) => Promise<ConsultationModel>,
   ) =>
     router.add(
@@ -102,14 +109,16 @@ function registerTransitions(router: Router, lifecycle: ConsultationLifecycle): 
       path,
       async (ctx) => {
         const actor = await ctx.authenticate();
-        ctx.ex.sendJson(200, toConsultationView(await run(actor, await ctx.input())));
+        const c = await run(actor, await ctx.input());
+        if (doc.audited) await audit.record(auditOriginOf(ctx, actor), doc.audited, consultationTarget(c.requestIdx));
+        ctx.ex.sendJson(200, toConsultationView(c));
       },
       { ...doc, ok: { status: 200, schema: consultationSchema }, errors: TRANSITION_ERRORS },
     );
 
   transition(
     '/api/consultation/approve',
-    { summary: 'Approve a request (SCHEDULED)', who: 'the addressed PROFESSOR, ADMIN', body: approveInput },
+    { summary: 'Approve a request (SCHEDULED)', who: 'the addressed PROFESSOR, ADMIN', body: approveInput, audited: 'APPROVE' },
     (actor, body) => {
       const i = parseInput(approveInput, body);
       return lifecycle.approve(actor, i.requestIdx, i.scheduledTime);
@@ -117,7 +126,7 @@ function registerTransitions(router: Router, lifecycle: ConsultationLifecycle): 
   );
   transition(
     '/api/consultation/reject',
-    { summary: 'Reject a request (REJECTED)', who: 'the addressed PROFESSOR, ADMIN', body: rejectInput },
+    { summary: 'Reject a request (REJECTED)', who: 'the addressed PROFESSOR, ADMIN', body: rejectInput, audited: 'REJECT' },
     (actor, body) => {
       const i = parseInput(rejectInput, body);
       return lifecycle.reject(actor, i.requestIdx, i.reason);
@@ -138,7 +147,7 @@ function registerTransitions(router: Router, lifecycle: ConsultationLifecycle): 
   );
   transition(
     '/api/consultation/end',
-    { summary: 'End the consultation (COMPLETED, endReason USER); the archive follows', who: 'a participant', body: requestIdxInput },
+    { summary: 'End the consultation (COMPLETED, endReason USER); the archive follows', who: 'a participant', body: requestIdxInput, audited: 'END' },
     (actor, body) => lifecycle.end(actor, parseInput(requestIdxInput, body).requestIdx),
   );
 }

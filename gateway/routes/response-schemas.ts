@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { STATUSES } from '../../lib/consultation/consultation-status';
 import { NOTIFICATION_STATUSES } from '../../lib/push/notification-log';
+import { AUDIT_ACTIONS } from '../../lib/audit/audit-actions';
 
 /** Response bodies of the REST API (CONTRACT §4), as schemas: documented in OpenAPI and checked by its test. */
 const isoOrNull = z.iso.datetime().nullable();
@@ -28,6 +29,8 @@ export const consultationSchema = z
     lastReadTimeStudent: isoOrNull,
     lastReadTimeProfessor: isoOrNull,
     archived: z.boolean(),
+    legalHold: z.boolean().describe('exempt from retention'),
+    purgedAt: isoOrNull.describe('set once retention purged it: its words and messages are gone'),
   })
   .meta({ id: 'Consultation' });
 
@@ -70,5 +73,29 @@ export const notificationSchema = z
   .meta({ id: 'Notification' });
 
 export const notificationPageSchema = pageOf(notificationSchema, 'NotificationPage');
+
+export const auditEntrySchema = z
+  .object({
+    id: z.number().int(),
+    at: z.iso.datetime(),
+    actorId: z.string().nullable().describe('null: the system'),
+    action: z.enum(AUDIT_ACTIONS),
+    target: z.string().describe('consultation:{requestIdx} or user:{userId}'),
+    requestId: z.string().nullable(),
+    ip: z.string().nullable(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const auditPageSchema = pageOf(auditEntrySchema, 'AuditPage');
+
+export const erasureSchema = z
+  .object({
+    userId: z.string(),
+    status: z.enum(['QUEUED', 'DONE']),
+    requestedAt: z.iso.datetime(),
+    completedAt: isoOrNull,
+    report: z.record(z.string(), z.number()).nullable().describe('counts of what the erasure changed, once done'),
+  })
+  .meta({ id: 'Erasure' });
 
 export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).meta({ id: 'Error' });

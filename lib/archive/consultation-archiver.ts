@@ -13,6 +13,9 @@ import { open, sha256Hex } from './archive-cipher';
 import type { ArchiveHeader } from './archive-text';
 import { UnrecoverableError } from 'bullmq';
 import type { Sealer } from './sealer';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../redis/redis-keys';
+import { withRoomRewriteLock } from './room-rewrite-lock';
 
 export const headerOf = (c: ConsultationModel): ArchiveHeader => ({
   requestIdx: c.requestIdx,
@@ -25,7 +28,7 @@ export const headerOf = (c: ConsultationModel): ArchiveHeader => ({
 
 const PAGE = 5000;
 
-export type ArchiveOutcome = 'archived' | 'already-archived' | 'not-completed';
+export type ArchiveOutcome = 'archived' | 'already-archived' | 'not-completed' | 'purged';
 
 /**
  * The end-of-consultation archive, in an order that is safe to repeat: commit pending messages,
@@ -45,15 +48,26 @@ export class ConsultationArchiver {
       timeZone: string;
       /** Largest archive object written (ARCHIVE_MAX_BYTES); the log cap keeps rooms below it. */
       maxObjectBytes: number;
+      redis: Redis;
+      keys: RedisKeys;
       log: Logger;
     },
   ) {}
 
   async archive(requestIdx: number): Promise<ArchiveOutcome> {
+    const outcome = await withRoomRewriteLock(this.deps.redis, this.deps.keys, requestIdx, () => this.archiveUnlocked(requestIdx));
+    // An erasure is rewriting the room: the job's retry archives what it leaves.
+    if (outcome === undefined) throw new Error(`consultation ${requestIdx} is being rewritten; archive retried`);
+    return outcome;
+  }
+
+  private async archiveUnlocked(requestIdx: number): Promise<ArchiveOutcome> {
     const d = this.deps;
     const log = d.log.child({ requestIdx });
     const c = await d.consultations.findById(requestIdx);
     if (!c || c.status !== 'COMPLETED') return 'not-completed';
+    // Retention took it (its messages are gone): an archive now would be an empty one.
+    if (c.purgedAt) return 'purged';
     if (c.archivedAt) {
       await this.removeHotCopies(requestIdx);
       return 'already-archived';

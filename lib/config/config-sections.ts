@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseArchiveKeys } from '../archive/archive-keyring';
 import { TrustedProxies } from '../network/trusted-proxies';
+import { retention } from './retention-section';
 
 /** The configuration schema's sections (CONTRACT §2): each reads its variables and shapes its part of `AppConfig`. */
 
@@ -245,4 +246,4 @@ const schedules = z
     queueRetry: { baseMs: e.QUEUE_RETRY_BASE_MS, capMs: e.QUEUE_RETRY_CAP_MS },
   }));
 
-export const SECTIONS = [runtime, listening, stores, secrets, chat, limits, schedules] as const;
+export const SECTIONS = [runtime, listening, stores, secrets, chat, limits, schedules, retention] as const;

@@ -105,6 +105,24 @@ export class ConsultationLifecycle {
     }
   }
 
+  /**
+   * Closes an open consultation for the system (a participant's erasure): IN_PROGRESS ends, PENDING and
+   * SCHEDULED are canceled. False when it was closed already.
+   */
+  async closeBySystem(requestIdx: number, cancelReason: string): Promise<boolean> {
+    const c = await this.mustFind(requestIdx);
+    if (c.status === 'IN_PROGRESS') return (await this.endBySystem(requestIdx, 'USER')) || this.closeBySystem(requestIdx, cancelReason);
+    if (!TRANSITIONS.CANCEL.from.includes(c.status)) return false;
+    try {
+      await this.transitionById(requestIdx, 'CANCEL', { cancelReason }, null, () => false);
+      return true;
+    } catch (err) {
+      // It moved meanwhile (started, or closed by someone else): look again.
+      if (err instanceof AppError && err.code === 'INVALID_STATE_TRANSITION') return this.closeBySystem(requestIdx, cancelReason);
+      throw err;
+    }
+  }
+
   async view(actor: Principal, requestIdx: number): Promise<ConsultationModel> {
     return this.authorize(actor, requestIdx, 'VIEW');
   }

@@ -58,6 +58,7 @@ export class ConsultationScans {
     const rows = await this.knex(CONSULTATION_TABLE)
       .where('status', 'COMPLETED')
       .whereNull('archived_at')
+      .whereNull('purged_at')
       .andWhere('ended_at', '<', endedBefore)
       .orderBy('ended_at')
       .limit(limit)

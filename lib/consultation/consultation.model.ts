@@ -24,6 +24,10 @@ export class ConsultationModel extends Model {
   lastReadTimeProfessor!: Date | null;
   archivedAt!: Date | null;
   maxDurationWarnedAt!: Date | null;
+  /** Exempt from retention (an ADMIN's legal hold). */
+  legalHold!: boolean;
+  /** When retention purged it: the row stays, its words and messages are gone. */
+  purgedAt!: Date | null;
   version!: number;
   updatedAt!: Date;
   /** Joined from users. */

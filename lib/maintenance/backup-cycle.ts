@@ -13,6 +13,7 @@ import type { RedisKeys } from '../redis/redis-keys';
 import type { ObjectStore } from '../storage/object-store';
 import { snapshotObjectKey } from '../storage/object-keys';
 import { forEachBounded } from './run-bounded';
+import { withRoomRewriteLock } from '../archive/room-rewrite-lock';
 
 export interface BackupReport {
   scanned: number;
@@ -96,7 +97,12 @@ export class BackupCycle {
     return out;
   }
 
+  /** Under the room's rewrite lock: an erasure re-sealing the room meanwhile makes this cycle skip it. */
   private async snapshot(requestIdx: number, seq: number): Promise<void> {
+    await withRoomRewriteLock(this.d.redis, this.d.keys, requestIdx, () => this.snapshotUnlocked(requestIdx, seq));
+  }
+
+  private async snapshotUnlocked(requestIdx: number, seq: number): Promise<void> {
     const c = await this.d.consultations.findById(requestIdx);
     if (!c) return;
     const messages = await readAllPages(

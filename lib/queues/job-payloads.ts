@@ -22,6 +22,10 @@ export interface JobPayloads {
   'consultation-archive': {
     archive: { requestIdx: number };
   };
+  'data-office': {
+    'retention-purge': Record<string, never>;
+    'erase-user': { userId: string };
+  };
   'push-notify': {
     notify: NotifyJob;
     'chat-digest': { requestIdx: number; recipientId: string };

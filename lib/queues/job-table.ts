@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import type { AppConfig } from '../config/config';
 import type { JobData, JobName } from './job-payloads';
@@ -24,6 +25,7 @@ export function drainShards(jobIds: readonly string[]): number[] {
   });
 }
 
+const hashId = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
 const retried = (attempts: number) => ({ attempts, backoff: { type: 'custom' } }) as const;
 const keepFew = { removeOnComplete: 20, removeOnFail: 200 } as const;
 
@@ -47,6 +49,12 @@ export const JOB_TABLE: JobTable = {
   'consultation-archive': {
     // The id makes a second end, or a retry, one archive.
     archive: { options: ({ requestIdx }) => ({ jobId: `archive-${requestIdx}`, removeOnComplete: 1000, removeOnFail: 5000, ...retried(20) }) },
+  },
+  'data-office': {
+    // A run is bounded: one that reaches its bound queues a follow-up (no fixed id) instead of waiting a day.
+    'retention-purge': { options: () => keepFew, every: (c) => c.retention.scanIntervalMs },
+    // One job per person while it is queued or running (ids may not hold ':', so a hash of the user id).
+    'erase-user': { options: ({ userId }) => ({ jobId: `erase-${hashId(userId)}`, removeOnComplete: true, removeOnFail: 100, ...retried(20) }) },
   },
   'push-notify': {
     notify: { options: () => ({ removeOnComplete: 1000, removeOnFail: 5000, ...retried(6) }) },

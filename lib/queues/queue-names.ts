@@ -2,6 +2,7 @@
 export const QUEUE_NAMES = {
   chatPersist: 'chat-persist',
   consultationArchive: 'consultation-archive',
+  dataOffice: 'data-office',
   maintenance: 'maintenance',
   pushNotify: 'push-notify',
 } as const;

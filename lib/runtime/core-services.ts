@@ -29,6 +29,8 @@ import { DeviceTokenRepository } from '../push/device-token-repository';
 import { NotificationLog } from '../push/notification-log';
 import { Presence } from '../push/presence';
 import { PushScheduler } from '../push/push-scheduler';
+import { AuditLog } from '../audit/audit-log';
+import { SystemTransitionAudit } from '../audit/system-transition-audit';
 
 /** The clients and domain services every role shares, built once at a process's start and passed down. */
 export interface CoreServices {
@@ -51,6 +53,8 @@ export interface CoreServices {
   readonly pushes: PushScheduler;
   readonly deviceTokens: DeviceTokenRepository;
   readonly notifications: NotificationLog;
+  /** The append-only audit trail (issue 25). */
+  readonly audit: AuditLog;
   readonly hotLog: HotLogServices;
   close(): Promise<void>;
 }
@@ -100,7 +104,13 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
   const queueConnection = createRedis(config, `${role}-queues`, { forBullQueues: true, log });
   const queues = new QueueClient(queueConnection, config.redisPrefix);
   const pushes = new PushScheduler(queues);
-  const lifecycle = new ConsultationLifecycle(consultations, users, events, [new ChatCloseObserver(hotLog.chatLog), new ArchiveScheduler(queues), pushes]);
+  const audit = new AuditLog(knex);
+  const lifecycle = new ConsultationLifecycle(consultations, users, events, [
+    new ChatCloseObserver(hotLog.chatLog),
+    new ArchiveScheduler(queues),
+    pushes,
+    new SystemTransitionAudit(audit),
+  ]);
   return {
     config,
     knex,
@@ -120,6 +130,7 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
     pushes,
     deviceTokens: new DeviceTokenRepository(knex),
     notifications: new NotificationLog(knex),
+    audit,
     hotLog,
     async close() {
       await queues.close();

@@ -1,0 +1,30 @@
+/** What the audit trail records (CONTRACT §4 GET /api/admin/audit). */
+export const AUDIT_ACTIONS = [
+  // An ADMIN reading a consultation, or its history, that they are not a participant of.
+  'CONSULTATION_READ',
+  'HISTORY_READ',
+  // Any archive download, a participant's too.
+  'ARCHIVE_DOWNLOAD',
+  'APPROVE',
+  'REJECT',
+  'END',
+  'EXPORT',
+  'ERASE',
+  'LEGAL_HOLD_SET',
+  'LEGAL_HOLD_RELEASED',
+  'PURGE',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Targets are typed strings, so one filter finds every row about one thing. */
+export const consultationTarget = (requestIdx: number) => `consultation:${requestIdx}`;
+export const userTarget = (userId: string) => `user:${userId}`;
+
+/** Who and from where: a REST request's id and client address; neither for the system. */
+export interface AuditOrigin {
+  readonly actorId: string | null;
+  readonly requestId: string | null;
+  readonly ip: string | null;
+}
+
+export const SYSTEM_ORIGIN: AuditOrigin = { actorId: null, requestId: null, ip: null };

@@ -1,0 +1,69 @@
+import type { Knex } from 'knex';
+import type { AuditLog } from '../audit/audit-log';
+import { userTarget, type AuditOrigin } from '../audit/audit-actions';
+import { CONSULTATION_TABLE } from '../consultation/consultation.model';
+import { notFound } from '../errors/app-error';
+import type { QueueClient } from '../queues/queue-client';
+import { QUEUE_NAMES } from '../queues/queue-names';
+
+export interface ErasureStatus {
+  userId: string;
+  status: 'QUEUED' | 'DONE';
+  requestedAt: string;
+  completedAt: string | null;
+  report: Record<string, number> | null;
+}
+
+interface ErasureRow {
+  user_id: string;
+  requested_at: Date;
+  completed_at: Date | null;
+  report: Record<string, number> | null;
+}
+
+/**
+ * The ADMIN's side of an erasure (POST /api/admin/users/{userId}/erase): records the request, audits it and
+ * queues the job. A user already erased who has nothing left to erase gets the earlier result back (a no-op).
+ */
+export class ErasureRequests {
+  constructor(private readonly d: { knex: Knex; queues: QueueClient; audit: AuditLog }) {}
+
+  async request(userId: string, origin: AuditOrigin): Promise<ErasureStatus> {
+    const { knex } = this.d;
+    const [user, earlier] = await Promise.all([
+      knex('users').where('id', userId).first('id', 'erased_at'),
+      knex('user_erasure').where('user_id', userId).first() as Promise<ErasureRow | undefined>,
+    ]);
+    if (!user && !earlier) throw notFound(`user ${userId} not found`);
+    await this.d.audit.record(origin, 'ERASE', userTarget(userId));
+    if (earlier?.completed_at && !(await this.holdsAnything(userId))) return toStatus(earlier);
+    const [row] = (await knex('user_erasure')
+      .insert({ user_id: userId, requested_by: origin.actorId ?? 'system' })
+      .onConflict('user_id')
+      .merge({ requested_by: origin.actorId ?? 'system', requested_at: knex.fn.now(), completed_at: null, report: null })
+      .returning('*')) as ErasureRow[];
+    await this.d.queues.enqueue(QUEUE_NAMES.dataOffice, 'erase-user', { userId });
+    return toStatus(row!);
+  }
+
+  /** Anything still tied to the id: consultations, device tokens, notification rows. */
+  private async holdsAnything(userId: string): Promise<boolean> {
+    const { knex } = this.d;
+    const [c, t, n] = await Promise.all([
+      knex(CONSULTATION_TABLE).where('student_id', userId).orWhere('professor_id', userId).first('request_idx'),
+      knex('device_token').where('user_id', userId).first('token'),
+      knex('notification_log').where('user_id', userId).first('id'),
+    ]);
+    return Boolean(c || t || n);
+  }
+}
+
+function toStatus(r: ErasureRow): ErasureStatus {
+  return {
+    userId: r.user_id,
+    status: r.completed_at ? 'DONE' : 'QUEUED',
+    requestedAt: new Date(r.requested_at).toISOString(),
+    completedAt: r.completed_at ? new Date(r.completed_at).toISOString() : null,
+    report: r.report,
+  };
+}

@@ -1,0 +1,131 @@
+import type { Knex } from 'knex';
+import type { AuditLog } from '../audit/audit-log';
+import { SYSTEM_ORIGIN, consultationTarget } from '../audit/audit-actions';
+import type { ChatLog } from '../chat/chat-log';
+import { CONSULTATION_TABLE } from '../consultation/consultation.model';
+import type { Logger } from '../logging/logger';
+import { forEachBounded } from '../maintenance/run-bounded';
+import type { ObjectStore } from '../storage/object-store';
+import { archiveObjectKey, snapshotObjectKey } from '../storage/object-keys';
+
+const DAY_MS = 86_400_000;
+const ENDED = `status IN ('COMPLETED','REJECTED','CANCELED')`;
+/** Matches consultation_retention_idx: ended, not purged, not held; "ended" is endedAt, or the decision for REJECTED/CANCELED. */
+const DUE = `purged_at IS NULL AND NOT legal_hold AND ${ENDED} AND coalesce(ended_at, updated_at) < ?`;
+
+export interface RetentionSettings {
+  /** RETENTION_DAYS; undefined → nothing is purged. */
+  readonly days: number | undefined;
+  /** AUDIT_RETENTION_DAYS; undefined → audit rows are kept forever. */
+  readonly auditDays: number | undefined;
+  /** Consultations per run: a run that reaches it asks for a follow-up run at once. */
+  readonly batch: number;
+  readonly concurrency: number;
+}
+
+export interface PurgeReport {
+  purged: number;
+  failed: number;
+  /** Due consultations left after this run (the next run, or a follow-up, takes them). */
+  pending: number;
+  auditPruned: number;
+  /** true when the run stopped at its bound with more due. */
+  more: boolean;
+  durationMs: number;
+}
+
+export interface DryRunReport {
+  cutoff: string | null;
+  wouldPurge: number;
+  /** Due by age but exempt under a legal hold. */
+  held: number;
+  /** The first due ids, oldest end first. */
+  sample: number[];
+}
+
+/**
+ * The retention policy: every ended consultation past RETENTION_DAYS loses its messages, archive and
+ * snapshot objects, Redis keys, notification log rows and seq reservation; a minimal row stays, marked
+ * purged. Each consultation is purged under its row lock, so a legal hold set meanwhile waits for it (and
+ * then finds it purged) or wins (and the purge skips it). Every step is idempotent: a run that dies midway
+ * leaves the row unmarked, and the next run redoes all of it.
+ */
+export class RetentionPurge {
+  constructor(
+    private readonly d: { knex: Knex; store: ObjectStore; chatLog: ChatLog; audit: AuditLog; settings: RetentionSettings; log: Logger },
+  ) {}
+
+  cutoff(now: Date): Date | undefined {
+    const days = this.d.settings.days;
+    return days === undefined ? undefined : new Date(now.getTime() - days * DAY_MS);
+  }
+
+  async dryRun(now = new Date()): Promise<DryRunReport> {
+    const cutoff = this.cutoff(now);
+    if (!cutoff) return { cutoff: null, wouldPurge: 0, held: 0, sample: [] };
+    const due = await this.dueIds(cutoff, 20);
+    const [{ count }] = (await this.d.knex(CONSULTATION_TABLE).whereRaw(DUE, [cutoff]).count('* as count')) as [{ count: string }];
+    const [{ held }] = (await this.d
+      .knex(CONSULTATION_TABLE)
+      .whereRaw(`purged_at IS NULL AND legal_hold AND ${ENDED} AND coalesce(ended_at, updated_at) < ?`, [cutoff])
+      .count('* as held')) as [{ held: string }];
+    return { cutoff: cutoff.toISOString(), wouldPurge: Number(count), held: Number(held), sample: due };
+  }
+
+  async run(now = new Date()): Promise<PurgeReport> {
+    const started = Date.now();
+    const report: PurgeReport = { purged: 0, failed: 0, pending: 0, auditPruned: 0, more: false, durationMs: 0 };
+    const cutoff = this.cutoff(now);
+    if (cutoff) {
+      const ids = await this.dueIds(cutoff, this.d.settings.batch);
+      const { failed } = await forEachBounded(ids, this.d.settings.concurrency, async (id) => {
+        try {
+          if (await this.purgeOne(id, cutoff)) report.purged++;
+        } catch (err) {
+          this.d.log.warn({ err, requestIdx: id }, 'purge failed; retried next run');
+          throw err;
+        }
+      });
+      report.failed = failed.length;
+      const [{ count }] = (await this.d.knex(CONSULTATION_TABLE).whereRaw(DUE, [cutoff]).count('* as count')) as [{ count: string }];
+      report.pending = Number(count);
+      // A run that failed on every id it took would only fail again at once: the next scheduled run retries.
+      report.more = ids.length === this.d.settings.batch && report.purged > 0 && report.pending > 0;
+    }
+    if (this.d.settings.auditDays !== undefined) report.auditPruned = await this.d.audit.prune(new Date(now.getTime() - this.d.settings.auditDays * DAY_MS), 10_000);
+    report.durationMs = Date.now() - started;
+    return report;
+  }
+
+  /** Purges one consultation if it is still due; false when it was held or purged meanwhile. */
+  async purgeOne(requestIdx: number, cutoff: Date): Promise<boolean> {
+    const { knex, store, chatLog, audit } = this.d;
+    return knex.transaction(async (trx) => {
+      const locked = await trx(CONSULTATION_TABLE).where('request_idx', requestIdx).whereRaw(DUE, [cutoff]).forUpdate().first('request_idx');
+      if (!locked) return false;
+      // Outside data first: a crash after them rolls the row back to due, and the next run deletes nothing new.
+      await store.remove(archiveObjectKey(requestIdx));
+      await store.remove(snapshotObjectKey(requestIdx));
+      await chatLog.remove(requestIdx);
+      await trx('chat_message').where('request_idx', requestIdx).del();
+      await trx('notification_log').where('request_idx', requestIdx).del();
+      await trx('chat_seq_reservation').where('request_idx', requestIdx).del();
+      // The minimal row: ids, status and times stay (lists and the audit trail stay coherent); the words go.
+      await trx(CONSULTATION_TABLE)
+        .where('request_idx', requestIdx)
+        .update({ purged_at: knex.fn.now(), title: '', content: '', reject_reason: null, cancel_reason: null, updated_at: knex.fn.now() });
+      await audit.record(SYSTEM_ORIGIN, 'PURGE', consultationTarget(requestIdx), trx);
+      return true;
+    });
+  }
+
+  private async dueIds(cutoff: Date, limit: number): Promise<number[]> {
+    const rows = await this.d
+      .knex(CONSULTATION_TABLE)
+      .whereRaw(DUE, [cutoff])
+      .orderByRaw('coalesce(ended_at, updated_at), request_idx')
+      .limit(limit)
+      .select('request_idx');
+    return rows.map((r: { request_idx: string | number }) => Number(r.request_idx));
+  }
+}

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Redis } from 'ioredis';
+import type { AuditLog } from '../audit/audit-log';
+import { SYSTEM_ORIGIN, userTarget } from '../audit/audit-actions';
+import { withRoomRewriteLockOrWait } from '../archive/room-rewrite-lock';
+import type { ChatLog } from '../chat/chat-log';
+import type { ChatPersister } from '../chat/chat-persister';
+import type { ConsultationLifecycle } from '../consultation/consultation-lifecycle';
+import { CONSULTATION_TABLE } from '../consultation/consultation.model';
+import type { Logger } from '../logging/logger';
+import type { RedisKeys } from '../redis/redis-keys';
+import type { SealedCopies } from './sealed-copies';
+
+/** What one erasure changed (its job's return value and user_erasure.report). */
+export interface ErasureReport {
+  consultations: number;
+  closed: number;
+  messagesErased: number;
+  archivesResealed: number;
+  snapshotsResealed: number;
+  deviceTokens: number;
+  notifications: number;
+}
+
+export interface ErasureProgress {
+  done: number;
+  total: number;
+}
+
+const PAGE = 100;
+const emptyReport = (): ErasureReport => ({
+  consultations: 0,
+  closed: 0,
+  messagesErased: 0,
+  archivesResealed: 0,
+  snapshotsResealed: 0,
+  deviceTokens: 0,
+  notifications: 0,
+});
+
+/**
+ * Erases a person (docs/data-office.md has the exact semantics). Their consultations move to a pseudonymous
+ * user (`erased-…`, "Erased user …"), so the person starts with no history if they sign in again; their own
+ * words (messages, a request's title and text, a rejection reason) are emptied in PostgreSQL; each room's
+ * Redis keys are dropped (the hot log is rebuilt from PostgreSQL when read) and its archive and snapshot
+ * are re-sealed from the rewritten rows. Open consultations are closed first, so no message of theirs lands
+ * after the rewrite. Every step can be repeated: a crashed run resumes with the pseudonym it chose.
+ */
+export class UserErasure {
+  constructor(
+    private readonly d: {
+      knex: Knex;
+      redis: Redis;
+      keys: RedisKeys;
+      lifecycle: ConsultationLifecycle;
+      persister: Pick<ChatPersister, 'persistRoom'>;
+      chatLog: ChatLog;
+      copies: SealedCopies;
+      audit: AuditLog;
+      log: Logger;
+    },
+  ) {}
+
+  async run(userId: string, onProgress: (p: ErasureProgress) => Promise<void>): Promise<ErasureReport | undefined> {
+    const { knex } = this.d;
+    const pseudonym = await this.pseudonymFor(userId);
+    if (!pseudonym) return undefined;
+    const report = emptyReport();
+    const total = await this.countConsultations(userId);
+    for (;;) {
+      const rows = await knex(CONSULTATION_TABLE)
+        .where('student_id', userId)
+        .orWhere('professor_id', userId)
+        .orderBy('request_idx')
+        .limit(PAGE)
+        .select('request_idx');
+      if (rows.length === 0) break;
+      for (const r of rows as { request_idx: string | number }[]) {
+        await this.eraseFromRoom(Number(r.request_idx), userId, pseudonym.id, report);
+        report.consultations++;
+      }
+      await onProgress({ done: report.consultations, total: Math.max(total, report.consultations) });
+    }
+    await knex.transaction(async (trx) => {
+      report.deviceTokens = await trx('device_token').where('user_id', userId).del();
+      report.notifications = await trx('notification_log').where('user_id', userId).del();
+      // The row stays (an id others' rows may still name, e.g. the audit trail); the name does not.
+      await trx('users').where('id', userId).update({ name: pseudonym.name, erased_at: knex.fn.now(), updated_at: knex.fn.now() });
+      const done = await trx('user_erasure')
+        .where('user_id', userId)
+        .whereNull('completed_at')
+        .update({ completed_at: knex.fn.now(), report: JSON.stringify(report), pseudonym_id: null, pseudonym_name: null });
+      if (done) await this.d.audit.record(SYSTEM_ORIGIN, 'ERASE', userTarget(userId), trx);
+    });
+    this.d.log.info({ report }, 'user erased');
+    return report;
+  }
+
+  /** The pseudonym this erasure uses: chosen once (random, so it names no one) and kept until it completes. */
+  private async pseudonymFor(userId: string): Promise<{ id: string; name: string } | undefined> {
+    const { knex } = this.d;
+    const hex = randomBytes(8).toString('hex');
+    await knex('user_erasure')
+      .where('user_id', userId)
+      .whereNull('completed_at')
+      .whereNull('pseudonym_id')
+      .update({ pseudonym_id: `erased-${hex}`, pseudonym_name: `Erased user ${hex.slice(0, 6)}` });
+    const row = (await knex('user_erasure').where('user_id', userId).whereNull('completed_at').first('pseudonym_id', 'pseudonym_name')) as
+      | { pseudonym_id: string; pseudonym_name: string }
+      | undefined;
+    if (!row) return undefined;
+    const user = (await knex('users').where('id', userId).first('role')) as { role: string } | undefined;
+    await knex('users')
+      .insert({ id: row.pseudonym_id, name: row.pseudonym_name, role: user?.role ?? 'STUDENT', erased_at: knex.fn.now() })
+      .onConflict('id')
+      .ignore();
+    return { id: row.pseudonym_id, name: row.pseudonym_name };
+  }
+
+  private async countConsultations(userId: string): Promise<number> {
+    const [{ count }] = (await this.d.knex(CONSULTATION_TABLE).where('student_id', userId).orWhere('professor_id', userId).count('* as count')) as [
+      { count: string },
+    ];
+    return Number(count);
+  }
+
+  /** One room, under its rewrite lock (the archive and the backup cycle wait or skip meanwhile). */
+  private async eraseFromRoom(requestIdx: number, userId: string, pseudonymId: string, report: ErasureReport): Promise<void> {
+    const d = this.d;
+    if (await d.lifecycle.closeBySystem(requestIdx, 'a participant was erased')) report.closed++;
+    await withRoomRewriteLockOrWait(d.redis, d.keys, requestIdx, async () => {
+      await d.persister.persistRoom(requestIdx);
+      report.messagesErased += await this.rewriteRows(requestIdx, userId, pseudonymId);
+      await d.chatLog.remove(requestIdx);
+      const resealed = await d.copies.resealFromDatabase(requestIdx);
+      if (resealed.archive) report.archivesResealed++;
+      if (resealed.snapshot) report.snapshotsResealed++;
+    });
+  }
+
+  private async rewriteRows(requestIdx: number, userId: string, pseudonymId: string): Promise<number> {
+    return this.d.knex.transaction(async (trx) => {
+      const erased = await trx('chat_message').where({ request_idx: requestIdx, sender_id: userId }).update({ content: '', sender_id: pseudonymId });
+      // updated_at is left alone: it is a REJECTED or CANCELED consultation's retention clock.
+      // The student wrote the request (title, text, a cancel reason); the professor a rejection reason.
+      await trx(CONSULTATION_TABLE)
+        .where({ request_idx: requestIdx, student_id: userId })
+        .update({ student_id: pseudonymId, title: '', content: '', cancel_reason: null });
+      await trx(CONSULTATION_TABLE)
+        .where({ request_idx: requestIdx, professor_id: userId })
+        .update({ professor_id: pseudonymId, reject_reason: null });
+      return erased;
+    });
+  }
+}
