@@ -138,7 +138,7 @@ describe('retention purge', () => {
   });
 
   it('is bounded per run, and a run that reaches its bound queues the next one at once', async () => {
-    const ids = [];
+    const ids: number[] = [];
     for (let i = 0; i < 5; i++) ids.push(await endedConsultation(45));
     const first = await sys.workers!.context.purge.run();
     expect(first).toMatchObject({ purged: 3, more: true, pending: 2 });

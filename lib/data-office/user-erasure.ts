@@ -67,20 +67,24 @@ export class UserErasure {
     const pseudonym = await this.pseudonymFor(userId);
     if (!pseudonym) return undefined;
     const report = emptyReport();
-    const total = await this.countConsultations(userId);
-    for (;;) {
-      const rows = await knex(CONSULTATION_TABLE)
-        .where('student_id', userId)
-        .orWhere('professor_id', userId)
+    // Rooms already moved to the pseudonym are taken again: a run that died after moving one may not have
+    // re-sealed it yet, and every step is safe to repeat.
+    const ids = [userId, pseudonym.id];
+    const total = await this.countConsultations(ids);
+    for (let after = 0; ; ) {
+      const rows = (await knex(CONSULTATION_TABLE)
+        .where((w) => w.whereIn('student_id', ids).orWhereIn('professor_id', ids))
+        .andWhere('request_idx', '>', after)
         .orderBy('request_idx')
         .limit(PAGE)
-        .select('request_idx');
-      if (rows.length === 0) break;
-      for (const r of rows as { request_idx: string | number }[]) {
+        .select('request_idx')) as { request_idx: string | number }[];
+      for (const r of rows) {
         await this.eraseFromRoom(Number(r.request_idx), userId, pseudonym.id, report);
         report.consultations++;
       }
       await onProgress({ done: report.consultations, total: Math.max(total, report.consultations) });
+      if (rows.length < PAGE) break;
+      after = Number(rows[rows.length - 1]!.request_idx);
     }
     await knex.transaction(async (trx) => {
       report.deviceTokens = await trx('device_token').where('user_id', userId).del();
@@ -118,10 +122,12 @@ export class UserErasure {
     return { id: row.pseudonym_id, name: row.pseudonym_name };
   }
 
-  private async countConsultations(userId: string): Promise<number> {
-    const [{ count }] = (await this.d.knex(CONSULTATION_TABLE).where('student_id', userId).orWhere('professor_id', userId).count('* as count')) as [
-      { count: string },
-    ];
+  private async countConsultations(ids: readonly string[]): Promise<number> {
+    const [{ count }] = (await this.d
+      .knex(CONSULTATION_TABLE)
+      .whereIn('student_id', ids)
+      .orWhereIn('professor_id', ids)
+      .count('* as count')) as [{ count: string }];
     return Number(count);
   }
 
