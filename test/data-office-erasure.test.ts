@@ -19,7 +19,11 @@ const admin = () => sys.token('a1', 'ADMIN');
 const table = () => sys.db.knex('CONSULTATION_REQUEST_TBL');
 
 beforeAll(async () => {
-  sys = await startTestSystem({ CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000', QUEUE_RETRY_BASE_MS: '100', QUEUE_RETRY_CAP_MS: '400' }, {}, { workers: true });
+  sys = await startTestSystem(
+    { CHAT_SEND_RATE_PER_SEC: '100000', CHAT_SEND_BURST: '100000', QUEUE_RETRY_BASE_MS: '100', QUEUE_RETRY_CAP_MS: '400' },
+    {},
+    { workers: true },
+  );
   await sys.core.users.upsert({ id: 'p1', name: 'Lee', role: 'PROFESSOR' });
 }, 30_000);
 afterAll(async () => {
@@ -85,7 +89,10 @@ describe('erasure of a person', () => {
     await sys.workers!.context.backup.run();
     expect(await sys.core.store.exists(snapshotObjectKey(openRoom))).toBe(true);
     const pending = (
-      await sys.http('POST', '/api/consultation/request', { token: student(), body: { professorId: 'p1', title: 'student secret pending', content: 'student secret' } })
+      await sys.http('POST', '/api/consultation/request', {
+        token: student(),
+        body: { professorId: 'p1', title: 'student secret pending', content: 'student secret' },
+      })
     ).body.requestIdx as number;
     await sys.http('POST', '/api/push/tokens', { token: student(), body: { token: 'device-token-of-s1', platform: 'android' } });
     await sys.db.knex('notification_log').insert({ kind: 'CHAT', user_id: 's1', request_idx: openRoom, status: 'SENT' });
@@ -103,7 +110,7 @@ describe('erasure of a person', () => {
     const snapshot = await readSealedObject(sys.core.store, sys.core.keyring, snapshotObjectKey(archivedRoom), { kind: 'snapshot', requestIdx: archivedRoom });
     expectErased(snapshot!.toString('utf8'), 'A');
     // The open room was closed by the erasure: its archive is made from the rewritten rows.
-    await eventually(async () => (await table().where({ request_idx: openRoom }).first()).archived_at, 15_000, 'closed room archived');
+    await eventually(async () => (await table().where({ request_idx: openRoom }).first()).archived_at ?? undefined, 15_000, 'closed room archived');
     const closedArchive = await readSealedObject(sys.core.store, sys.core.keyring, archiveObjectKey(openRoom), { kind: 'archive', requestIdx: openRoom });
     expectErased(closedArchive!.toString('utf8'), 'B');
     const download = await sys.http('GET', `/api/chat/archive/download/${archivedRoom}`, { token: professor() });
@@ -112,7 +119,9 @@ describe('erasure of a person', () => {
     // PostgreSQL: no row carries their words or their id; the professor's rows are untouched.
     const rows = await sys.db.knex('chat_message').whereIn('request_idx', [archivedRoom, openRoom]).orderBy(['request_idx', 'seq']);
     expect(rows.filter((r) => r.content.includes('student secret') || r.sender_id === 's1')).toEqual([]);
-    expect(rows.filter((r) => r.sender_role === 'PROFESSOR').map((r) => r.content)).toEqual([0, 1, 2, 0, 1, 2].map((i, n) => `professor reply ${n < 3 ? 'A' : 'B'} ${i}`));
+    expect(rows.filter((r) => r.sender_role === 'PROFESSOR').map((r) => r.content)).toEqual(
+      [0, 1, 2, 0, 1, 2].map((i, n) => `professor reply ${n < 3 ? 'A' : 'B'} ${i}`),
+    );
     const rooms = await table().whereIn('request_idx', [archivedRoom, openRoom, pending]).orderBy('request_idx');
     expect(rooms.map((r) => [r.status, r.title, r.student_id.startsWith('erased-')])).toEqual([
       ['COMPLETED', '', true],
@@ -125,7 +134,14 @@ describe('erasure of a person', () => {
 
     // Redis: whatever the room's hot log holds now (rebuilt from PostgreSQL on a read) has none of it.
     const history = await sys.http('GET', `/api/chat/messages/${openRoom}`, { token: professor() });
-    expect(history.body.items.map((m: { content: string }) => m.content)).toEqual(['', 'professor reply B 0', '', 'professor reply B 1', '', 'professor reply B 2']);
+    expect(history.body.items.map((m: { content: string }) => m.content)).toEqual([
+      '',
+      'professor reply B 0',
+      '',
+      'professor reply B 1',
+      '',
+      'professor reply B 2',
+    ]);
     for (const room of [archivedRoom, openRoom]) {
       expect((await sys.core.redis.lrange(sys.core.keys.chatRoom(room), 0, -1)).join('\n')).not.toContain('student secret');
     }

@@ -41,14 +41,17 @@ afterAll(async () => {
 
 /** A completed, archived consultation with messages, a snapshot object and push log rows, ended `daysAgo` days ago. */
 async function endedConsultation(daysAgo: number): Promise<number> {
-  const r = await sys.http('POST', '/api/consultation/request', { token: student(), body: { professorId: 'p1', title: 'Old question', content: 'private words' } });
+  const r = await sys.http('POST', '/api/consultation/request', {
+    token: student(),
+    body: { professorId: 'p1', title: 'Old question', content: 'private words' },
+  });
   const id = r.body.requestIdx as number;
   await sys.http('POST', '/api/consultation/approve', { token: professor(), body: { requestIdx: id } });
   const s = await TestStompClient.connect(sys.gateway.port, student());
   clients.push(s);
   for (let i = 0; i < 3; i++) await s.send(id, `message ${i} of ${id}`, `r-${id}-${i}`);
   await sys.http('POST', '/api/consultation/end', { token: student(), body: { requestIdx: id } });
-  await eventually(async () => (await table().where({ request_idx: id }).first()).archived_at, 15_000, 'archived');
+  await eventually(async () => (await table().where({ request_idx: id }).first()).archived_at ?? undefined, 15_000, 'archived');
   await sys.core.store.put(snapshotObjectKey(id), Buffer.from('sealed bytes'), {});
   await sys.db.knex('notification_log').insert({ kind: 'CHAT', user_id: 'p1', request_idx: id, status: 'SENT' });
   await table()
@@ -147,28 +150,32 @@ describe('retention purge', () => {
     await eventually(async () => (await table().whereIn('request_idx', ids).whereNull('purged_at')).length === 0, 15_000, 'all purged');
   });
 
-  it.each(['archive', 'snapshot', 'redis'] as const)('resumes after a crash at the %s step: nothing is marked purged until everything is gone', async (step) => {
-    const id = await endedConsultation(50);
-    const crash = () => {
-      throw new Error(`crash at ${step}`);
-    };
-    const store = {
-      remove: async (key: string) => ((step === 'archive' && key.startsWith('archive/')) || (step === 'snapshot' && key.startsWith('temp/')) ? crash() : sys.core.store.remove(key)),
-    } as unknown as ObjectStore;
-    const chatLog = { remove: async (room: number) => (step === 'redis' ? crash() : sys.core.hotLog.chatLog.remove(room)) } as unknown as ChatLog;
-    const settings = { ...sys.config.retention, batch: 100 };
-    const log = createLogger({ level: 'silent', role: 'test' });
-    const crashing = new RetentionPurge({ knex: sys.core.knex, store, chatLog, audit: sys.core.audit, settings, log });
-    const r = await crashing.run();
-    expect(r.failed).toBeGreaterThanOrEqual(1);
-    const row = await table().where({ request_idx: id }).first();
-    expect(row.purged_at).toBeNull();
-    expect((await leftovers(id)).messages).toBe(3);
+  it.each(['archive', 'snapshot', 'redis'] as const)(
+    'resumes after a crash at the %s step: nothing is marked purged until everything is gone',
+    async (step) => {
+      const id = await endedConsultation(50);
+      const crash = () => {
+        throw new Error(`crash at ${step}`);
+      };
+      const store = {
+        remove: async (key: string) =>
+          (step === 'archive' && key.startsWith('archive/')) || (step === 'snapshot' && key.startsWith('temp/')) ? crash() : sys.core.store.remove(key),
+      } as unknown as ObjectStore;
+      const chatLog = { remove: async (room: number) => (step === 'redis' ? crash() : sys.core.hotLog.chatLog.remove(room)) } as unknown as ChatLog;
+      const settings = { ...sys.config.retention, batch: 100 };
+      const log = createLogger({ level: 'silent', role: 'test' });
+      const crashing = new RetentionPurge({ knex: sys.core.knex, store, chatLog, audit: sys.core.audit, settings, log });
+      const r = await crashing.run();
+      expect(r.failed).toBeGreaterThanOrEqual(1);
+      const row = await table().where({ request_idx: id }).first();
+      expect(row.purged_at).toBeNull();
+      expect((await leftovers(id)).messages).toBe(3);
 
-    await sys.workers!.context.purge.run();
-    expect(await leftovers(id)).toEqual(nothingLeft);
-    // Resumed once, recorded once.
-    const trail = await sys.http('GET', `/api/admin/audit?action=PURGE&target=consultation:${id}`, { token: admin() });
-    expect(trail.body.total).toBe(1);
-  });
+      await sys.workers!.context.purge.run();
+      expect(await leftovers(id)).toEqual(nothingLeft);
+      // Resumed once, recorded once.
+      const trail = await sys.http('GET', `/api/admin/audit?action=PURGE&target=consultation:${id}`, { token: admin() });
+      expect(trail.body.total).toBe(1);
+    },
+  );
 });

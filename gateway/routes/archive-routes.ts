@@ -18,7 +18,8 @@ export function registerArchiveRoutes(router: Router, core: CoreServices): void 
       const actor = await ctx.authenticate();
       const requestIdx = parseInput(idSchema, params['requestIdx']);
       const c = await core.lifecycle.view(actor, requestIdx);
-      if (c.purgedAt) throw notFound(`consultation ${requestIdx} was purged on ${c.purgedAt.toISOString()} under the retention policy; its archive no longer exists`);
+      if (c.purgedAt)
+        throw notFound(`consultation ${requestIdx} was purged on ${c.purgedAt.toISOString()} under the retention policy; its archive no longer exists`);
       if (!c.archivedAt) throw notFound(`consultation ${requestIdx} is not archived yet`);
       // GCM authenticates the whole object, so it is decrypted completely before the first byte is sent.
       const text = await readSealedObject(core.store, core.keyring, archiveObjectKey(requestIdx), { kind: 'archive', requestIdx });

@@ -15,10 +15,10 @@ export class LegalHolds {
   async set(requestIdx: number, hold: boolean, origin: AuditOrigin): Promise<ConsultationModel> {
     await this.d.knex.transaction(async (trx) => {
       const row = (await trx(CONSULTATION_TABLE).where('request_idx', requestIdx).forUpdate().first('legal_hold', 'purged_at')) as
-        | { legal_hold: boolean; purged_at: Date | null }
-        | undefined;
+        { legal_hold: boolean; purged_at: Date | null } | undefined;
       if (!row) throw notFound(`consultation ${requestIdx} not found`);
-      if (row.purged_at && hold) throw invalidTransition(`consultation ${requestIdx} was purged on ${row.purged_at.toISOString()}; there is nothing left to hold`);
+      if (row.purged_at && hold)
+        throw invalidTransition(`consultation ${requestIdx} was purged on ${row.purged_at.toISOString()}; there is nothing left to hold`);
       if (row.legal_hold === hold) return;
       await trx(CONSULTATION_TABLE).where('request_idx', requestIdx).update({ legal_hold: hold });
       await this.d.audit.record(origin, hold ? 'LEGAL_HOLD_SET' : 'LEGAL_HOLD_RELEASED', consultationTarget(requestIdx), trx);

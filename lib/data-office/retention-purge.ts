@@ -51,9 +51,7 @@ export interface DryRunReport {
  * leaves the row unmarked, and the next run redoes all of it.
  */
 export class RetentionPurge {
-  constructor(
-    private readonly d: { knex: Knex; store: ObjectStore; chatLog: ChatLog; audit: AuditLog; settings: RetentionSettings; log: Logger },
-  ) {}
+  constructor(private readonly d: { knex: Knex; store: ObjectStore; chatLog: ChatLog; audit: AuditLog; settings: RetentionSettings; log: Logger }) {}
 
   cutoff(now: Date): Date | undefined {
     const days = this.d.settings.days;
@@ -92,7 +90,8 @@ export class RetentionPurge {
       // A run that failed on every id it took would only fail again at once: the next scheduled run retries.
       report.more = ids.length === this.d.settings.batch && report.purged > 0 && report.pending > 0;
     }
-    if (this.d.settings.auditDays !== undefined) report.auditPruned = await this.d.audit.prune(new Date(now.getTime() - this.d.settings.auditDays * DAY_MS), 10_000);
+    if (this.d.settings.auditDays !== undefined)
+      report.auditPruned = await this.d.audit.prune(new Date(now.getTime() - this.d.settings.auditDays * DAY_MS), 10_000);
     report.durationMs = Date.now() - started;
     return report;
   }

@@ -35,7 +35,14 @@ export class SealedCopies {
     const messages = await readAllPages((after) => this.d.messages.listAfter(requestIdx, after, PAGE), PAGE);
     const seal = async (kind: SealedKind, key: string) => {
       const { activeKeyId, keys } = this.d.keyring;
-      const sealed = await this.d.sealer.seal({ kind, header: headerOf(c), messages, timeZone: this.d.timeZone, keyId: activeKeyId, key: keys.get(activeKeyId)! });
+      const sealed = await this.d.sealer.seal({
+        kind,
+        header: headerOf(c),
+        messages,
+        timeZone: this.d.timeZone,
+        keyId: activeKeyId,
+        key: keys.get(activeKeyId)!,
+      });
       await this.d.store.put(key, Buffer.from(sealed.body), sealed.metadata);
     };
     if (archive) await seal('archive', archiveObjectKey(requestIdx));

@@ -71,9 +71,9 @@ export class UserErasure {
     // re-sealed it yet, and every step is safe to repeat.
     const ids = [userId, pseudonym.id];
     const total = await this.countConsultations(ids);
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const rows = (await knex(CONSULTATION_TABLE)
-        .where((w) => w.whereIn('student_id', ids).orWhereIn('professor_id', ids))
+        .whereRaw('(student_id = ANY(?) OR professor_id = ANY(?))', [ids, ids])
         .andWhere('request_idx', '>', after)
         .orderBy('request_idx')
         .limit(PAGE)
@@ -111,8 +111,7 @@ export class UserErasure {
       .whereNull('pseudonym_id')
       .update({ pseudonym_id: `erased-${hex}`, pseudonym_name: `Erased user ${hex.slice(0, 6)}` });
     const row = (await knex('user_erasure').where('user_id', userId).whereNull('completed_at').first('pseudonym_id', 'pseudonym_name')) as
-      | { pseudonym_id: string; pseudonym_name: string }
-      | undefined;
+      { pseudonym_id: string; pseudonym_name: string } | undefined;
     if (!row) return undefined;
     const user = (await knex('users').where('id', userId).first('role')) as { role: string } | undefined;
     await knex('users')
@@ -123,11 +122,9 @@ export class UserErasure {
   }
 
   private async countConsultations(ids: readonly string[]): Promise<number> {
-    const [{ count }] = (await this.d
-      .knex(CONSULTATION_TABLE)
-      .whereIn('student_id', ids)
-      .orWhereIn('professor_id', ids)
-      .count('* as count')) as [{ count: string }];
+    const [{ count }] = (await this.d.knex(CONSULTATION_TABLE).whereIn('student_id', ids).orWhereIn('professor_id', ids).count('* as count')) as [
+      { count: string },
+    ];
     return Number(count);
   }
 
@@ -153,9 +150,7 @@ export class UserErasure {
       await trx(CONSULTATION_TABLE)
         .where({ request_idx: requestIdx, student_id: userId })
         .update({ student_id: pseudonymId, title: '', content: '', cancel_reason: null });
-      await trx(CONSULTATION_TABLE)
-        .where({ request_idx: requestIdx, professor_id: userId })
-        .update({ professor_id: pseudonymId, reject_reason: null });
+      await trx(CONSULTATION_TABLE).where({ request_idx: requestIdx, professor_id: userId }).update({ professor_id: pseudonymId, reject_reason: null });
       return erased;
     });
   }

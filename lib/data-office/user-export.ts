@@ -48,13 +48,18 @@ interface ExportCounts {
 }
 
 /** Each consultation, then its messages in seq order, read as the history route reads them (so the two agree). */
-async function* consultationRecords(d: { knex: Knex; roomMessages: RoomMessages }, userId: string, out: LineBuffer, counts: ExportCounts): AsyncIterable<Buffer> {
-  for (let after = 0; ; ) {
+async function* consultationRecords(
+  d: { knex: Knex; roomMessages: RoomMessages },
+  userId: string,
+  out: LineBuffer,
+  counts: ExportCounts,
+): AsyncIterable<Buffer> {
+  for (let after = 0; ;) {
     const page = await consultationsAfter(d.knex, userId, after);
     for (const c of page) {
       out.push({ type: 'consultation', ...toConsultationView(c) });
       counts.consultations++;
-      for (let seq = 0; ; ) {
+      for (let seq = 0; ;) {
         const raw = await d.roomMessages.readRaw(c.requestIdx, seq, MESSAGE_PAGE, CHAT_OPEN_STATUSES.includes(c.status));
         // Each raw entry is a message's JSON object: the type is spliced in, not re-serialized.
         for (const r of raw) out.pushRaw(`{"type":"message",${r.slice(1)}`);
@@ -86,7 +91,7 @@ async function consultationsAfter(knex: Knex, userId: string, after: number): Pr
   const rows = (await knex(`${CONSULTATION_TABLE} as c`)
     .join('users as s', 's.id', 'c.student_id')
     .join('users as p', 'p.id', 'c.professor_id')
-    .where((w) => w.where('c.student_id', userId).orWhere('c.professor_id', userId))
+    .whereRaw('(c.student_id = ? OR c.professor_id = ?)', [userId, userId])
     .andWhere('c.request_idx', '>', after)
     .orderBy('c.request_idx')
     .limit(CONSULTATION_PAGE)
@@ -96,7 +101,7 @@ async function consultationsAfter(knex: Knex, userId: string, after: number): Pr
 
 /** A user's rows of one table in key order, a page at a time. */
 async function* pages(knex: Knex, table: string, key: string, userId: string): AsyncIterable<Record<string, unknown>> {
-  for (let after: string | number | undefined; ; ) {
+  for (let after: string | number | undefined; ;) {
     const q = knex(table).where('user_id', userId).orderBy(key).limit(ROW_PAGE);
     if (after !== undefined) q.andWhere(key, '>', after);
     const rows = (await q) as Record<string, unknown>[];
