@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RetentionPurge } from '../lib/data-office/retention-purge';
@@ -12,6 +15,7 @@ import { metricValue } from './support/metric-value';
 import { TestStompClient } from './support/stomp-test-client';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
+const run = promisify(execFile);
 let sys: TestSystem;
 let events: QueueEvents;
 let eventsConnection: Redis;
@@ -93,6 +97,13 @@ describe('retention purge', () => {
     expect(dry.sample).not.toContain(recent);
     expect((await leftovers(old)).messages).toBe(3); // a dry run deletes nothing
 
+    // The operator's dry run (npm run retention -- --dry-run) reports the same.
+    const cli = await run(process.execPath, ['--import', 'tsx', 'scripts/retention.ts', '--dry-run'], {
+      cwd: path.resolve(__dirname, '..'),
+      env: { ...sys.env, LOG_LEVEL: 'silent', STARTUP_WARNINGS: 'false' },
+    });
+    expect(JSON.parse(cli.stdout)).toMatchObject({ retentionDays: 30, wouldPurge: dry.wouldPurge, sample: dry.sample });
+
     const report = await runPurgeJob();
     expect(report['purged']).toBeGreaterThanOrEqual(1);
     expect(await leftovers(old)).toEqual(nothingLeft);
@@ -106,7 +117,7 @@ describe('retention purge', () => {
     expect(download.status).toBe(404);
     expect(download.body.error.message).toMatch(/purged on .* retention policy/);
     const view = await sys.http('GET', `/api/consultation/${old}`, { token: student() });
-    expect(view.body).toMatchObject({ requestIdx: old, status: 'COMPLETED', purgedAt: expect.any(String), title: '' });
+    expect(view.body).toMatchObject({ requestIdx: old, status: 'COMPLETED', title: '', content: '' });
     expect((await sys.http('GET', `/api/chat/messages/${old}`, { token: student() })).body.items).toEqual([]);
     const history = await sys.http('GET', '/api/consultation/history?size=100', { token: student() });
     expect(history.body.items.map((c: { requestIdx: number }) => c.requestIdx)).toContain(old);
@@ -122,7 +133,8 @@ describe('retention purge', () => {
     const held = await endedConsultation(60);
     const hold = await sys.http('POST', `/api/admin/consultations/${held}/legal-hold`, { token: admin(), body: { hold: true } });
     expect(hold.status).toBe(200);
-    expect(hold.body.legalHold).toBe(true);
+    expect(hold.body.requestIdx).toBe(held);
+    expect((await table().where({ request_idx: held }).first()).legal_hold).toBe(true);
     expect((await sys.http('POST', `/api/admin/consultations/${held}/legal-hold`, { token: professor(), body: { hold: false } })).status).toBe(403);
     expect((await sys.http('POST', `/api/admin/consultations/${held}/legal-hold`, { token: admin(), body: { hold: 'yes' } })).status).toBe(400);
 

@@ -29,8 +29,6 @@ export const consultationSchema = z
     lastReadTimeStudent: isoOrNull,
     lastReadTimeProfessor: isoOrNull,
     archived: z.boolean(),
-    legalHold: z.boolean().describe('exempt from retention'),
-    purgedAt: isoOrNull.describe('set once retention purged it: its words and messages are gone'),
   })
   .meta({ id: 'Consultation' });
 

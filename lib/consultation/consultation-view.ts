@@ -24,8 +24,6 @@ export interface ConsultationView {
   lastReadTimeStudent: string | null;
   lastReadTimeProfessor: string | null;
   archived: boolean;
-  legalHold: boolean;
-  purgedAt: string | null;
 }
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
@@ -55,7 +53,5 @@ export function toConsultationView(c: ConsultationModel): ConsultationView {
     lastReadTimeStudent: iso(c.lastReadTimeStudent),
     lastReadTimeProfessor: iso(c.lastReadTimeProfessor),
     archived: c.archivedAt !== null && c.archivedAt !== undefined,
-    legalHold: c.legalHold === true,
-    purgedAt: iso(c.purgedAt),
   };
 }

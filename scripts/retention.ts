@@ -1,0 +1,42 @@
+import { parseArgs } from 'node:util';
+import { RetentionPurge } from '../lib/data-office/retention-purge';
+import { QUEUE_NAMES } from '../lib/queues/queue-names';
+import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
+import { buildCoreServices } from '../lib/runtime/core-services';
+
+/**
+ * npm run retention -- --dry-run   what the purge would take under RETENTION_DAYS (JSON; nothing deleted)
+ * npm run retention -- --now       queue a purge run now (the workers run it, as the schedule does)
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean' }, now: { type: 'boolean' } } });
+  if (Boolean(values['dry-run']) === Boolean(values.now)) {
+    process.stderr.write('usage: npm run retention -- --dry-run | --now\n');
+    process.exit(2);
+  }
+  const { config, log } = bootProcess('retention');
+  const core = buildCoreServices(config, 'retention', log);
+  try {
+    if (values['dry-run']) {
+      const purge = new RetentionPurge({
+        knex: core.knex,
+        store: core.store,
+        chatLog: core.hotLog.chatLog,
+        audit: core.audit,
+        settings: config.retention,
+        log,
+      });
+      const report = await purge.dryRun();
+      process.stdout.write(`${JSON.stringify({ retentionDays: config.retention.days ?? null, ...report }, null, 2)}\n`);
+    } else {
+      await core.queues.enqueue(QUEUE_NAMES.dataOffice, 'retention-purge', {});
+      process.stdout.write('retention purge queued\n');
+    }
+  } catch (err) {
+    exitOnStartupError(err, log, 'retention');
+  } finally {
+    await core.close();
+  }
+}
+
+void main();
