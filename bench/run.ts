@@ -13,9 +13,10 @@ import { restSuite } from './suites/rest-suite';
 import { scanSuite } from './suites/scan-suite';
 import { soakSuite } from './suites/soak-suite';
 import { stormSuite } from './suites/storm-suite';
+import { dataOfficeSuite } from './suites/data-office-suite';
 
 /**
- * npm run bench [-- --quick] [-- --soak-rooms 1000 --soak-rate 2000 --soak-minutes 30] [-- --only startup,rates,idle,chat,cluster,connections,storm,backup,scan,rest,soak]
+ * npm run bench [-- --quick] [-- --soak-rooms 1000 --soak-rate 2000 --soak-minutes 30] [-- --only startup,rates,idle,chat,cluster,connections,storm,backup,scan,rest,data-office,soak]
  * Every figure is printed next to a baseline measured in the same run, as a ratio.
  */
 const { values } = parseArgs({
@@ -196,6 +197,15 @@ async function main(): Promise<void> {
     console.log(`| raw uWS GET /ping (baseline) | ${f(r.pingReqPerSec, 0)} | ${f(r.pingP99Ms, 1)} |`);
     console.log(`| request→approve→start→end flows (16 concurrent) | ${f(r.flowsPerSec, 0)} flows/s = ${f(r.flowsPerSec * 4, 0)} req/s | |`);
     console.log(`ratio: list / raw ping = ${f(r.listReqPerSec / r.pingReqPerSec, 3)}×`);
+  }
+  if (want('data-office')) {
+    const rows = await dataOfficeSuite(quick);
+    results['data-office'] = rows;
+    console.log('\n## data office: retention purge, erasure and export at scale (the workers\' code, in the bench process)');
+    console.log('| run | time | rate | RSS before → peak MiB |');
+    console.log('|---|---|---|---|');
+    for (const r of rows)
+      console.log(`| ${r.what} | ${f(r.seconds, 2)} s | ${f(r.rows / r.seconds, 0)} ${r.unit}/s (${r.rows}) | ${f(r.startRssMiB, 0)} → ${f(r.peakRssMiB, 0)} |`);
   }
   if (want('soak')) {
     const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
