@@ -201,11 +201,13 @@ async function main(): Promise<void> {
   if (want('data-office')) {
     const rows = await dataOfficeSuite(quick);
     results['data-office'] = rows;
-    console.log('\n## data office: retention purge, erasure and export at scale (the workers\' code, in the bench process)');
+    console.log("\n## data office: retention purge, erasure and export at scale (the workers' code, in the bench process)");
     console.log('| run | time | rate | RSS before → peak MiB |');
     console.log('|---|---|---|---|');
     for (const r of rows)
-      console.log(`| ${r.what} | ${f(r.seconds, 2)} s | ${f(r.rows / r.seconds, 0)} ${r.unit}/s (${r.rows}) | ${f(r.startRssMiB, 0)} → ${f(r.peakRssMiB, 0)} |`);
+      console.log(
+        `| ${r.what} | ${f(r.seconds, 2)} s | ${f(r.rows / r.seconds, 0)} ${r.unit}/s (${r.rows}) | ${f(r.startRssMiB, 0)} → ${f(r.peakRssMiB, 0)} |`,
+      );
   }
   if (want('soak')) {
     const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));

@@ -27,7 +27,7 @@ export class GatewayMetrics {
     const r = [registry];
     this.connections = new Gauge({
       name: 'oh_gateway_connections',
-      help: 'Open STOMP connections, by transport: websocket (/ws/chat), raw-websocket and sockjs-websocket (SockJS)',
+      help: 'Open STOMP sessions, by transport: websocket (/ws/chat), raw-websocket, sockjs-websocket, sockjs-xhr, sockjs-xhr_streaming, sockjs-eventsource (SockJS)',
       labelNames: ['transport'],
       registers: r,
     });

@@ -15,6 +15,7 @@ import { ChatDestinations } from './stomp/chat-destinations';
 import { SessionRegistry } from './stomp/session-registry';
 import { registerStompEndpoint } from './stomp/stomp-endpoint';
 import { registerSockJsInfoRoutes } from './sockjs/sockjs-info-routes';
+import { startSockJsHttp } from './sockjs/sockjs-http-server';
 import { CLOSE } from './stomp/session-transport';
 import type { StompSessionHost } from './stomp/stomp-session-host';
 import type { StompSession } from './stomp/stomp-session';
@@ -128,6 +129,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const app = uWS.App();
   registerStompEndpoint(app, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining });
   registerSockJsInfoRoutes(app);
+  const sockJs = await startSockJsHttp(app, core, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining });
   app.any(
     '/*',
     createHttpPipeline({ ...pipeline, router, observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) } }),
@@ -157,6 +159,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
       while (inFlight.size > 0 && Date.now() < deadline) await Promise.race([Promise.allSettled([...inFlight]), delay(100)]);
       for (const s of registry.all()) s.fail('server is restarting; reconnect', CLOSE.goingAway);
       await sending.close();
+      await sockJs.close();
       await subscriber.quit().catch(() => undefined);
       log.info('gateway drained');
     },

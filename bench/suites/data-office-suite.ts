@@ -96,16 +96,27 @@ export async function dataOfficeSuite(quick: boolean): Promise<DataOfficeRun[]> 
     await core.store.ensureBucket();
     const expired = await seedEnded(sys.knex, scale.purge, 20, { endedDaysAgo: 40 });
     await putArchives(core, expired);
-    const purge = new RetentionPurge({ knex: core.knex, store: core.store, chatLog: core.hotLog.chatLog, audit: core.audit, settings: core.config.retention, log });
+    const purge = new RetentionPurge({
+      knex: core.knex,
+      store: core.store,
+      chatLog: core.hotLog.chatLog,
+      audit: core.audit,
+      settings: core.config.retention,
+      log,
+    });
     runs.push(
-      await measured(`purge ${scale.purge} expired consultations × 20 messages + archive object (runs of ${core.config.retention.batch})`, 'consultations', async () => {
-        let purged = 0;
-        for (;;) {
-          const r = await purge.run();
-          purged += r.purged;
-          if (!r.more) return purged;
-        }
-      }),
+      await measured(
+        `purge ${scale.purge} expired consultations × 20 messages + archive object (runs of ${core.config.retention.batch})`,
+        'consultations',
+        async () => {
+          let purged = 0;
+          for (;;) {
+            const r = await purge.run();
+            purged += r.purged;
+            if (!r.more) return purged;
+          }
+        },
+      ),
     );
 
     const erased = await seedEnded(sys.knex, scale.erase, 20, { studentId: 'bench-erased', endedDaysAgo: 1 });
@@ -130,13 +141,17 @@ export async function dataOfficeSuite(quick: boolean): Promise<DataOfficeRun[]> 
 
     await seedEnded(sys.knex, scale.exportRooms, scale.exportPerRoom, { studentId: 'bench-exported', endedDaysAgo: 1 });
     runs.push(
-      await measured(`export a user with ${scale.exportRooms} consultations × ${scale.exportPerRoom} messages (NDJSON, consumed as it streams)`, 'messages', async () => {
-        let lines = 0;
-        for await (const chunk of exportUserData({ knex: core.knex, roomMessages: core.hotLog.roomMessages }, 'bench-exported')) {
-          for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
-        }
-        return lines - 3 - scale.exportRooms; // export, user and end lines, one per consultation
-      }),
+      await measured(
+        `export a user with ${scale.exportRooms} consultations × ${scale.exportPerRoom} messages (NDJSON, consumed as it streams)`,
+        'messages',
+        async () => {
+          let lines = 0;
+          for await (const chunk of exportUserData({ knex: core.knex, roomMessages: core.hotLog.roomMessages }, 'bench-exported')) {
+            for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+          }
+          return lines - 3 - scale.exportRooms; // export, user and end lines, one per consultation
+        },
+      ),
     );
     return runs;
   } finally {

@@ -49,6 +49,16 @@ export interface RedisKeys {
   /** Set while chat pushes for (room, user) are being collapsed; `pushCount` holds the window's message count. */
   pushCollapse(requestIdx: number, userId: string): string;
   pushCount(requestIdx: number, userId: string): string;
+  /** A SockJS HTTP session (gateway/sockjs): the id of the gateway that runs it, or `closed:<frame>` for a while after it ended. */
+  sockjsOwner(sessionId: string): string;
+  /** List of SockJS frames queued for the session's next receiving request (served by any gateway). */
+  sockjsOutbox(sessionId: string): string;
+  /** Set while a receiving request holds the session (one at a time; a second gets `c[2010,…]`). */
+  sockjsReceiver(sessionId: string): string;
+  /** Sharded channel: frames were queued in the session's outbox. */
+  sockjsWake(sessionId: string): string;
+  /** Sharded channel of one gateway: `xhr_send` bodies from other gateways for sessions it runs. */
+  sockjsInbound(gatewayId: string): string;
   /** SCAN patterns matching every room list, and every room's persistence marks. */
   chatRoomPattern(): string;
   persistMarksPattern(): string;
@@ -108,6 +118,11 @@ export function createRedisKeys(prefix: string): RedisKeys {
     lock: (name) => `${prefix}:lock:${name}`,
     pushCollapse: (id, userId) => `${prefix}:push:collapse:{${id}:${userId}}`,
     pushCount: (id, userId) => `${prefix}:push:count:{${id}:${userId}}`,
+    sockjsOwner: (sid) => `${prefix}:sockjs:owner:{${sid}}`,
+    sockjsOutbox: (sid) => `${prefix}:sockjs:outbox:{${sid}}`,
+    sockjsReceiver: (sid) => `${prefix}:sockjs:receiver:{${sid}}`,
+    sockjsWake: (sid) => `${prefix}:sockjs:wake:{${sid}}`,
+    sockjsInbound: (gatewayId) => `${prefix}:sockjs:inbound:{${gatewayId}}`,
     chatRoomPattern: () => `${prefix}:chat:room:*`,
     persistMarksPattern: () => `${prefix}:persist:marks:*`,
   };

@@ -1,0 +1,148 @@
+import type uWS from 'uWebSockets.js';
+import type { Logger } from '../../lib/logging/logger';
+import { resolveClient, type TrustedProxies } from '../../lib/network/trusted-proxies';
+import type { OriginPolicy } from '../http/origin-policy';
+import { ANOTHER_CONNECTION, type SockJsSessionTable } from './sockjs-session-table';
+import { SockJsReceiver, type ReceivingTransport } from './sockjs-receiver';
+import type { SockJsRelay } from './sockjs-relay';
+import { sockJsMessages } from './sockjs-websocket-transport';
+
+const BASE = '/ws/chat/:server/:session';
+/** SockJS ids are the client's choice: one path segment, no dot; these also keep them inside a Redis hash tag. */
+const VALID_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_SEND_BYTES = 64 * 1024;
+const ONE_YEAR = 31_536_000;
+
+export interface SockJsHttpDeps {
+  readonly table: SockJsSessionTable;
+  readonly relay: SockJsRelay;
+  readonly origins: OriginPolicy;
+  readonly trustedProxies: TrustedProxies | undefined;
+  readonly log: Logger;
+  isDraining(): boolean;
+}
+
+/** What a handler reads from the request before its first await (uWS invalidates `req` after). */
+interface RequestFacts {
+  sessionId: string;
+  ids: [string, string];
+  origin: string;
+  host: string;
+  proto: 'http' | 'https' | undefined;
+  token: string | undefined;
+}
+
+function factsOf(res: uWS.HttpResponse, req: uWS.HttpRequest, deps: SockJsHttpDeps): RequestFacts {
+  const client = resolveClient(deps.trustedProxies, Buffer.from(res.getRemoteAddressAsText()).toString(), (n) => req.getHeader(n) || undefined);
+  return {
+    sessionId: req.getParameter(1) ?? '',
+    ids: [req.getParameter(0) ?? '', req.getParameter(1) ?? ''],
+    origin: req.getHeader('origin'),
+    host: req.getHeader('host'),
+    proto: client.proto,
+    token: new URLSearchParams(req.getQuery() ?? '').get('access_token') ?? undefined,
+  };
+}
+
+function plain(res: uWS.HttpResponse, status: string, body: string, origin: string): void {
+  res.cork(() => {
+    res.writeStatus(status).writeHeader('Content-Type', 'text/plain; charset=UTF-8');
+    res.writeHeader('Access-Control-Allow-Origin', origin || '*').writeHeader('Access-Control-Allow-Credentials', 'true');
+    res.end(body);
+  });
+}
+
+/**
+ * The SockJS HTTP transports (protocol 0.3) at `/ws/chat/{server}/{session}/…`: `xhr` polling, `xhr_streaming`
+ * and `eventsource` receive, `xhr_send` sends. Any gateway serves any request: a session is run by the
+ * gateway its first receiving request reached, and the others reach it through the relay (docs/sockjs.md).
+ */
+export function registerSockJsHttpTransports(app: uWS.TemplatedApp, deps: SockJsHttpDeps): void {
+  const receiving = (transport: ReceivingTransport) => (res: uWS.HttpResponse, req: uWS.HttpRequest) => {
+    const facts = factsOf(res, req, deps);
+    if (!facts.ids.every((id) => VALID_ID.test(id))) return plain(res, '404 Not Found', 'Not Found', facts.origin);
+    const receiver = new SockJsReceiver(res, transport, (r) => {
+      deps.table.detach(facts.sessionId, r);
+      deps.relay.releaseReceiver(facts.sessionId, r.token).catch(() => undefined);
+    });
+    serveReceiver(deps, facts, receiver).catch((err: unknown) => {
+      deps.log.warn({ err, sockjsSession: facts.sessionId }, 'SockJS receiving request failed');
+      receiver.end();
+    });
+  };
+  app.post(`${BASE}/xhr`, receiving('xhr'));
+  app.post(`${BASE}/xhr_streaming`, receiving('xhr_streaming'));
+  app.get(`${BASE}/eventsource`, receiving('eventsource'));
+  app.post(`${BASE}/xhr_send`, (res, req) => handleSend(deps, res, factsOf(res, req, deps)));
+  for (const t of ['xhr', 'xhr_send', 'xhr_streaming'])
+    app.options(`${BASE}/${t}`, (res, req) => {
+      const origin = req.getHeader('origin');
+      const requested = req.getHeader('access-control-request-headers');
+      res.cork(() => {
+        res.writeStatus('204 No Content').writeHeader('Cache-Control', `public, max-age=${ONE_YEAR}`).writeHeader('Access-Control-Max-Age', String(ONE_YEAR));
+        res.writeHeader('Access-Control-Allow-Methods', 'OPTIONS, POST').writeHeader('Access-Control-Allow-Origin', origin || '*');
+        res.writeHeader('Access-Control-Allow-Credentials', 'true');
+        if (requested) res.writeHeader('Access-Control-Allow-Headers', requested);
+        res.end();
+      });
+    });
+}
+
+async function serveReceiver(deps: SockJsHttpDeps, f: RequestFacts, receiver: SockJsReceiver, retried = false): Promise<void> {
+  const { table, relay } = deps;
+  const local = table.local(f.sessionId);
+  if (local) {
+    if (local.closeFrame) return answer(receiver, f.origin, local.closeFrame);
+    if (!(await relay.claimReceiver(f.sessionId, receiver.token))) return answer(receiver, f.origin, ANOTHER_CONNECTION);
+    receiver.start(f.origin);
+    return local.attach(receiver, false);
+  }
+  const owner = await relay.owner(f.sessionId);
+  if (owner.kind === 'closed') return answer(receiver, f.origin, owner.frame);
+  if (owner.kind === 'gateway') {
+    if (!(await relay.claimReceiver(f.sessionId, receiver.token))) return answer(receiver, f.origin, ANOTHER_CONNECTION);
+    receiver.start(f.origin);
+    return table.serveRemote(f.sessionId, receiver);
+  }
+  // A new session: the same admission as a WebSocket upgrade.
+  if (deps.isDraining()) return receiver.refuse('503 Service Unavailable', 'draining');
+  if (!deps.origins.isAllowed(f.origin || undefined, f.host, f.proto)) return receiver.refuse('403 Forbidden', 'origin not allowed');
+  if (!(await relay.claim(f.sessionId))) return retried ? receiver.end() : serveReceiver(deps, f, receiver, true);
+  const session = table.create(f.sessionId, f.token, receiver.transport);
+  if (!(await relay.claimReceiver(f.sessionId, receiver.token))) return answer(receiver, f.origin, ANOTHER_CONNECTION);
+  receiver.start(f.origin);
+  await session.attach(receiver, true);
+}
+
+function answer(receiver: SockJsReceiver, origin: string, frame: string): void {
+  receiver.start(origin);
+  receiver.write(frame);
+  receiver.end();
+}
+
+function handleSend(deps: SockJsHttpDeps, res: uWS.HttpResponse, f: RequestFacts): void {
+  if (!f.ids.every((id) => VALID_ID.test(id))) return plain(res, '404 Not Found', 'Not Found', f.origin);
+  let aborted = false;
+  res.onAborted(() => (aborted = true));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.onData((chunk, isLast) => {
+    size += chunk.byteLength;
+    if (size <= MAX_SEND_BYTES) chunks.push(Buffer.from(chunk.slice(0)));
+    if (!isLast) return;
+    const reply = (status: string, body: string) => !aborted && plain(res, status, body, f.origin);
+    if (size > MAX_SEND_BYTES) return reply('413 Payload Too Large', 'Payload too large.');
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (!text) return reply('500 Internal Server Error', 'Payload expected.');
+    const pieces = sockJsMessages(text);
+    if (!pieces) return reply('500 Internal Server Error', 'Broken JSON encoding.');
+    if (deps.table.inbound(f.sessionId, pieces)) return reply('204 No Content', '');
+    void deps.relay
+      .owner(f.sessionId)
+      .then((o) => (o.kind === 'gateway' ? deps.relay.forward(o.id, f.sessionId, pieces) : false))
+      .then(
+        (ok) => reply(ok ? '204 No Content' : '404 Not Found', ok ? '' : 'Not Found'),
+        () => reply('500 Internal Server Error', 'Internal error'),
+      );
+  });
+}

@@ -1,0 +1,158 @@
+import type { Logger } from '../../lib/logging/logger';
+import type { GatewayMetrics } from '../gateway-metrics';
+import type { SessionRegistry } from '../stomp/session-registry';
+import { StompSession } from '../stomp/stomp-session';
+import type { StompSessionHost } from '../stomp/stomp-session-host';
+import { SOCKJS_DISCONNECT_DELAY_MS, SockJsHttpSession } from './sockjs-http-session';
+import type { ReceivingTransport, SockJsReceiver } from './sockjs-receiver';
+import { OWNER_REFRESH_MS, type SockJsRelay } from './sockjs-relay';
+import { SOCKJS_HEARTBEAT_MS } from './sockjs-websocket-transport';
+import { writeFrames } from './sockjs-frames';
+
+export const ANOTHER_CONNECTION = 'c[2010,"Another connection still open"]';
+
+interface LocalSession {
+  readonly http: SockJsHttpSession;
+  readonly stomp: StompSession;
+  readonly transport: ReceivingTransport;
+}
+
+/** A receiving request on this gateway for a session another gateway runs. */
+interface RemoteReceiver {
+  readonly sessionId: string;
+  readonly receiver: SockJsReceiver;
+  unwatch?: () => void;
+  busy: boolean;
+  again: boolean;
+}
+
+/**
+ * The SockJS HTTP sessions this gateway runs, and the receiving requests it serves for sessions that other
+ * gateways run (through the relay's outbox). Sweeps close sessions left without a receiver for
+ * SOCKJS_DISCONNECT_DELAY_MS; heart-beats go to every receiver every 25 s.
+ */
+export class SockJsSessionTable {
+  private readonly sessions = new Map<string, LocalSession>();
+  private readonly remote = new Set<RemoteReceiver>();
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly d: { host: StompSessionHost<StompSession>; registry: SessionRegistry; relay: SockJsRelay; metrics: GatewayMetrics; log: Logger },
+  ) {}
+
+  async start(): Promise<void> {
+    await this.d.relay.start((id, pieces) => this.inbound(id, pieces));
+    this.timers.push(setInterval(() => this.heartbeat(), SOCKJS_HEARTBEAT_MS));
+    this.timers.push(setInterval(() => void this.sweep(), 1000));
+    this.timers.push(setInterval(() => this.d.relay.refresh([...this.sessions.keys()]), OWNER_REFRESH_MS));
+    for (const t of this.timers) t.unref();
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    for (const r of this.remote) r.receiver.end();
+  }
+
+  local(id: string): SockJsHttpSession | undefined {
+    return this.sessions.get(id)?.http;
+  }
+
+  /** A new session on this gateway (its id is claimed in Redis already). */
+  create(id: string, token: string | undefined, transport: ReceivingTransport): SockJsHttpSession {
+    const http = new SockJsHttpSession(id, this.d.relay, this.d.log, (s) => this.ended(s));
+    const stomp = new StompSession(http, this.d.host, token);
+    this.sessions.set(id, { http, stomp, transport });
+    this.d.registry.add(stomp);
+    this.d.metrics.connections.inc({ transport: `sockjs-${transport}` });
+    return http;
+  }
+
+  /** STOMP bytes for a session (from an `xhr_send` here, or forwarded by another gateway); false if it is not here. */
+  inbound(id: string, pieces: readonly string[]): boolean {
+    const s = this.sessions.get(id);
+    if (!s || s.http.closeFrame) return false;
+    for (const piece of pieces) s.stomp.onBytes(Buffer.from(piece, 'utf8'));
+    return true;
+  }
+
+  detach(id: string, receiver: SockJsReceiver): void {
+    this.sessions.get(id)?.http.detach(receiver);
+    for (const r of this.remote) {
+      if (r.receiver !== receiver) continue;
+      r.unwatch?.();
+      this.remote.delete(r);
+    }
+  }
+
+  /** Serves a receiving request for a session another gateway runs: the outbox now, then on every wake-up. */
+  async serveRemote(id: string, receiver: SockJsReceiver): Promise<void> {
+    const r: RemoteReceiver = { sessionId: id, receiver, busy: false, again: false };
+    this.remote.add(r);
+    const unwatch = await this.d.relay.watch(id, () => void this.drainRemote(r));
+    if (!receiver.isOpen) return unwatch();
+    r.unwatch = unwatch;
+    await this.drainRemote(r);
+  }
+
+  private async drainRemote(r: RemoteReceiver): Promise<void> {
+    if (r.busy) {
+      r.again = true;
+      return;
+    }
+    r.busy = true;
+    try {
+      do {
+        r.again = false;
+        const frames = await this.d.relay.take(r.sessionId);
+        const left = writeFrames(r.receiver, frames);
+        if (left.length) await this.d.relay.putBack(r.sessionId, left);
+      } while (r.again && r.receiver.isOpen);
+    } catch (err) {
+      this.d.log.warn({ err, sockjsSession: r.sessionId }, 'SockJS outbox read failed');
+      r.receiver.end();
+    } finally {
+      r.busy = false;
+    }
+  }
+
+  private ended(http: SockJsHttpSession): void {
+    const s = this.sessions.get(http.id);
+    if (!s) return;
+    s.stomp.onClosed();
+    this.d.registry.remove(s.stomp);
+    this.d.metrics.connections.dec({ transport: `sockjs-${s.transport}` });
+    this.d.relay.ended(http.id, http.closeFrame).catch((err: unknown) => this.d.log.warn({ err }, 'SockJS session end not recorded'));
+    // Requests for the id still get its close frame for a while (the relay answers them on other gateways).
+    setTimeout(() => this.sessions.delete(http.id), SOCKJS_DISCONNECT_DELAY_MS).unref();
+  }
+
+  private heartbeat(): void {
+    for (const s of this.sessions.values()) s.http.heartbeat();
+    for (const r of this.remote) {
+      r.receiver.write('h');
+      this.d.relay.touchReceiver(r.sessionId);
+    }
+  }
+
+  /** Sessions without a receiving request (here or on another gateway) for the disconnect delay are closed. */
+  private async sweep(): Promise<void> {
+    const now = Date.now();
+    for (const s of [...this.sessions.values()]) {
+      const { http } = s;
+      if (http.closeFrame || http.hasReceiver || now - http.lastReceiverAt < SOCKJS_DISCONNECT_DELAY_MS) continue;
+      try {
+        if (await this.d.relay.hasReceiver(http.id)) {
+          http.lastReceiverAt = now;
+          continue;
+        }
+      } catch {
+        continue; // Redis cannot say: keep the session until it can
+      }
+      this.sessions.delete(http.id);
+      s.stomp.onClosed();
+      this.d.registry.remove(s.stomp);
+      this.d.metrics.connections.dec({ transport: `sockjs-${s.transport}` });
+      this.d.relay.ended(http.id, undefined).catch(() => undefined);
+    }
+  }
+}
