@@ -11,6 +11,8 @@ const CLOSED_TTL_MS = 5_000;
 const OUTBOX_TTL_MS = 30_000;
 const RECEIVER_TTL_MS = 60_000;
 const CLOSED = 'closed:';
+const CLAIM_ATTEMPTS = 10;
+const CLAIM_STEP_MS = 20;
 
 export type Owner = { kind: 'none' } | { kind: 'gateway'; id: string } | { kind: 'closed'; frame: string };
 
@@ -48,17 +50,29 @@ export class SockJsRelay {
     for (const id of sessionIds) this.d.redis.pexpire(this.d.keys.sockjsOwner(id), OWNER_TTL_MS).catch(() => undefined);
   }
 
-  /** The session ended with `frame`: any gateway answers its id with that frame for a while, and its outbox goes. */
+  /**
+   * The session ended: with its close frame (already queued for a receiver elsewhere, so the outbox stays
+   * until it expires), any gateway answers the id with that frame for a while; without one (it timed out)
+   * the id is free again.
+   */
   async ended(sessionId: string, frame: string | undefined): Promise<void> {
     const k = this.d.keys;
     if (frame) await this.d.redis.set(k.sockjsOwner(sessionId), `${CLOSED}${frame}`, 'PX', CLOSED_TTL_MS);
-    else await this.d.redis.del(k.sockjsOwner(sessionId));
-    await this.d.redis.del(k.sockjsOutbox(sessionId));
+    else await this.d.redis.del(k.sockjsOwner(sessionId), k.sockjsOutbox(sessionId));
   }
 
-  /** The one receiving request of a session; false while another holds it. */
+  /**
+   * The one receiving request of a session; false while another holds it. A poll's next request often
+   * arrives before the release of the one that just answered reached Redis (maybe from another gateway), so
+   * a taken slot is looked at again for a moment before the request is refused.
+   */
   async claimReceiver(sessionId: string, token: string): Promise<boolean> {
-    return (await this.d.redis.set(this.d.keys.sockjsReceiver(sessionId), token, 'PX', RECEIVER_TTL_MS, 'NX')) === 'OK';
+    const key = this.d.keys.sockjsReceiver(sessionId);
+    for (let attempt = 0; ; attempt++) {
+      if ((await this.d.redis.set(key, token, 'PX', RECEIVER_TTL_MS, 'NX')) === 'OK') return true;
+      if (attempt === CLAIM_ATTEMPTS) return false;
+      await new Promise((r) => setTimeout(r, CLAIM_STEP_MS));
+    }
   }
 
   async releaseReceiver(sessionId: string, token: string): Promise<void> {
