@@ -89,3 +89,92 @@ describe('SockJS HTTP transports', () => {
     expect(sessions.length).toBeGreaterThan(0);
   });
 });
+
+/** A raw HTTP request to the first gateway, read to its end (or until `until` holds, for streaming ones). */
+async function raw(method: string, path: string, body?: string, until?: (text: string) => boolean): Promise<{ status: number; text: string; ended: boolean }> {
+  const ctrl = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${sys.gateway.port}/ws/chat${path}`, { method, body, headers: { connection: 'close' }, signal: ctrl.signal });
+  if (!res.body) return { status: res.status, text: '', ended: true };
+  const reader = res.body.getReader();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { status: res.status, text, ended: true };
+    text += Buffer.from(value).toString('utf8');
+    if (until?.(text)) {
+      ctrl.abort();
+      return { status: res.status, text, ended: false };
+    }
+  }
+}
+
+const connectFrame = (token: string) => JSON.stringify([`CONNECT\naccept-version:1.2\nAuthorization:Bearer ${token}\n\n\u0000`]);
+
+describe('SockJS HTTP protocol details', () => {
+  it('xhr: open frame, xhr_send, a poll carries the answer; a second receiver is refused with 2010', async () => {
+    const sid = `p${Date.now().toString(36)}`;
+    expect(await raw('POST', `/000/${sid}/xhr`)).toMatchObject({ status: 200, text: 'o\n' });
+    const send = await raw('POST', `/000/${sid}/xhr_send`, connectFrame(sys.token('s-raw', 'STUDENT')));
+    expect(send.status).toBe(204);
+    const poll = await raw('POST', `/000/${sid}/xhr`);
+    expect(poll.text).toMatch(/^a\["CONNECTED\\n/);
+    // One receiver at a time: a streaming request holds the session, a poll meanwhile gets 2010.
+    const ctrl = new AbortController();
+    const holding = await fetch(`http://127.0.0.1:${sys.gateway.port}/ws/chat/000/${sid}/xhr_streaming`, { method: 'POST', signal: ctrl.signal });
+    await holding.body!.getReader().read(); // the prelude: it is attached
+    expect((await raw('POST', `/000/${sid}/xhr`)).text).toBe('c[2010,"Another connection still open"]\n');
+    ctrl.abort();
+  });
+
+  it('xhr_send: 404 for an unknown session, 500 for an empty or broken body', async () => {
+    expect((await raw('POST', '/000/nosuchsession/xhr_send', '["x"]')).status).toBe(404);
+    const sid = `e${Date.now().toString(36)}`;
+    await raw('POST', `/000/${sid}/xhr`);
+    expect(await raw('POST', `/000/${sid}/xhr_send`, '')).toMatchObject({ status: 500, text: 'Payload expected.' });
+    expect(await raw('POST', `/000/${sid}/xhr_send`, '[broken')).toMatchObject({ status: 500, text: 'Broken JSON encoding.' });
+    expect((await raw('POST', '/000/bad.id/xhr')).status).toBe(404);
+  });
+
+  it('xhr_streaming and eventsource framing; a streaming response ends after 128 KiB and the next one continues', async () => {
+    const streaming = await raw('POST', `/000/s${Date.now().toString(36)}/xhr_streaming`, undefined, (t) => t.endsWith('o\n'));
+    expect(streaming.text).toBe(`${'h'.repeat(2048)}\no\n`);
+    const es = await raw('GET', `/000/v${Date.now().toString(36)}/eventsource`, undefined, (t) => t.includes('data: o'));
+    expect(es.text).toBe('\r\ndata: o\r\n\r\n');
+
+    const id = await approvedRoom(sys, 's-big');
+    const token = sys.token('s-big', 'STUDENT');
+    const c = await stompOver(sys.gateway.port, 'xhr-streaming', token);
+    const text = 'x'.repeat(3000);
+    for (let i = 0; i < 60; i++) await c.send('/app/chat.send', { requestIdx: id, content: `${i} ${text}`, clientMsgId: `big-${i}` });
+    await c.client.deactivate();
+    // A raw session syncs 180 KB of messages: the first response ends past 128 KiB, the next has the rest.
+    const sid = `b${Date.now().toString(36)}`;
+    await raw('POST', `/000/${sid}/xhr`);
+    await raw('POST', `/000/${sid}/xhr_send`, connectFrame(token));
+    await raw('POST', `/000/${sid}/xhr`);
+    const sync = `SEND\ndestination:/app/chat.sync\ncontent-type:application/json\n\n${JSON.stringify({ requestIdx: id, afterSeq: 0 })}\u0000`;
+    await raw('POST', `/000/${sid}/xhr_send`, JSON.stringify(['SUBSCRIBE\nid:0\ndestination:/user/queue/chat\n\n\u0000', sync]));
+    const first = await raw('POST', `/000/${sid}/xhr_streaming`);
+    expect(first.ended).toBe(true);
+    expect(Buffer.byteLength(first.text)).toBeGreaterThanOrEqual(128 * 1024);
+    expect(Array.from({ length: 60 }, (_, i) => first.text.includes(`\\"content\\":\\"${i} xxx`))).toEqual(Array(60).fill(true));
+    // The client opens the next streaming request, and the session goes on there.
+    const second = raw('POST', `/000/${sid}/xhr_streaming`, undefined, (t) => t.includes('after the limit'));
+    const more = `SEND\ndestination:/app/chat.send\ncontent-type:application/json\n\n${JSON.stringify({ requestIdx: id, content: 'after the limit', clientMsgId: 'big-after' })}\u0000`;
+    expect((await raw('POST', `/000/${sid}/xhr_send`, JSON.stringify([more]))).status).toBe(204);
+    expect((await second).text).toContain('after the limit');
+  });
+
+  it('closes a session that has no receiving request for 5 s: its id then opens a new session', async () => {
+    const sid = `t${Date.now().toString(36)}`;
+    await raw('POST', `/000/${sid}/xhr`);
+    const owner = () => sys.core.redis.get(sys.core.keys.sockjsOwner(sid));
+    expect(await owner()).not.toBeNull();
+    const deadline = Date.now() + 10_000;
+    while ((await owner()) !== null) {
+      if (Date.now() > deadline) throw new Error('session was not closed');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await raw('POST', `/000/${sid}/xhr`)).text).toBe('o\n');
+  });
+});

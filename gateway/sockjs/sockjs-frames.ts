@@ -1,14 +1,14 @@
 import type { SockJsReceiver } from './sockjs-receiver';
 
 /**
- * Writes frames to a receiver, merging consecutive `a[...]` frames (a polling response carries one frame);
+ * Writes frames to a receiver, merging consecutive `a[...]` frames for a poll (its response carries one frame);
  * returns the frames it could not write because the response ended (they go back to the outbox's front).
  */
 export function writeFrames(receiver: SockJsReceiver, frames: readonly string[]): string[] {
   const merged: string[] = [];
   for (const f of frames) {
     const last = merged[merged.length - 1];
-    if (last?.startsWith('a[') && f.startsWith('a[')) merged[merged.length - 1] = `${last.slice(0, -1)},${f.slice(2)}`;
+    if (receiver.transport === 'xhr' && last?.startsWith('a[') && f.startsWith('a[')) merged[merged.length - 1] = `${last.slice(0, -1)},${f.slice(2)}`;
     else merged.push(f);
   }
   for (let i = 0; i < merged.length; i++) {

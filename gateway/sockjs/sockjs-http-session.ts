@@ -20,6 +20,7 @@ export class SockJsHttpSession implements SessionTransport {
   private corked = false;
   private receiver: SockJsReceiver | undefined;
   private attaching = false;
+  private waking = false;
   /** The close frame once the session ended (answered to later requests for its id). */
   closeFrame: string | undefined;
   lastReceiverAt = Date.now();
@@ -83,6 +84,19 @@ export class SockJsHttpSession implements SessionTransport {
     }
     this.flush();
     if (this.closeFrame && this.receiver?.isOpen) this.receiver.write(this.closeFrame);
+  }
+
+  /** Frames were queued in the outbox (put back by a response that ended): a receiver attached here takes them. */
+  async onWake(): Promise<void> {
+    const r = this.receiver;
+    if (!r?.isOpen || this.attaching || this.waking) return;
+    this.waking = true;
+    try {
+      const left = writeFrames(r, await this.relay.take(this.id));
+      if (left.length) await this.relay.putBack(this.id, left);
+    } finally {
+      this.waking = false;
+    }
   }
 
   detach(receiver: SockJsReceiver): void {

@@ -104,6 +104,8 @@ export class SockJsRelay {
   /** Frames taken but not written (the response ended first) go back to the front, in order. */
   async putBack(sessionId: string, frames: readonly string[]): Promise<void> {
     await this.d.redis.lpush(this.d.keys.sockjsOutbox(sessionId), ...[...frames].reverse());
+    // The next receiver may have looked at the outbox already: it is woken to look again.
+    await this.d.redis.spublish(this.d.keys.sockjsWake(sessionId), '1');
   }
 
   /** Hands an `xhr_send` body to the gateway running the session; false when that gateway is gone. */

@@ -15,6 +15,7 @@ interface LocalSession {
   readonly http: SockJsHttpSession;
   readonly stomp: StompSession;
   readonly transport: ReceivingTransport;
+  unwatch?: () => void;
 }
 
 /** A receiving request on this gateway for a session another gateway runs. */
@@ -61,7 +62,12 @@ export class SockJsSessionTable {
   create(id: string, token: string | undefined, transport: ReceivingTransport): SockJsHttpSession {
     const http = new SockJsHttpSession(id, this.d.relay, this.d.log, (s) => this.ended(s));
     const stomp = new StompSession(http, this.d.host, token);
-    this.sessions.set(id, { http, stomp, transport });
+    const local: LocalSession = { http, stomp, transport };
+    this.sessions.set(id, local);
+    this.d.relay
+      .watch(id, () => void http.onWake().catch((err: unknown) => this.d.log.warn({ err, sockjsSession: id }, 'SockJS outbox read failed')))
+      .then((unwatch) => (this.sessions.get(id) === local && !http.closeFrame ? (local.unwatch = unwatch) : unwatch()))
+      .catch((err: unknown) => this.d.log.warn({ err }, 'SockJS wake subscription failed'));
     this.d.registry.add(stomp);
     this.d.metrics.connections.inc({ transport: `sockjs-${transport}` });
     return http;
@@ -118,6 +124,7 @@ export class SockJsSessionTable {
   private ended(http: SockJsHttpSession): void {
     const s = this.sessions.get(http.id);
     if (!s) return;
+    s.unwatch?.();
     s.stomp.onClosed();
     this.d.registry.remove(s.stomp);
     this.d.metrics.connections.dec({ transport: `sockjs-${s.transport}` });
@@ -149,6 +156,7 @@ export class SockJsSessionTable {
         continue; // Redis cannot say: keep the session until it can
       }
       this.sessions.delete(http.id);
+      s.unwatch?.();
       s.stomp.onClosed();
       this.d.registry.remove(s.stomp);
       this.d.metrics.connections.dec({ transport: `sockjs-${s.transport}` });
