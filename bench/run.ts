@@ -14,9 +14,10 @@ import { scanSuite } from './suites/scan-suite';
 import { soakSuite } from './suites/soak-suite';
 import { stormSuite } from './suites/storm-suite';
 import { dataOfficeSuite } from './suites/data-office-suite';
+import { sockJsSuite } from './suites/sockjs-suite';
 
 /**
- * npm run bench [-- --quick] [-- --soak-rooms 1000 --soak-rate 2000 --soak-minutes 30] [-- --only startup,rates,idle,chat,cluster,connections,storm,backup,scan,rest,data-office,soak]
+ * npm run bench [-- --quick] [-- --soak-rooms 1000 --soak-rate 2000 --soak-minutes 30] [-- --only startup,rates,idle,chat,cluster,connections,storm,backup,scan,rest,data-office,sockjs,soak]
  * Every figure is printed next to a baseline measured in the same run, as a ratio.
  */
 const { values } = parseArgs({
@@ -197,6 +198,16 @@ async function main(): Promise<void> {
     console.log(`| raw uWS GET /ping (baseline) | ${f(r.pingReqPerSec, 0)} | ${f(r.pingP99Ms, 1)} |`);
     console.log(`| request→approve→start→end flows (16 concurrent) | ${f(r.flowsPerSec, 0)} flows/s = ${f(r.flowsPerSec * 4, 0)} req/s | |`);
     console.log(`ratio: list / raw ping = ${f(r.listReqPerSec / r.pingReqPerSec, 3)}×`);
+  }
+  if (want('sockjs')) {
+    const rows = await sockJsSuite(quick);
+    results['sockjs'] = rows;
+    console.log('\n## SockJS transports: 20 rooms × 2 clients, open loop at 200 msg/s, one gateway; CPU of gateway, worker, Redis and PostgreSQL');
+    console.log('| transport | delivered msg/s | send→deliver p50 / p99 ms | CPU µs per message | × WebSocket | errors |');
+    console.log('|---|---|---|---|---|---|');
+    const ws = rows[0]!;
+    for (const r of rows)
+      console.log(`| ${r.transport} | ${f(r.delivered, 0)} | ${ms(r.p50)} / ${ms(r.p99)} | ${f(r.cpuUsPerMsg, 0)} | ${f(r.cpuUsPerMsg / ws.cpuUsPerMsg, 2)}× | ${r.errors} |`);
   }
   if (want('data-office')) {
     const rows = await dataOfficeSuite(quick);

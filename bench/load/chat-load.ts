@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { io as ioClient, type Socket } from 'socket.io-client';
+import SockJS from 'sockjs-client';
 import WebSocket from 'ws';
 import { LatencyHistogram, nowMicros } from '../support/latency-histogram';
 
@@ -12,7 +13,9 @@ import { LatencyHistogram, nowMicros } from '../support/latency-histogram';
  * result line.
  */
 export interface LoadConfig {
-  kind: 'stomp' | 'raw' | 'socketio';
+  kind: 'stomp' | 'raw' | 'socketio' | 'sockjs';
+  /** kind 'sockjs': the sockjs-client transport forced (websocket, xhr-streaming, xhr-polling, eventsource). */
+  sockjsTransport?: string;
   port: number;
   rooms: { requestIdx: number; tokens: [string, string] }[];
   mode: 'closed' | 'open' | 'idle';
@@ -51,7 +54,7 @@ function onContent(receiver: BenchClient, content: string): void {
   const sentAt = Number(content.slice(1, bar1));
   const sender = Number(content.slice(bar1 + 1, bar2));
   if (sender === receiver.index) {
-    if (cfg.kind !== 'stomp') freeSlot(receiver);
+    if (cfg.kind !== 'stomp' && cfg.kind !== 'sockjs') freeSlot(receiver);
     return;
   }
   if (measuring) {
@@ -89,9 +92,34 @@ function sendOne(c: BenchClient): void {
 
 const CONTENT = '"content":"';
 
+/** A STOMP client's socket: a `ws` WebSocket, or a sockjs-client socket (which hands over one message per STOMP frame). */
+interface FrameSocket {
+  send(text: string): void;
+  close(): void;
+  on(event: 'open', cb: () => void): void;
+  on(event: 'message', cb: (data: { toString(): string }) => void): void;
+  on(event: 'error', cb: (err: Error) => void): void;
+}
+
+function sockJsSocket(): FrameSocket {
+  const sock = new SockJS(`http://127.0.0.1:${cfg.port}/ws/chat`, undefined, { transports: [cfg.sockjsTransport!] });
+  return {
+    send: (text) => sock.send(text),
+    close: () => sock.close(),
+    on: (event: string, cb: (arg?: never) => void) => {
+      if (event === 'open') sock.onopen = () => cb();
+      if (event === 'message') sock.onmessage = (e: { data: string }) => cb(e.data as never);
+      if (event === 'error') sock.onclose = (e: { code: number }) => (e.code === 1000 ? undefined : cb(new Error(`closed ${e.code}`) as never));
+    },
+  } as FrameSocket;
+}
+
 function connectStomp(index: number, requestIdx: number, token: string, localAddress: string): Promise<BenchClient> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${cfg.port}/ws/chat`, ['v12.stomp'], { localAddress, perMessageDeflate: false });
+    const ws: FrameSocket =
+      cfg.kind === 'sockjs'
+        ? sockJsSocket()
+        : (new WebSocket(`ws://127.0.0.1:${cfg.port}/ws/chat`, ['v12.stomp'], { localAddress, perMessageDeflate: false }) as unknown as FrameSocket);
     const c: BenchClient = {
       index,
       requestIdx,
@@ -173,7 +201,7 @@ async function main(): Promise<void> {
       const localAddress = cfg.localAddresses[i % cfg.localAddresses.length]!;
       const index = i++;
       pending.push(
-        cfg.kind === 'stomp'
+        cfg.kind === 'stomp' || cfg.kind === 'sockjs'
           ? connectStomp(index, room.requestIdx, token, localAddress)
           : cfg.kind === 'raw'
             ? connectRaw(index, room.requestIdx, localAddress)
