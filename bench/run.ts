@@ -207,7 +207,9 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|');
     const ws = rows[0]!;
     for (const r of rows)
-      console.log(`| ${r.transport} | ${f(r.delivered, 0)} | ${ms(r.p50)} / ${ms(r.p99)} | ${f(r.cpuUsPerMsg, 0)} | ${f(r.cpuUsPerMsg / ws.cpuUsPerMsg, 2)}× | ${r.errors} |`);
+      console.log(
+        `| ${r.transport} | ${f(r.delivered, 0)} | ${ms(r.p50)} / ${ms(r.p99)} | ${f(r.cpuUsPerMsg, 0)} | ${f(r.cpuUsPerMsg / ws.cpuUsPerMsg, 2)}× | ${r.errors} |`,
+      );
   }
   if (want('data-office')) {
     const rows = await dataOfficeSuite(quick);

@@ -72,10 +72,10 @@ it('a browser whose WebSocket upgrades are refused falls back and chats with rec
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`http://127.0.0.1:${proxy.port}/static/page.html`);
-  const result = (await page.evaluate(([token, requestIdx]) => (globalThis as never as { runChat: (t: string, r: number) => Promise<unknown> }).runChat(token, requestIdx), [
-    sys.token('s-chromium', 'STUDENT'),
-    id,
-  ] as const)) as { transport: string; receipts: string[]; contents: string[] };
+  const result = (await page.evaluate(
+    ([token, requestIdx]) => (globalThis as never as { runChat: (t: string, r: number) => Promise<unknown> }).runChat(token, requestIdx),
+    [sys.token('s-chromium', 'STUDENT'), id] as const,
+  )) as { transport: string; receipts: string[]; contents: string[] };
   expect(proxy.refusedUpgrades).toBeGreaterThan(0);
   expect(result.transport).not.toBe('websocket');
   expect(result.receipts.map(Number)).toEqual([1, 2, 3, 4, 5]);

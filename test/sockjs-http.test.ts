@@ -178,3 +178,20 @@ describe('SockJS HTTP protocol details', () => {
     expect((await raw('POST', `/000/${sid}/xhr`)).text).toBe('o\n');
   });
 });
+
+describe('a gateway that dies', () => {
+  it('ends its SockJS sessions like WebSocket ones: the client sees the close, reconnects and syncs everything', async () => {
+    const id = await approvedRoom(sys, 's-dies');
+    const token = sys.token('s-dies', 'STUDENT');
+    const c = await stompOver(proxy.port, 'xhr-polling', token);
+    for (let i = 0; i < 5; i++) await c.send('/app/chat.send', { requestIdx: id, content: `before ${i}`, clientMsgId: `dies-${i}` });
+    const closed = new Promise<void>((resolve) => (c.client.onWebSocketClose = () => resolve()));
+    await other.proc.kill('SIGKILL');
+    await closed;
+    const again = await stompOver(sys.gateway.port, 'xhr-polling', token);
+    await again.send('/app/chat.sync', { requestIdx: id, afterSeq: 0 });
+    await again.waitFor(() => again.events.filter((e) => e['type'] === 'CHAT').length === 5, 'synced');
+    expect(again.events.map((e) => e['content'])).toEqual([0, 1, 2, 3, 4].map((i) => `before ${i}`));
+    await again.client.deactivate();
+  });
+});
