@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', 'bench/results/', 'gateway/console/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', '.data/', 'bench/results/', 'gateway/console/', 'coverage/', 'client/dist/', 'docs/client-api/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

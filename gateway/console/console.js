@@ -1,9 +1,10 @@
-// Office Hours web console: a small client of the public API (REST + STOMP over WebSocket), no framework.
+// Office Hours web console: a small client of the public API (REST, and real time through the client library
+// in office-hours-client.js: no STOMP code here), no framework.
 // Sign in with /console/#token=<jwt>; the token stays in the fragment and this page's memory.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const state = { token: '', me: { id: '', roles: [] }, rooms: new Map(), open: undefined, lastSeq: new Map(), stomp: undefined };
+const state = { token: '', me: { id: '', roles: [] }, rooms: new Map(), open: undefined, shown: new Map(), chat: undefined };
 
 function showError(message) {
   $('error').textContent = message || '';
@@ -137,8 +138,9 @@ async function downloadArchive(requestIdx) {
 }
 
 function appendMessage(m) {
-  if (m.seq <= (state.lastSeq.get(m.requestIdx) || 0)) return;
-  state.lastSeq.set(m.requestIdx, m.seq);
+  // History (REST) and live events can both carry a message: each is shown once.
+  if (m.seq <= (state.shown.get(m.requestIdx) || 0)) return;
+  state.shown.set(m.requestIdx, m.seq);
   if (state.open !== m.requestIdx) return;
   const li = document.createElement('li');
   li.className = m.senderId === state.me.id ? 'mine' : 'theirs';
@@ -152,7 +154,7 @@ function appendMessage(m) {
 
 async function openRoom(requestIdx) {
   state.open = requestIdx;
-  state.lastSeq.set(requestIdx, 0);
+  state.shown.set(requestIdx, 0);
   $('messages').replaceChildren();
   $('typing').textContent = '';
   $('read-mark').textContent = '';
@@ -160,44 +162,32 @@ async function openRoom(requestIdx) {
   $('chat').hidden = false;
   const c = await api('GET', `/api/consultation/${requestIdx}`);
   updateRoom(c);
-  let after = 0;
-  for (;;) {
-    const page = await api('GET', `/api/chat/messages/${requestIdx}?afterSeq=${after}&limit=500`);
-    page.items.forEach(appendMessage);
-    if (page.items.length < 500) break;
-    after = page.nextAfterSeq;
+  let last = 0;
+  for await (const page of state.chat.history(requestIdx, { pageSize: 500 })) {
+    page.forEach(appendMessage);
+    last = page[page.length - 1].seq;
   }
+  // The library syncs the room after every reconnect from what it last delivered.
+  state.chat.follow(requestIdx, last);
   markRead();
   $('message').focus();
 }
 
-function publish(destination, body) {
-  if (!state.stomp || !state.stomp.connected) throw new Error('not connected; retrying');
-  state.stomp.publish({ destination, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-}
-
 function markRead() {
-  if (state.open && state.stomp && state.stomp.connected) publish('/app/chat.read', { requestIdx: state.open });
+  if (state.open && state.chat.state === 'connected') void state.chat.markRead(state.open);
 }
 
-let lastTyping = 0;
 $('message').addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey) {
     event.preventDefault();
     const content = event.target.value;
     if (!content.trim() || !state.open) return;
-    try {
-      publish('/app/chat.send', { requestIdx: state.open, content, clientMsgId: crypto.randomUUID() });
-      event.target.value = '';
-    } catch (e) {
-      showError(e.message);
-    }
+    // Retried by the library (same clientMsgId) until its RECEIPT, across reconnects.
+    state.chat.send(state.open, content).catch((e) => showError(`${e.code}: ${e.message}`));
+    event.target.value = '';
     return;
   }
-  if (state.open && Date.now() - lastTyping > 2000 && state.stomp && state.stomp.connected) {
-    lastTyping = Date.now();
-    publish('/app/chat.typing', { requestIdx: state.open });
-  }
+  if (state.open) state.chat.typing(state.open);
 });
 
 // ---- real time ----------------------------------------------------------------------------------
@@ -232,25 +222,11 @@ function onEvent(e) {
 }
 
 function connect() {
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/chat`;
-  const client = new StompJs.Client({
-    brokerURL: url,
-    connectHeaders: { Authorization: `Bearer ${state.token}` },
-    reconnectDelay: 1000,
-    heartbeatIncoming: 10000,
-    heartbeatOutgoing: 10000,
-  });
-  client.onConnect = () => {
-    $('connection').textContent = 'connected';
-    client.subscribe('/user/queue/chat', (m) => onEvent(JSON.parse(m.body)));
-    client.subscribe('/user/queue/errors', (m) => showError(`${JSON.parse(m.body).code}: ${JSON.parse(m.body).message}`));
-    // After a reconnect, replay what was missed in the open room.
-    if (state.open) publish('/app/chat.sync', { requestIdx: state.open, afterSeq: state.lastSeq.get(state.open) || 0 });
-  };
-  client.onWebSocketClose = () => ($('connection').textContent = 'reconnecting…');
-  client.onStompError = (frame) => showError(frame.headers.message);
-  client.activate();
-  state.stomp = client;
+  const chat = OfficeHours.connect({ url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/chat`, getToken: () => state.token });
+  chat.on('state', (s) => ($('connection').textContent = s === 'connected' ? 'connected' : `${s}…`));
+  for (const type of ['CHAT', 'READ', 'TYPING', 'STATUS', 'WARNING']) chat.on(type, onEvent);
+  chat.on('error', (e) => showError(`${e.code}: ${e.message}`));
+  state.chat = chat;
 }
 
 async function main() {

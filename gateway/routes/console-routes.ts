@@ -3,14 +3,13 @@ import path from 'node:path';
 import type { Router } from '../http/router';
 
 const CONSOLE_DIR = path.join(__dirname, '..', 'console');
-// The package exports only its main file (the UMD bundle); the minified one sits next to it.
-const STOMP_BUNDLE = path.join(path.dirname(require.resolve('@stomp/stompjs')), 'stomp.umd.min.js');
 
 const FILES: Record<string, { file: string; type: string }> = {
   '/console/': { file: path.join(CONSOLE_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
   '/console/console.js': { file: path.join(CONSOLE_DIR, 'console.js'), type: 'text/javascript; charset=utf-8' },
   '/console/console.css': { file: path.join(CONSOLE_DIR, 'console.css'), type: 'text/css; charset=utf-8' },
-  '/console/stomp.umd.min.js': { file: STOMP_BUNDLE, type: 'text/javascript; charset=utf-8' },
+  // The client library's browser bundle (npm run build:client), with @stomp/stompjs inside.
+  '/console/office-hours-client.js': { file: path.join(CONSOLE_DIR, 'office-hours-client.js'), type: 'text/javascript; charset=utf-8' },
 };
 
 /**

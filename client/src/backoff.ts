@@ -1,0 +1,17 @@
+export interface BackoffOptions {
+  /** First delay's ceiling. */
+  readonly baseMs: number;
+  /** No delay is longer. */
+  readonly maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
+
+/**
+ * "Full jitter" exponential backoff: a random delay up to base·2^attempt (capped), so a thousand clients
+ * that lost the same gateway do not come back in the same millisecond.
+ */
+export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(attempt, 20));
+  return Math.floor(random() * ceiling);
+}
