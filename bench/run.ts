@@ -15,9 +15,10 @@ import { soakSuite } from './suites/soak-suite';
 import { stormSuite } from './suites/storm-suite';
 import { dataOfficeSuite } from './suites/data-office-suite';
 import { sockJsSuite } from './suites/sockjs-suite';
+import { clientReconnectSuite } from './suites/client-reconnect-suite';
 
 /**
- * npm run bench [-- --quick] [-- --soak-rooms 1000 --soak-rate 2000 --soak-minutes 30] [-- --only startup,rates,idle,chat,cluster,connections,storm,backup,scan,rest,data-office,sockjs,soak]
+ * npm run bench [-- --quick] [-- --soak-rooms 1000 --soak-rate 2000 --soak-minutes 30] [-- --only startup,rates,idle,chat,cluster,connections,storm,backup,scan,rest,data-office,sockjs,client-reconnect,soak]
  * Every figure is printed next to a baseline measured in the same run, as a ratio.
  */
 const { values } = parseArgs({
@@ -198,6 +199,14 @@ async function main(): Promise<void> {
     console.log(`| raw uWS GET /ping (baseline) | ${f(r.pingReqPerSec, 0)} | ${f(r.pingP99Ms, 1)} |`);
     console.log(`| request→approve→start→end flows (16 concurrent) | ${f(r.flowsPerSec, 0)} flows/s = ${f(r.flowsPerSec * 4, 0)} req/s | |`);
     console.log(`ratio: list / raw ping = ${f(r.listReqPerSec / r.pingReqPerSec, 3)}×`);
+  }
+  if (want('client-reconnect')) {
+    const r = await clientReconnectSuite(quick);
+    results['client-reconnect'] = r;
+    console.log(`\n## client library: ${r.clients} clients on gateway A, SIGKILL A, one message per room while they reconnect to B`);
+    console.log('| connect all to A | all reconnected to B | all synced (got the missed message) | duplicates | losses |');
+    console.log('|---|---|---|---|---|');
+    console.log(`| ${r.connectMs} ms | ${r.reconnectedMs} ms | ${r.syncedMs} ms | ${r.duplicates} | ${r.losses} |`);
   }
   if (want('sockjs')) {
     const rows = await sockJsSuite(quick);

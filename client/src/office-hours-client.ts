@@ -29,7 +29,7 @@ export interface ConnectOptions {
   fetch?: typeof fetch;
 }
 
-type Listener<K extends keyof EventMap> = (value: EventMap[K]) => void;
+export type Listener<K extends keyof EventMap> = (value: EventMap[K]) => void;
 const WATCHDOG_MS = 1000;
 /** A watchdog tick this late means the machine slept: the socket is not trusted any more. */
 const SLEPT_MS = 15_000;
@@ -70,6 +70,8 @@ export class OfficeHoursClient {
   private readonly syncs = new Map<string, number>();
   private readonly reads = new Map<string, () => void>();
   private readonly typedAt = new Map<number, number>();
+  /** Rooms whose oldest send is on the wire (one per room at a time). */
+  private readonly inFlight = new Set<number>();
   private readonly clock: Clock;
 
   constructor(private readonly options: ConnectOptions) {
@@ -106,7 +108,7 @@ export class OfficeHoursClient {
   /** Resolves with the message's seq once it is durable (its RECEIPT); retried across reconnects until then. */
   send(requestIdx: number, content: string): Promise<number> {
     const { entry, done } = this.outbox.add(requestIdx, content);
-    if (entry) this.transmit(entry.clientMsgId);
+    if (entry) this.transmit(requestIdx);
     return done;
   }
 
@@ -179,7 +181,7 @@ export class OfficeHoursClient {
     stomp.subscribe('/user/queue/errors', (m) => this.onErrorEvent(m));
     this.setState('connected');
     for (const room of this.cursors.rooms()) this.sync(room);
-    for (const e of this.outbox.all()) this.transmit(e.clientMsgId);
+    for (const room of this.outbox.rooms()) this.transmit(room);
     this.markReady();
   }
 
@@ -194,6 +196,7 @@ export class OfficeHoursClient {
     this.stomp = undefined;
     this.refreshing = undefined;
     this.clock.clearTimeout(this.refreshTimer);
+    this.inFlight.clear();
     this.cursors.abandonSyncs();
     this.syncs.clear();
     void s?.deactivate({ force: true }).catch(() => undefined);
@@ -247,15 +250,34 @@ export class OfficeHoursClient {
     this.publish('/app/chat.sync', { requestIdx, afterSeq: this.cursors.lastSeq(requestIdx) }, { receipt });
   }
 
-  private transmit(clientMsgId: string): void {
-    const e = this.outbox.get(clientMsgId);
-    if (!e || !this.stomp?.connected) return;
+  /**
+   * Puts the room's oldest send on the wire, unless one is there already: one at a time per room, so a
+   * refusal (RATE_LIMITED) or a lost connection can never let a later message overtake an earlier one.
+   */
+  private transmit(requestIdx: number): void {
+    const e = this.outbox.head(requestIdx);
+    if (!e || !this.stomp?.connected || this.inFlight.has(requestIdx)) return;
     const wait = e.notBefore - this.clock.now();
     if (wait > 0) {
-      this.clock.setTimeout(() => this.transmit(clientMsgId), wait);
+      this.clock.setTimeout(() => this.transmit(requestIdx), wait);
       return;
     }
-    this.publish('/app/chat.send', { requestIdx: e.requestIdx, content: e.content, clientMsgId }, { receipt: `send:${clientMsgId}` });
+    this.inFlight.add(requestIdx);
+    const { clientMsgId } = e;
+    this.publish('/app/chat.send', { requestIdx, content: e.content, clientMsgId }, { receipt: `send:${clientMsgId}` });
+  }
+
+  private sendDone(clientMsgId: string, outcome: { seq: number } | { error: OfficeHoursError }): void {
+    const e = this.outbox.get(clientMsgId);
+    if (!e) return;
+    this.inFlight.delete(e.requestIdx);
+    if ('seq' in outcome) this.outbox.settle(clientMsgId, outcome.seq);
+    else if (!outcome.error.retryable) this.outbox.fail(clientMsgId, outcome.error);
+    else {
+      e.rateLimited++;
+      e.notBefore = this.clock.now() + Math.max(100, backoffDelay(e.rateLimited, this.options.backoff ?? DEFAULT_BACKOFF));
+    }
+    this.transmit(e.requestIdx);
   }
 
   private publish(destination: string, body: object, headers: Record<string, string> = {}): void {
@@ -264,7 +286,7 @@ export class OfficeHoursClient {
 
   private onReceipt(frame: IFrame): void {
     const id = frame.headers['receipt-id'] ?? '';
-    if (id.startsWith('send:')) return this.outbox.settle(id.slice(5), Number(frame.headers['seq']));
+    if (id.startsWith('send:')) return this.sendDone(id.slice(5), { seq: Number(frame.headers['seq']) });
     if (id === this.refreshing) {
       this.refreshing = undefined;
       return this.setDeadline(frame.headers['session-expires']);
@@ -290,12 +312,7 @@ export class OfficeHoursClient {
     if (body.type === 'TOKEN_EXPIRING') return void this.refresh();
     const err = new OfficeHoursError(body.code, body.message, body.requestIdx, body.clientMsgId);
     const pending = body.clientMsgId ? this.outbox.get(body.clientMsgId) : undefined;
-    if (pending) {
-      if (!err.retryable) return this.outbox.fail(pending.clientMsgId, err);
-      pending.rateLimited++;
-      pending.notBefore = this.clock.now() + Math.max(250, backoffDelay(pending.rateLimited, this.options.backoff ?? DEFAULT_BACKOFF));
-      return this.transmit(pending.clientMsgId);
-    }
+    if (pending) return this.sendDone(pending.clientMsgId, { error: err });
     if (this.refreshing && PERMANENT_REFRESH_CODES.has(body.code)) {
       // Refused: the session runs to its old deadline, and the watchdog reconnects with a fresh token then.
       this.refreshing = undefined;

@@ -57,6 +57,16 @@ export class Outbox {
     return [...this.entries.values()];
   }
 
+  /** The oldest send of a room: the only one of the room on the wire, so the room's order is the order of send(). */
+  head(requestIdx: number): PendingSend | undefined {
+    for (const e of this.entries.values()) if (e.requestIdx === requestIdx) return e;
+    return undefined;
+  }
+
+  rooms(): number[] {
+    return [...new Set([...this.entries.values()].map((e) => e.requestIdx))];
+  }
+
   settle(clientMsgId: string, seq: number): void {
     const e = this.entries.get(clientMsgId);
     if (!e) return;

@@ -10,7 +10,8 @@ import type { DurabilityObserver } from './durability-observer';
 import type { DurableCommit } from './durable-commit';
 import type { SeqReservations } from './seq-reservations';
 
-const LOCK_TTL_MS = 30_000;
+// Renewed every third of it while a rebuild runs: a gateway that dies mid-rebuild holds its room for at most this long.
+const LOCK_TTL_MS = 5_000;
 const WAIT = { stepMs: 20, limitMs: 10_000 };
 
 /**
