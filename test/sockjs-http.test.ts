@@ -1,6 +1,6 @@
-import { Client, type IMessage } from '@stomp/stompjs';
 import SockJS from 'sockjs-client';
 import { approvedRoom } from './support/approved-room';
+import { stompOver } from './support/stompjs-session';
 import { startGatewayProcess, type RoleProcess } from './support/child-process';
 import { startRoundRobinProxy, type RoundRobinProxy } from './support/round-robin-proxy';
 import { startTestSystem, testEnv, type TestSystem } from './support/test-system';
@@ -29,41 +29,12 @@ afterAll(async () => {
 });
 
 /** A stock @stomp/stompjs client over sockjs-client with one transport forced; resolves once CONNECTED. */
-async function stompOver(port: number, transport: (typeof TRANSPORTS)[number], token: string) {
-  const events: Record<string, unknown>[] = [];
-  const client = new Client({
-    webSocketFactory: () => new SockJS(`http://127.0.0.1:${port}/ws/chat`, undefined, { transports: [transport] }) as never,
-    connectHeaders: { Authorization: `Bearer ${token}` },
-    reconnectDelay: 0,
-    heartbeatIncoming: 0,
-    heartbeatOutgoing: 0,
-  });
-  await new Promise<void>((resolve, reject) => {
-    client.onConnect = () => resolve();
-    client.onStompError = (f) => reject(new Error(f.headers['message']));
-    client.onWebSocketClose = (e: { code?: number }) => reject(new Error(`closed ${e.code}`));
-    client.activate();
-  });
-  client.subscribe('/user/queue/chat', (m: IMessage) => events.push(JSON.parse(m.body) as Record<string, unknown>));
-  const send = (destination: string, body: object) =>
-    new Promise<Record<string, string>>((resolve) => {
-      const receipt = `r-${Math.random()}`;
-      client.watchForReceipt(receipt, (f) => resolve(f.headers));
-      client.publish({ destination, body: JSON.stringify(body), headers: { receipt } });
-    });
-  const waitFor = async (pred: () => boolean, what: string) => {
-    const deadline = Date.now() + 10_000;
-    while (!pred()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(events).slice(0, 400)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  return { client, events, send, waitFor };
-}
+const sockJsStomp = (port: number, transport: (typeof TRANSPORTS)[number], token: string) =>
+  stompOver(() => new SockJS(`http://127.0.0.1:${port}/ws/chat`, undefined, { transports: [transport] }), token);
 
 async function roundTrip(port: number, transport: (typeof TRANSPORTS)[number], tag: string): Promise<void> {
   const id = await approvedRoom(sys, `s-${tag}`);
-  const c = await stompOver(port, transport, sys.token(`s-${tag}`, 'STUDENT'));
+  const c = await sockJsStomp(port, transport, sys.token(`s-${tag}`, 'STUDENT'));
   const seqs: number[] = [];
   for (let i = 0; i < 20; i++)
     seqs.push(Number((await c.send('/app/chat.send', { requestIdx: id, content: `${tag} ${i}`, clientMsgId: `${tag}-${i}` }))['seq']));
@@ -143,7 +114,7 @@ describe('SockJS HTTP protocol details', () => {
 
     const id = await approvedRoom(sys, 's-big');
     const token = sys.token('s-big', 'STUDENT');
-    const c = await stompOver(sys.gateway.port, 'xhr-streaming', token);
+    const c = await sockJsStomp(sys.gateway.port, 'xhr-streaming', token);
     const text = 'x'.repeat(3000);
     for (let i = 0; i < 60; i++) await c.send('/app/chat.send', { requestIdx: id, content: `${i} ${text}`, clientMsgId: `big-${i}` });
     await c.client.deactivate();
@@ -183,12 +154,12 @@ describe('a gateway that dies', () => {
   it('ends its SockJS sessions like WebSocket ones: the client sees the close, reconnects and syncs everything', async () => {
     const id = await approvedRoom(sys, 's-dies');
     const token = sys.token('s-dies', 'STUDENT');
-    const c = await stompOver(proxy.port, 'xhr-polling', token);
+    const c = await sockJsStomp(proxy.port, 'xhr-polling', token);
     for (let i = 0; i < 5; i++) await c.send('/app/chat.send', { requestIdx: id, content: `before ${i}`, clientMsgId: `dies-${i}` });
     const closed = new Promise<void>((resolve) => (c.client.onWebSocketClose = () => resolve()));
     await other.proc.kill('SIGKILL');
     await closed;
-    const again = await stompOver(sys.gateway.port, 'xhr-polling', token);
+    const again = await sockJsStomp(sys.gateway.port, 'xhr-polling', token);
     await again.send('/app/chat.sync', { requestIdx: id, afterSeq: 0 });
     await again.waitFor(() => again.events.filter((e) => e['type'] === 'CHAT').length === 5, 'synced');
     expect(again.events.map((e) => e['content'])).toEqual([0, 1, 2, 3, 4].map((i) => `before ${i}`));

@@ -1,7 +1,7 @@
-import { Client, type IMessage } from '@stomp/stompjs';
 import SockJS from 'sockjs-client';
 import WebSocket from 'ws';
 import { approvedRoom } from './support/approved-room';
+import { stompOver } from './support/stompjs-session';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
 /**
@@ -32,32 +32,6 @@ describe('SockJS endpoint (/ws/chat)', () => {
     expect(preflight.headers.get('access-control-allow-methods')).toBe('OPTIONS, GET');
     expect(await (await fetch(base(), { headers: { connection: 'close' } })).text()).toBe('Welcome to SockJS!\n');
   });
-
-  /** An unmodified @stomp/stompjs client over the given socket factory; resolves once CONNECTED. */
-  const stompOver = async (factory: () => unknown, token: string) => {
-    const events: Record<string, unknown>[] = [];
-    const client = new Client({
-      webSocketFactory: factory as never,
-      connectHeaders: { Authorization: `Bearer ${token}` },
-      reconnectDelay: 0,
-      heartbeatIncoming: 0,
-      heartbeatOutgoing: 0,
-    });
-    await new Promise<void>((resolve, reject) => {
-      client.onConnect = () => resolve();
-      client.onStompError = (f) => reject(new Error(f.headers['message']));
-      client.onWebSocketClose = (e: { code?: number }) => reject(new Error(`closed ${e.code}`));
-      client.activate();
-    });
-    client.subscribe('/user/queue/chat', (m: IMessage) => events.push(JSON.parse(m.body) as Record<string, unknown>));
-    const send = (destination: string, body: object) =>
-      new Promise<Record<string, string>>((resolve) => {
-        const receipt = `r-${Math.random()}`;
-        client.watchForReceipt(receipt, (f) => resolve(f.headers));
-        client.publish({ destination, body: JSON.stringify(body), headers: { receipt } });
-      });
-    return { client, events, send };
-  };
 
   it.each([
     ['the SockJS WebSocket transport', () => new SockJS(`http://127.0.0.1:${sys.gateway.port}/ws/chat`, undefined, { transports: ['websocket'] })],
