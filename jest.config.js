@@ -25,6 +25,9 @@ const onCluster = [
   'push-notifications',
   'npm-start',
   'persist-index',
+  'data-office-retention',
+  'data-office-erasure',
+  'data-office-export-audit',
 ];
 
 /** @type {import('jest').Config} */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { RetentionPurge } from '../lib/data-office/retention-purge';
+import { createKnex } from '../lib/db/knex-client';
+import { retentionDryRun } from '../lib/data-office/retention-purge';
 import { QUEUE_NAMES } from '../lib/queues/queue-names';
 import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
 import { buildCoreServices } from '../lib/runtime/core-services';
@@ -15,23 +16,23 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const { config, log } = bootProcess('retention');
+  if (values['dry-run']) {
+    // Reads PostgreSQL only: no Redis or S3 client is opened for a report.
+    const knex = createKnex(config.databaseUrl);
+    try {
+      const report = await retentionDryRun(knex, config.retention);
+      process.stdout.write(`${JSON.stringify({ retentionDays: config.retention.days ?? null, ...report }, null, 2)}\n`);
+    } catch (err) {
+      exitOnStartupError(err, log, 'retention');
+    } finally {
+      await knex.destroy();
+    }
+    return;
+  }
   const core = buildCoreServices(config, 'retention', log);
   try {
-    if (values['dry-run']) {
-      const purge = new RetentionPurge({
-        knex: core.knex,
-        store: core.store,
-        chatLog: core.hotLog.chatLog,
-        audit: core.audit,
-        settings: config.retention,
-        log,
-      });
-      const report = await purge.dryRun();
-      process.stdout.write(`${JSON.stringify({ retentionDays: config.retention.days ?? null, ...report }, null, 2)}\n`);
-    } else {
-      await core.queues.enqueue(QUEUE_NAMES.dataOffice, 'retention-purge', {});
-      process.stdout.write('retention purge queued\n');
-    }
+    await core.queues.enqueue(QUEUE_NAMES.dataOffice, 'retention-purge', {});
+    process.stdout.write('retention purge queued\n');
   } catch (err) {
     exitOnStartupError(err, log, 'retention');
   } finally {

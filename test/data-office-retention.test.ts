@@ -101,6 +101,7 @@ describe('retention purge', () => {
     const cli = await run(process.execPath, ['--import', 'tsx', 'scripts/retention.ts', '--dry-run'], {
       cwd: path.resolve(__dirname, '..'),
       env: { ...sys.env, LOG_LEVEL: 'silent', STARTUP_WARNINGS: 'false' },
+      timeout: 20_000,
     });
     expect(JSON.parse(cli.stdout)).toMatchObject({ retentionDays: 30, wouldPurge: dry.wouldPurge, sample: dry.sample });
 

@@ -54,20 +54,11 @@ export class RetentionPurge {
   constructor(private readonly d: { knex: Knex; store: ObjectStore; chatLog: ChatLog; audit: AuditLog; settings: RetentionSettings; log: Logger }) {}
 
   cutoff(now: Date): Date | undefined {
-    const days = this.d.settings.days;
-    return days === undefined ? undefined : new Date(now.getTime() - days * DAY_MS);
+    return cutoffOf(this.d.settings, now);
   }
 
-  async dryRun(now = new Date()): Promise<DryRunReport> {
-    const cutoff = this.cutoff(now);
-    if (!cutoff) return { cutoff: null, wouldPurge: 0, held: 0, sample: [] };
-    const due = await this.dueIds(cutoff, 20);
-    const [{ count }] = (await this.d.knex(CONSULTATION_TABLE).whereRaw(DUE, [cutoff]).count('* as count')) as [{ count: string }];
-    const [{ held }] = (await this.d
-      .knex(CONSULTATION_TABLE)
-      .whereRaw(`purged_at IS NULL AND legal_hold AND ${ENDED} AND coalesce(ended_at, updated_at) < ?`, [cutoff])
-      .count('* as held')) as [{ held: string }];
-    return { cutoff: cutoff.toISOString(), wouldPurge: Number(count), held: Number(held), sample: due };
+  dryRun(now = new Date()): Promise<DryRunReport> {
+    return retentionDryRun(this.d.knex, this.d.settings, now);
   }
 
   async run(now = new Date()): Promise<PurgeReport> {
@@ -118,13 +109,30 @@ export class RetentionPurge {
     });
   }
 
-  private async dueIds(cutoff: Date, limit: number): Promise<number[]> {
-    const rows = await this.d
-      .knex(CONSULTATION_TABLE)
-      .whereRaw(DUE, [cutoff])
-      .orderByRaw('coalesce(ended_at, updated_at), request_idx')
-      .limit(limit)
-      .select('request_idx');
-    return rows.map((r: { request_idx: string | number }) => Number(r.request_idx));
+  private dueIds(cutoff: Date, limit: number): Promise<number[]> {
+    return dueIds(this.d.knex, cutoff, limit);
   }
+}
+
+const cutoffOf = (settings: Pick<RetentionSettings, 'days'>, now: Date) =>
+  settings.days === undefined ? undefined : new Date(now.getTime() - settings.days * DAY_MS);
+
+async function dueIds(knex: Knex, cutoff: Date, limit: number): Promise<number[]> {
+  const rows = await knex(CONSULTATION_TABLE)
+    .whereRaw(DUE, [cutoff])
+    .orderByRaw('coalesce(ended_at, updated_at), request_idx')
+    .limit(limit)
+    .select('request_idx');
+  return rows.map((r: { request_idx: string | number }) => Number(r.request_idx));
+}
+
+/** What a purge would take now (npm run retention -- --dry-run): PostgreSQL reads only, nothing deleted. */
+export async function retentionDryRun(knex: Knex, settings: Pick<RetentionSettings, 'days'>, now = new Date()): Promise<DryRunReport> {
+  const cutoff = cutoffOf(settings, now);
+  if (!cutoff) return { cutoff: null, wouldPurge: 0, held: 0, sample: [] };
+  const [{ count }] = (await knex(CONSULTATION_TABLE).whereRaw(DUE, [cutoff]).count('* as count')) as [{ count: string }];
+  const [{ held }] = (await knex(CONSULTATION_TABLE)
+    .whereRaw(`purged_at IS NULL AND legal_hold AND ${ENDED} AND coalesce(ended_at, updated_at) < ?`, [cutoff])
+    .count('* as held')) as [{ held: string }];
+  return { cutoff: cutoff.toISOString(), wouldPurge: Number(count), held: Number(held), sample: await dueIds(knex, cutoff, 20) };
 }
