@@ -101,7 +101,7 @@ function registerRequestReadAndView(router: Router, lifecycle: ConsultationLifec
 function registerTransitions(router: Router, lifecycle: ConsultationLifecycle, audit: AuditLog): void {
   const transition = (
     path: string,
-    doc: { summary: string; who: string; body: z.ZodType; audited?: AuditAction },
+    { audited, ...doc }: { summary: string; who: string; body: z.ZodType; audited?: AuditAction },
     run: (actor: Principal, body: Record<string, unknown>) => Promise<ConsultationModel>,
   ) =>
     router.add(
@@ -110,7 +110,7 @@ function registerTransitions(router: Router, lifecycle: ConsultationLifecycle, a
       async (ctx) => {
         const actor = await ctx.authenticate();
         const c = await run(actor, await ctx.input());
-        if (doc.audited) await audit.record(auditOriginOf(ctx, actor), doc.audited, consultationTarget(c.requestIdx));
+        if (audited) await audit.record(auditOriginOf(ctx, actor), audited, consultationTarget(c.requestIdx));
         ctx.ex.sendJson(200, toConsultationView(c));
       },
       { ...doc, ok: { status: 200, schema: consultationSchema }, errors: TRANSITION_ERRORS },

@@ -1,4 +1,5 @@
 import type { SockJsReceiver } from './sockjs-receiver';
+import type { SockJsRelay } from './sockjs-relay';
 
 /**
  * Writes frames to a receiver, merging consecutive `a[...]` frames for a poll (its response carries one frame);
@@ -16,4 +17,10 @@ export function writeFrames(receiver: SockJsReceiver, frames: readonly string[])
     receiver.write(merged[i]!);
   }
   return [];
+}
+
+/** Everything the session's outbox holds, to a receiver; what it could not carry goes back to the front. */
+export async function deliverOutbox(relay: SockJsRelay, sessionId: string, receiver: SockJsReceiver): Promise<void> {
+  const left = writeFrames(receiver, await relay.take(sessionId));
+  if (left.length) await relay.putBack(sessionId, left);
 }

@@ -2,7 +2,7 @@ import type { Logger } from '../../lib/logging/logger';
 import type { SessionTransport } from '../stomp/session-transport';
 import type { SockJsReceiver } from './sockjs-receiver';
 import type { SockJsRelay } from './sockjs-relay';
-import { writeFrames } from './sockjs-frames';
+import { deliverOutbox } from './sockjs-frames';
 
 /** A session with no receiving request for this long is closed (Spring's `disconnectDelay`). */
 export const SOCKJS_DISCONNECT_DELAY_MS = 5_000;
@@ -75,8 +75,7 @@ export class SockJsHttpSession implements SessionTransport {
     this.lastReceiverAt = Date.now();
     try {
       if (opening) receiver.write('o');
-      const left = writeFrames(receiver, opening ? [] : await this.relay.take(this.id));
-      if (left.length) await this.relay.putBack(this.id, left);
+      if (!opening) await deliverOutbox(this.relay, this.id, receiver);
       if (!receiver.isOpen) return;
       this.receiver = receiver;
     } finally {
@@ -92,8 +91,7 @@ export class SockJsHttpSession implements SessionTransport {
     if (!r?.isOpen || this.attaching || this.waking) return;
     this.waking = true;
     try {
-      const left = writeFrames(r, await this.relay.take(this.id));
-      if (left.length) await this.relay.putBack(this.id, left);
+      await deliverOutbox(this.relay, this.id, r);
     } finally {
       this.waking = false;
     }

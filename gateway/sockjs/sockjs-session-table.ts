@@ -7,7 +7,7 @@ import { SOCKJS_DISCONNECT_DELAY_MS, SockJsHttpSession } from './sockjs-http-ses
 import type { ReceivingTransport, SockJsReceiver } from './sockjs-receiver';
 import { OWNER_REFRESH_MS, type SockJsRelay } from './sockjs-relay';
 import { SOCKJS_HEARTBEAT_MS } from './sockjs-websocket-transport';
-import { writeFrames } from './sockjs-frames';
+import { deliverOutbox } from './sockjs-frames';
 
 export const ANOTHER_CONNECTION = 'c[2010,"Another connection still open"]';
 
@@ -109,9 +109,7 @@ export class SockJsSessionTable {
     try {
       do {
         r.again = false;
-        const frames = await this.d.relay.take(r.sessionId);
-        const left = writeFrames(r.receiver, frames);
-        if (left.length) await this.d.relay.putBack(r.sessionId, left);
+        await deliverOutbox(this.d.relay, r.sessionId, r.receiver);
       } while (r.again && r.receiver.isOpen);
     } catch (err) {
       this.d.log.warn({ err, sockjsSession: r.sessionId }, 'SockJS outbox read failed');
@@ -124,13 +122,18 @@ export class SockJsSessionTable {
   private ended(http: SockJsHttpSession): void {
     const s = this.sessions.get(http.id);
     if (!s) return;
+    this.release(s);
+    // Requests for the id still get its close frame for a while (the relay answers them on other gateways).
+    setTimeout(() => this.sessions.delete(http.id), SOCKJS_DISCONNECT_DELAY_MS).unref();
+  }
+
+  /** A session is over (closed, or left without a receiver): its STOMP session, registry entry, gauge and Redis state go. */
+  private release(s: LocalSession): void {
     s.unwatch?.();
     s.stomp.onClosed();
     this.d.registry.remove(s.stomp);
     this.d.metrics.connections.dec({ transport: `sockjs-${s.transport}` });
-    this.d.relay.ended(http.id, http.closeFrame).catch((err: unknown) => this.d.log.warn({ err }, 'SockJS session end not recorded'));
-    // Requests for the id still get its close frame for a while (the relay answers them on other gateways).
-    setTimeout(() => this.sessions.delete(http.id), SOCKJS_DISCONNECT_DELAY_MS).unref();
+    this.d.relay.ended(s.http.id, s.http.closeFrame).catch((err: unknown) => this.d.log.warn({ err }, 'SockJS session end not recorded'));
   }
 
   private heartbeat(): void {
@@ -156,11 +159,7 @@ export class SockJsSessionTable {
         continue; // Redis cannot say: keep the session until it can
       }
       this.sessions.delete(http.id);
-      s.unwatch?.();
-      s.stomp.onClosed();
-      this.d.registry.remove(s.stomp);
-      this.d.metrics.connections.dec({ transport: `sockjs-${s.transport}` });
-      this.d.relay.ended(http.id, undefined).catch(() => undefined);
+      this.release(s);
     }
   }
 }

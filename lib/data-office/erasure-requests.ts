@@ -31,7 +31,7 @@ export class ErasureRequests {
   async request(userId: string, origin: AuditOrigin): Promise<ErasureStatus> {
     const { knex } = this.d;
     const [user, earlier] = await Promise.all([
-      knex('users').where('id', userId).first('id', 'erased_at'),
+      knex('users').where('id', userId).first('id'),
       knex('user_erasure').where('user_id', userId).first() as Promise<ErasureRow | undefined>,
     ]);
     if (!user && !earlier) throw notFound(`user ${userId} not found`);

@@ -76,8 +76,7 @@ export class RetentionPurge {
         }
       });
       report.failed = failed.length;
-      const [{ count }] = (await this.d.knex(CONSULTATION_TABLE).whereRaw(DUE, [cutoff]).count('* as count')) as [{ count: string }];
-      report.pending = Number(count);
+      report.pending = await countDue(this.d.knex, cutoff);
       // A run that failed on every id it took would only fail again at once: the next scheduled run retries.
       report.more = ids.length === this.d.settings.batch && report.purged > 0 && report.pending > 0;
     }
@@ -126,13 +125,17 @@ async function dueIds(knex: Knex, cutoff: Date, limit: number): Promise<number[]
   return rows.map((r: { request_idx: string | number }) => Number(r.request_idx));
 }
 
+async function countDue(knex: Knex, cutoff: Date): Promise<number> {
+  const [{ count }] = (await knex(CONSULTATION_TABLE).whereRaw(DUE, [cutoff]).count('* as count')) as [{ count: string }];
+  return Number(count);
+}
+
 /** What a purge would take now (npm run retention -- --dry-run): PostgreSQL reads only, nothing deleted. */
 export async function retentionDryRun(knex: Knex, settings: Pick<RetentionSettings, 'days'>, now = new Date()): Promise<DryRunReport> {
   const cutoff = cutoffOf(settings, now);
   if (!cutoff) return { cutoff: null, wouldPurge: 0, held: 0, sample: [] };
-  const [{ count }] = (await knex(CONSULTATION_TABLE).whereRaw(DUE, [cutoff]).count('* as count')) as [{ count: string }];
   const [{ held }] = (await knex(CONSULTATION_TABLE)
     .whereRaw(`purged_at IS NULL AND legal_hold AND ${ENDED} AND coalesce(ended_at, updated_at) < ?`, [cutoff])
     .count('* as held')) as [{ held: string }];
-  return { cutoff: cutoff.toISOString(), wouldPurge: Number(count), held: Number(held), sample: await dueIds(knex, cutoff, 20) };
+  return { cutoff: cutoff.toISOString(), wouldPurge: await countDue(knex, cutoff), held: Number(held), sample: await dueIds(knex, cutoff, 20) };
 }
