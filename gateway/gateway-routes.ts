@@ -10,9 +10,11 @@ import { registerHealthRoutes } from './routes/health-routes';
 import { registerMetricsRoute } from './routes/metrics-routes';
 import { registerOpenApiRoute } from './routes/openapi-routes';
 import { registerPushRoutes } from './routes/push-routes';
+import { registerProfessorRoutes } from './routes/professor-routes';
 import { registerDataOfficeRoutes } from './routes/data-office-routes';
 import { ErasureRequests } from '../lib/data-office/erasure-requests';
 import { LegalHolds } from '../lib/data-office/legal-holds';
+import { ProfessorDirectory } from '../lib/users/professor-directory';
 import type { RateLimits } from '../lib/limits/rate-limits';
 
 /** The REST API's version in the OpenAPI document (the contract's, not the package's). */
@@ -29,12 +31,13 @@ export function buildGatewayRouter(core: CoreServices, chat: ChatService, metric
   else if (config.metricsToken) registerMetricsRoute(router, metrics.registry, { open: false, token: config.metricsToken });
   registerConsultationRoutes(router, core.lifecycle, core.audit);
   registerChatRoutes(router, chat, core.rooms, core.audit);
+  registerProfessorRoutes(router, new ProfessorDirectory(core.knex));
   registerArchiveRoutes(router, core);
   registerDataOfficeRoutes(router, {
     knex: core.knex,
     roomMessages: core.hotLog.roomMessages,
     audit: core.audit,
-    erasures: new ErasureRequests({ knex: core.knex, queues: core.queues, audit: core.audit }),
+    erasures: new ErasureRequests({ knex: core.knex, queues: core.queues, audit: core.audit, events: core.events }),
     holds: new LegalHolds({ knex: core.knex, consultations: core.consultations, audit: core.audit }),
     limits,
   });

@@ -9,7 +9,7 @@ import { buildGatewayRouter } from './gateway-routes';
 import { createHttpPipeline } from './http/http-pipeline';
 import { OriginPolicy } from './http/origin-policy';
 import { Router } from './http/router';
-import { buildRateLimits } from './rate-limit-budgets';
+import { buildRateLimits, newSessionRefusal } from './rate-limit-budgets';
 import { registerMetricsRoute } from './routes/metrics-routes';
 import { ChatDestinations } from './stomp/chat-destinations';
 import { SessionRegistry } from './stomp/session-registry';
@@ -67,8 +67,10 @@ function buildSessionHost(
     tokenGraceMs: core.config.stompTokenGraceMs,
     maxBackpressureBytes: options.maxBackpressureBytes ?? 1024 * 1024,
     maxQueuedFrames: options.maxQueuedFrames ?? core.config.limits.maxQueuedFrames,
+    maxMessageChars: core.config.chat.maxMessageChars,
     limitSubscribe: (userId) => limits.consume('subscribe', userId),
     attach: async (s) => {
+      await core.erasureFence.assertNotUnderErasure(s.principal!.userId);
       await core.users.upsertFromPrincipal(s.principal!);
       await Promise.all([hub.attach(s), core.presence.join(s.principal!.userId, s.id)]);
     },
@@ -117,6 +119,7 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const origins = new OriginPolicy(core.config.allowedOrigins, core.config.isProduction);
   const subscriber = createRedis(core.config, 'gateway-subscriber', { shardedSubscriber: true, log });
   const hub = new EventChannelHub({ subscriber, keys: core.keys, rooms: core.rooms, metrics, log });
+  await hub.followRevocations();
   const limits = buildRateLimits(core, log);
   const destinations = new ChatDestinations(sending.chat, limits, metrics, log, { verifier: core.verifier, users: core.users });
   const inFlight = new Set<Promise<unknown>>();
@@ -124,12 +127,13 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const registry = new SessionRegistry(Math.max(50, Math.min(1000, Math.floor(sessionHost.heartbeatMs / 2))));
   const router = buildGatewayRouter(core, sending.chat, metrics, limits, () => draining);
   const trustedProxies = core.config.trustedProxies;
-  const pipeline = { verifier: core.verifier, users: core.users, origins, trustedProxies, limits, log };
+  const pipeline = { verifier: core.verifier, users: core.users, erasureFence: core.erasureFence, origins, trustedProxies, limits, log };
 
   const app = uWS.App();
-  registerStompEndpoint(app, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining });
+  const admitSession = (ip: string) => newSessionRefusal(limits, metrics, ip);
+  registerStompEndpoint(app, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining, admitSession });
   registerSockJsInfoRoutes(app);
-  const sockJs = await startSockJsHttp(app, core, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining });
+  const sockJs = await startSockJsHttp(app, core, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining, admitSession });
   app.any(
     '/*',
     createHttpPipeline({ ...pipeline, router, observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) } }),

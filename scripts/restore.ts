@@ -1,16 +1,59 @@
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ArchiveRestorer, type RestoreSource } from '../lib/archive/archive-restorer';
+import { restoreAll } from '../lib/archive/restore-all';
 import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
 import { buildCoreServices } from '../lib/runtime/core-services';
 
-/** npm run restore -- --request N [--from archive|temp] */
+const USAGE = `usage: npm run restore -- --request <requestIdx> [--from archive|temp]
+       npm run restore -- --all [--from archive|temp] [--report <file>]
+
+Rebuilds messages in PostgreSQL (and an open room's Redis log) from the encrypted objects in the bucket,
+under the seq, sender, role, content, time and clientMsgId they had. Rows already present are kept, so
+a restore can be repeated: a second run inserts nothing.
+
+  --request N      one consultation
+  --all            every consultation that has an object of the source (disaster recovery); a progress
+                   bar on stderr, the JSON report as the last line of stdout (and in --report's file);
+                   exit code 1 when any consultation failed
+  --from archive   the final archives (default); temp: the temp snapshots with their segments
+`;
+
+/** One line on stderr, redrawn in place on a terminal, every tenth of the way otherwise. */
+function progressBar(label: string): (done: number, total: number) => void {
+  const tty = process.stderr.isTTY === true;
+  let lastTenth = -1;
+  return (done, total) => {
+    const ratio = total === 0 ? 1 : done / total;
+    const tenth = Math.floor(ratio * 10);
+    if (!tty && tenth === lastTenth && done !== total) return;
+    lastTenth = tenth;
+    const bar = '#'.repeat(Math.round(ratio * 30)).padEnd(30, '.');
+    process.stderr.write(`${tty ? '\r' : ''}${label} [${bar}] ${done}/${total}${tty && done < total ? '' : '\n'}`);
+  };
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { request: { type: 'string' }, from: { type: 'string', default: 'archive' } } });
+  const { values } = parseArgs({
+    options: {
+      request: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      from: { type: 'string', default: 'archive' },
+      report: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const requestIdx = Number(values.request);
-  if (!Number.isSafeInteger(requestIdx) || requestIdx <= 0 || (values.from !== 'archive' && values.from !== 'temp')) {
-    process.stderr.write('usage: npm run restore -- --request <requestIdx> [--from archive|temp]\n');
+  const one = values.request !== undefined && Number.isSafeInteger(requestIdx) && requestIdx > 0;
+  if (one === values.all || (values.from !== 'archive' && values.from !== 'temp')) {
+    process.stderr.write(USAGE);
     process.exit(2);
   }
+  const source = values.from as RestoreSource;
   const { config, log } = bootProcess('restore');
   const core = buildCoreServices(config, 'restore', log);
   try {
@@ -23,11 +66,19 @@ async function main(): Promise<void> {
       keyring: core.keyring,
       timeZone: config.archiveTimezone,
     });
-    const report = await restorer.restore(requestIdx, values.from as RestoreSource, (done, total) =>
-      process.stdout.write(`restore ${requestIdx}: ${done}/${total} lines\n`),
-    );
+    if (values.all) {
+      const report = await restoreAll({ restorer, store: core.store, consultations: core.consultations }, source, progressBar(`restore --all from ${source}`));
+      const json = JSON.stringify(report);
+      if (values.report) writeFileSync(values.report, `${json}\n`);
+      process.stdout.write(`${json}\n`);
+      if (report.failed > 0) process.exitCode = 1;
+      return;
+    }
+    const report = await restorer.restore(requestIdx, source, (done, total) => process.stdout.write(`restore ${requestIdx}: ${done}/${total} lines\n`));
     process.stdout.write(
-      `restored consultation ${requestIdx} from ${report.source}: ${report.lines} lines, ${report.inserted} rows inserted, Redis ${report.redisRebuilt ? 'rebuilt' : 'untouched'}\n`,
+      `restored consultation ${requestIdx} from ${report.source}: ${report.lines} lines, ${report.inserted} rows inserted, Redis ${report.redisRebuilt ? 'rebuilt' : 'untouched'}` +
+        `${source === 'temp' ? `, ${report.segments} segments applied, ${report.skippedSegments} skipped` : ''}` +
+        `${report.legacy ? ' (object without a restore section: seqs are line numbers, times to the second)' : ''}\n`,
     );
   } catch (err) {
     if (err instanceof Error && /does not exist|no (archive|temp) object/.test(err.message)) {

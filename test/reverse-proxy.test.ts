@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { approvedRoom } from './support/approved-room';
+import { consultationIn } from './support/consultation-in-state';
 import { startGatewayProcess, type RoleProcess } from './support/child-process';
 import { eventually } from './support/eventually';
 import { startOwnNginx, type OwnNginx } from './support/own-nginx';
@@ -29,17 +31,22 @@ describe('behind nginx (deploy/nginx)', () => {
     await sys?.close();
   }, 30_000);
 
-  /** A REST call from a given local address to a port, with optional headers: status and response headers. */
-  const call = (port: number, from: string, headers: Record<string, string> = {}, path = '/api/consultation/active') =>
+  /** A REST call from a given local address to a port, with optional headers (an array: repeated lines) and body. */
+  const call = (port: number, from: string, headers: Record<string, string | string[]> = {}, path = '/api/consultation/active', body?: object) =>
     new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, localAddress: from, agent: false, headers: { connection: 'close', ...headers } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-      });
+      const method = body ? 'POST' : 'GET';
+      const json = body ? { 'content-type': 'application/json' } : {};
+      const req = request(
+        { host: '127.0.0.1', port, path, method, localAddress: from, agent: false, headers: { connection: 'close', ...json, ...headers } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+        },
+      );
       req.on('error', reject);
-      req.end();
+      req.end(body ? JSON.stringify(body) : undefined);
     });
-  const statuses = async (port: number, from: string, headers: (i: number) => Record<string, string> = () => ({})) => {
+  const statuses = async (port: number, from: string, headers: (i: number) => Record<string, string | string[]> = () => ({})) => {
     const out: number[] = [];
     for (let i = 0; i < 6; i++) out.push((await call(port, from, headers(i))).status);
     return out;
@@ -54,6 +61,43 @@ describe('behind nginx (deploy/nginx)', () => {
     // Rotating forged addresses does not escape its own budget, and naming another client spends none of theirs.
     expect(await statuses(nginx.port, '127.0.0.4', (i) => ({ 'x-forwarded-for': i % 2 ? '127.0.0.6' : `198.51.100.${i}` }))).toContain(429);
     expect((await call(nginx.port, '127.0.0.6')).status).toBe(401);
+  });
+
+  it("records the client's real address, whatever forwarding headers it sends through nginx", async () => {
+    const professor = sys.token('p1', 'PROFESSOR');
+    const hostile: [string, Record<string, string | string[]>][] = [
+      ['127.0.0.9', { forwarded: 'for=192.0.2.1' }],
+      ['127.0.0.10', { 'x-forwarded-for': ['192.0.2.2', '192.0.2.3'] }],
+      ['127.0.0.11', { 'x-forwarded-for': `${'9'.repeat(40)}.${'f'.repeat(40)}`, forwarded: `for="${'x'.repeat(80)}"` }],
+    ];
+    for (const [from, headers] of hostile) {
+      const id = await consultationIn(sys, 'PENDING');
+      const approved = await call(nginx.port, from, { authorization: `Bearer ${professor}`, ...headers }, '/api/consultation/approve', { requestIdx: id });
+      expect(approved.status).toBe(200);
+      const rows = await sys.db.knex('audit_log').where({ action: 'APPROVE', target: `consultation:${id}` });
+      expect(rows.map((r: { ip: string }) => r.ip)).toEqual([from]);
+    }
+  });
+
+  it('does not let a client escape its budget by rotating its own Forwarded or doubled X-Forwarded-For lines', async () => {
+    expect(await statuses(nginx.port, '127.0.0.12', (i) => ({ forwarded: `for=192.0.2.${i}` }))).toContain(429);
+    expect(await statuses(nginx.port, '127.0.0.13', (i) => ({ 'x-forwarded-for': [`192.0.2.${i}`, `198.51.100.${i}`] }))).toContain(429);
+  });
+
+  it('keeps SockJS session ids and query strings out of the access log', async () => {
+    await call(nginx.port, '127.0.0.14', {}, '/ws/chat/123/secret-session-id-42/xhr_send?t=1', {});
+    await call(nginx.port, '127.0.0.14', {}, '/api/consultation/active?access_token=secret-token-43');
+    const log = await eventually(
+      async () => {
+        const text = readFileSync(nginx.accessLog, 'utf8');
+        return text.includes('/api/consultation/active ') ? text : undefined;
+      },
+      5_000,
+      'access log lines',
+    );
+    expect(log).toContain('"POST /ws/chat/123/-/xhr_send HTTP/1.1"');
+    expect(log).not.toContain('secret-session-id-42');
+    expect(log).not.toContain('secret-token-43');
   });
 
   it('keys a request straight to a gateway with a forged header on its peer', async () => {

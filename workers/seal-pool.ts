@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import Piscina from 'piscina';
+import { ARCHIVE_ALGORITHM } from '../lib/archive/archive-cipher';
 import type { SealResult, SealTask, Sealer } from '../lib/archive/sealer';
 
 /** Archive and snapshot sealing (format + hash + AES-GCM) on a thread pool sized to the cores. */
@@ -17,8 +18,10 @@ export class SealPool implements Sealer {
     return this.pool.options.maxThreads;
   }
 
-  seal(task: SealTask): Promise<SealResult> {
-    return this.pool.run(task) as Promise<SealResult>;
+  async seal(task: SealTask): Promise<SealResult> {
+    // The thread moves the body back (seal-worker.cjs); the metadata is known here.
+    const body = (await this.pool.run(task)) as Uint8Array;
+    return { body, metadata: { 'key-id': task.keyId, algorithm: ARCHIVE_ALGORITHM } };
   }
 
   close(): Promise<void> {

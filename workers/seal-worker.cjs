@@ -12,4 +12,12 @@ else {
   task = require('../lib/archive/seal-task.ts');
 }
 
-module.exports = (input) => task.runSealTask(input);
+const { move } = require('piscina');
+
+// The sealed body is moved back to the main thread, not copied. A small Buffer may sit in Node's shared
+// pool, whose ArrayBuffer must not be transferred: such a body is copied into one of its own first.
+module.exports = (input) => {
+  const { body } = task.runSealTask(input);
+  const own = body.byteOffset === 0 && body.buffer.byteLength === body.length ? body : Uint8Array.prototype.slice.call(body);
+  return move(own);
+};

@@ -88,6 +88,7 @@ function buildDataOffice(core: CoreServices, sealer: Sealer, persister: ChatPers
       redis: core.redis,
       keys: core.keys,
       lifecycle: core.lifecycle,
+      events: core.events,
       persister,
       chatLog: hotLog.chatLog,
       copies,

@@ -5,7 +5,8 @@ export interface BackoffOptions {
   readonly maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
+/** Capped near 10 s: a user back from an outage waits seconds, not the half minute a 30 s cap allowed. */
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 10_000 };
 
 /**
  * "Full jitter" exponential backoff: a random delay up to base·2^attempt (capped), so a thousand clients

@@ -1,4 +1,4 @@
-/** The contract's error codes (CONTRACT §4), and the library's own. */
+/** The contract's error codes (CONTRACT §4). */
 export type ServerErrorCode =
   | 'VALIDATION_FAILED'
   | 'UNAUTHENTICATED'
@@ -10,25 +10,67 @@ export type ServerErrorCode =
   | 'RATE_LIMITED'
   | 'INTERNAL';
 
-/** `OUTBOX_FULL`: too many sends wait for a RECEIPT; `CLOSED`: the client was closed before the send was acknowledged. */
-export type ErrorCode = ServerErrorCode | 'OUTBOX_FULL' | 'CLOSED';
+/**
+ * The library's own codes. `OUTBOX_FULL`: too many sends wait for a RECEIPT; `CLOSED`: the client was closed
+ * (or stopped) before the call was answered; `CONNECTION_FAILED`: a connection attempt failed (wrong URL,
+ * refused, closed before CONNECTED); `CONNECTION_LOST`: the connection dropped before the answer came.
+ */
+export type ClientErrorCode = 'OUTBOX_FULL' | 'CLOSED' | 'CONNECTION_FAILED' | 'CONNECTION_LOST';
 
-/** Codes worth retrying (later, with the same clientMsgId); every other refusal is final. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['RATE_LIMITED', 'INTERNAL']);
+export type ErrorCode = ServerErrorCode | ClientErrorCode;
+
+export const SERVER_ERROR_CODES: readonly ServerErrorCode[] = [
+  'VALIDATION_FAILED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_PARTICIPANT',
+  'NOT_FOUND',
+  'INVALID_STATE_TRANSITION',
+  'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'INTERNAL',
+];
+
+/** Why a connection attempt failed: no socket (wrong URL, refused, unreachable), an ERROR frame, or a close before CONNECTED. */
+export type ConnectFailure = 'unreachable' | 'refused' | 'closed';
+
+/** Codes worth retrying later (a send keeps its clientMsgId); every other refusal is final. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['RATE_LIMITED', 'INTERNAL', 'CONNECTION_FAILED', 'CONNECTION_LOST']);
+
+export interface ErrorDetails {
+  readonly requestIdx?: number | undefined;
+  readonly clientMsgId?: string | undefined;
+  /** The HTTP status of a REST refusal. */
+  readonly status?: number | undefined;
+  /** Set on `connectError` events. */
+  readonly reason?: ConnectFailure | undefined;
+}
 
 /** An error with the contract's code; `retryable` tells a refusal for good from one that may pass later. */
 export class OfficeHoursError extends Error {
   override readonly name = 'OfficeHoursError';
+  readonly requestIdx: number | undefined;
+  readonly clientMsgId: string | undefined;
+  readonly status: number | undefined;
+  readonly reason: ConnectFailure | undefined;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly requestIdx?: number,
-    readonly clientMsgId?: string,
+    details: ErrorDetails = {},
   ) {
     super(message);
+    this.requestIdx = details.requestIdx;
+    this.clientMsgId = details.clientMsgId;
+    this.status = details.status;
+    this.reason = details.reason;
   }
 
   get retryable(): boolean {
     return RETRYABLE.has(this.code);
   }
+}
+
+export function isServerErrorCode(code: unknown): code is ServerErrorCode {
+  return SERVER_ERROR_CODES.includes(code as ServerErrorCode);
 }

@@ -1,14 +1,5 @@
-/** A chat message (CONTRACT §4). */
-export interface ChatMessage {
-  requestIdx: number;
-  seq: number;
-  messageId: string;
-  senderId: string;
-  senderRole: 'STUDENT' | 'PROFESSOR';
-  content: string;
-  sentAt: string;
-  clientMsgId: string;
-}
+import type { ChatMessage, ConsultationStatus, EndReason } from './contract-types';
+import type { OfficeHoursError } from './errors';
 
 /** Events on `/user/queue/chat` (CONTRACT §5). */
 export type ChatEvent = { type: 'CHAT' } & ChatMessage;
@@ -21,8 +12,8 @@ export interface ReadEvent {
 export interface StatusEvent {
   type: 'STATUS';
   requestIdx: number;
-  status: string;
-  endReason?: string;
+  status: ConsultationStatus;
+  endReason?: EndReason;
 }
 export interface WarningEvent {
   type: 'WARNING';
@@ -36,7 +27,12 @@ export interface TypingEvent {
 }
 export type RoomEvent = ChatEvent | ReadEvent | StatusEvent | WarningEvent | TypingEvent;
 
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+/**
+ * `unauthenticated`: the server refused the token twice in a row (a fresh one from `getToken()` included);
+ * the client stopped and makes no further attempt. `closed`: `close()` was called, or a refusal no retry
+ * can fix stopped the client.
+ */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'unauthenticated' | 'closed';
 
 /** What `client.on(type, …)` delivers, by type. */
 export interface EventMap {
@@ -45,7 +41,11 @@ export interface EventMap {
   STATUS: StatusEvent;
   WARNING: WarningEvent;
   TYPING: TypingEvent;
-  /** A refusal not tied to one send (those reject their promise), or a session-level failure. */
-  error: import('./errors').OfficeHoursError;
+  /** A refusal not tied to one call (those reject their promise), or the reason the client stopped. */
+  error: OfficeHoursError;
+  /** A connection attempt failed; `reason` says how (`unreachable`, `refused`, `closed`). */
+  connectError: OfficeHoursError;
   state: ConnectionState;
 }
+
+export type Listener<K extends keyof EventMap> = (value: EventMap[K]) => void;

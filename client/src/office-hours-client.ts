@@ -1,42 +1,53 @@
-import { Client, type IFrame, type IMessage } from '@stomp/stompjs';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
+import type { Client, IFrame } from '@stomp/stompjs';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
 import { systemClock, type Clock } from './clock';
-import { OfficeHoursError, type ErrorCode } from './errors';
-import type { ChatEvent, ChatMessage, ConnectionState, EventMap, RoomEvent } from './events';
-import { historyPages } from './history-pager';
+import { Connection } from './connection';
+import { isServerErrorCode, OfficeHoursError } from './errors';
+import { EventEmitter } from './event-emitter';
+import type { ChatEvent, ConnectionState, EventMap, Listener, RoomEvent } from './events';
 import { Outbox } from './outbox';
+import { ReceiptBook } from './receipt-book';
+import { RestApi } from './rest-api';
 import { RoomCursors } from './room-cursors';
+import { RoomWaiters } from './room-waiters';
+import { DEFAULT_SEND_LIMITS, limitsFrom, sizeRefusal, type SendLimits } from './send-limits';
+import { TokenRefresher } from './token-refresher';
+import type { WebSocketFactory } from './websocket-factory';
 
 export interface ConnectOptions {
   /** The STOMP endpoint, e.g. `wss://campus.example/ws/chat`; a function is asked again on every reconnect. */
   url: string | (() => string);
-  /** A valid access token; called at every connect and before every refresh (so it may fetch a new one). */
+  /** A valid access token; called at every connect, before every refresh and for every REST call. */
   getToken(): string | Promise<string>;
-  /** Base URL of the REST API for `history()` (default: the origin of `url`). */
+  /** Base URL of the REST API (default: the origin of `url`). */
   restUrl?: string;
-  /** Node: `(url) => new WebSocket(url, ['v12.stomp'])` from the `ws` package. Browsers use their WebSocket. */
-  webSocketFactory?: (url: string) => unknown;
+  /** Default: the platform's WebSocket, or the `ws` package on Node 20 (`npm install ws`). */
+  webSocketFactory?: WebSocketFactory;
   /** Rooms to follow from the start: they are synced after every reconnect (rooms seen in events are followed too). */
   rooms?: readonly number[];
   /** Sends waiting for their RECEIPT at most (default 100); past it `send()` rejects with OUTBOX_FULL. */
   outboxLimit?: number;
+  /** Reconnect delays (default: full jitter from 0.5 s, capped at 10 s). */
   backoff?: BackoffOptions;
   /** How long before the session's deadline the token is refreshed (default 30 s; at most half the lifetime). */
   refreshAheadMs?: number;
   /** STOMP heart-beats both ways (default 10 s). */
   heartbeatMs?: number;
+  /** A connection attempt without CONNECTED by then is given up and retried (default 10 s). */
+  connectTimeoutMs?: number;
   clock?: Clock;
+  /** Default: the global `fetch`, bound to `globalThis` (browsers refuse it unbound). */
   fetch?: typeof fetch;
 }
 
-export type Listener<K extends keyof EventMap> = (value: EventMap[K]) => void;
-const WATCHDOG_MS = 1000;
-/** A watchdog tick this late means the machine slept: the socket is not trusted any more. */
-const SLEPT_MS = 15_000;
-const PERMANENT_REFRESH_CODES: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'VALIDATION_FAILED']);
+/** Typing events are thrown away by the server past 4 per 2 s; one every 2 s per room is plenty. */
+const TYPING_EVERY_MS = 2000;
 
 const newId = () =>
   typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+const ignore = () => undefined;
+/** A promise the app may leave unawaited without an unhandled rejection; awaiting it still throws. */
+const quiet = <T>(p: Promise<T>): Promise<T> => (p.catch(ignore), p);
 
 /** Opens a client and starts connecting; `client.ready` resolves at the first CONNECTED. */
 export function connect(options: ConnectOptions): OfficeHoursClient {
@@ -46,39 +57,68 @@ export function connect(options: ConnectOptions): OfficeHoursClient {
 }
 
 /**
- * The contract's client rules in one place: refresh ahead of expiry, reconnect with backoff and jitter,
- * sync every followed room after a reconnect (each CHAT event delivered once, in order), retry sends with
- * their clientMsgId until a RECEIPT or a final refusal, and honour RATE_LIMITED.
+ * The contract's client rules in one place: one STOMP session kept alive (`Connection`), sends retried with
+ * their clientMsgId until a RECEIPT or a final refusal (`Outbox`), every other frame's answer matched in
+ * one table (`ReceiptBook`), each CHAT event delivered once and in order across reconnects
+ * (`RoomCursors`), the token refreshed ahead of expiry (`TokenRefresher`), and the REST routes (`RestApi`).
  */
-export class OfficeHoursClient {
-  state: ConnectionState = 'connecting';
+export class OfficeHoursClient extends RestApi {
+  /** Resolves at the first CONNECTED; rejects when the client stops first (UNAUTHENTICATED, or CLOSED). */
   readonly ready: Promise<void>;
-  private markReady!: () => void;
-  private stomp: Client | undefined;
-  private attempt = 0;
-  /** The session's deadline on this client's clock. */
-  private deadline = 0;
-  private refreshTimer: unknown;
-  private refreshing: string | undefined;
-  private watchdog: unknown;
-  private lastTick = 0;
-  private closed = false;
-  private receiptCounter = 0;
-  private readonly listeners = new Map<keyof EventMap, Set<(v: unknown) => void>>();
+  private settleReady!: { resolve(): void; reject(err: OfficeHoursError): void };
+  private readonly events = new EventEmitter();
+  private readonly connection: Connection;
+  private readonly receipts = new ReceiptBook();
   private readonly cursors = new RoomCursors();
+  private readonly followers = new RoomWaiters();
   private readonly outbox: Outbox;
-  private readonly syncs = new Map<string, number>();
-  private readonly reads = new Map<string, () => void>();
+  private readonly refresher: TokenRefresher;
   private readonly typedAt = new Map<number, number>();
-  /** Rooms whose oldest send is on the wire (one per room at a time). */
-  private readonly inFlight = new Set<number>();
   private readonly clock: Clock;
+  private readonly backoff: BackoffOptions;
+  private limits: SendLimits = DEFAULT_SEND_LIMITS;
 
-  constructor(private readonly options: ConnectOptions) {
+  constructor(options: ConnectOptions) {
+    const url = () => (typeof options.url === 'function' ? options.url() : options.url);
+    super({
+      baseUrl: () => options.restUrl ?? new URL(url().replace(/^ws/, 'http')).origin,
+      getToken: () => options.getToken(),
+      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+    });
     this.clock = options.clock ?? systemClock;
-    this.outbox = new Outbox(options.outboxLimit ?? 100, newId);
-    for (const room of options.rooms ?? []) this.cursors.follow(room);
-    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.ready = quiet(new Promise<void>((resolve, reject) => (this.settleReady = { resolve, reject })));
+    this.outbox = new Outbox({ limit: options.outboxLimit ?? 100, newId, clock: this.clock, backoff: this.backoff, wire: (...a) => this.wireSend(...a) });
+    this.refresher = new TokenRefresher({
+      clock: this.clock,
+      refreshAheadMs: options.refreshAheadMs ?? 30_000,
+      getToken: () => options.getToken(),
+      request: (token) => this.stompCall('/app/auth.refresh', undefined, undefined, { Authorization: `Bearer ${token}` }),
+      refused: (err) => this.events.emit('error', err),
+    });
+    const o = { heartbeatMs: 10_000, connectTimeoutMs: 10_000, ...options };
+    this.connection = new Connection(
+      { url, getToken: () => options.getToken(), webSocketFactory: options.webSocketFactory, backoff: this.backoff, heartbeatMs: o.heartbeatMs, connectTimeoutMs: o.connectTimeoutMs, clock: this.clock },
+      this.events,
+      {
+        connected: (stomp, frame) => this.onConnected(stomp, frame),
+        lost: () => this.onLost(),
+        blame: (err) => this.outbox.failInFlight(err) > 0,
+        stopped: (err) => this.onStopped(err),
+        deadline: () => this.refresher.deadline,
+      },
+    );
+    for (const room of options.rooms ?? []) void quiet(this.follow(room));
+  }
+
+  /** Read-only: `connecting`, `connected`, `reconnecting`, or for good `unauthenticated` / `closed`. */
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** The longest message the server accepts (CHAT_MAX_MESSAGE_CHARS, learned at CONNECTED; 4000 until then). */
+  get maxMessageChars(): number {
+    return this.limits.maxMessageChars;
   }
 
   /** Sends waiting for their RECEIPT. */
@@ -87,252 +127,164 @@ export class OfficeHoursClient {
   }
 
   start(): void {
-    this.lastTick = this.clock.now();
-    this.watchdog = this.clock.setInterval(() => this.tick(), WATCHDOG_MS);
-    void this.open();
+    this.connection.start();
   }
 
+  /** Returns the function that removes the listener. */
   on<K extends keyof EventMap>(type: K, listener: Listener<K>): () => void {
-    const set = this.listeners.get(type) ?? new Set();
-    set.add(listener as (v: unknown) => void);
-    this.listeners.set(type, set);
-    return () => set.delete(listener as (v: unknown) => void);
+    return this.events.on(type, listener);
   }
 
-  /** Follows a room: its CHAT events after `afterSeq` are delivered, and it is synced after every reconnect. */
-  follow(requestIdx: number, afterSeq = 0): void {
+  once<K extends keyof EventMap>(type: K, listener: Listener<K>): () => void {
+    return this.events.once(type, listener);
+  }
+
+  off<K extends keyof EventMap>(type: K, listener: Listener<K>): void {
+    this.events.off(type, listener);
+  }
+
+  /**
+   * Follows a room: its CHAT events after `afterSeq` are delivered, and it is synced after every reconnect.
+   * Resolves once the room is synced; a refusal (NOT_PARTICIPANT, …) rejects and the room is dropped.
+   */
+  follow(requestIdx: number, afterSeq = 0): Promise<void> {
+    if (this.connection.stopped) return quiet(Promise.reject(this.stoppedError(requestIdx)));
     this.cursors.follow(requestIdx, afterSeq);
-    if (this.stomp?.connected) this.sync(requestIdx);
+    const synced = quiet(this.followers.wait(requestIdx));
+    if (this.connection.stomp && !this.cursors.isSyncing(requestIdx)) this.sync(requestIdx);
+    return synced;
   }
 
-  /** Resolves with the message's seq once it is durable (its RECEIPT); retried across reconnects until then. */
+  /** Stops following a room: no more sync after reconnects, and its CHAT events are not delivered until `follow()` again. */
+  unfollow(requestIdx: number): void {
+    this.cursors.unfollow(requestIdx);
+    this.followers.reject(requestIdx, new OfficeHoursError('CLOSED', 'unfollowed', { requestIdx }));
+  }
+
+  /**
+   * Resolves with the message's seq once it is durable (its RECEIPT); retried across reconnects until then.
+   * Too long a message is refused at once, never sent: PAYLOAD_TOO_LARGE past the server's frame limit,
+   * VALIDATION_FAILED past `maxMessageChars`.
+   */
   send(requestIdx: number, content: string): Promise<number> {
-    const { entry, done } = this.outbox.add(requestIdx, content);
-    if (entry) this.transmit(requestIdx);
-    return done;
+    if (this.connection.stopped) return Promise.reject(this.stoppedError(requestIdx));
+    const refusal = sizeRefusal(requestIdx, content, this.limits);
+    return refusal ? Promise.reject(refusal) : this.outbox.add(requestIdx, content);
   }
 
   /** Marks the room read (a READ event reaches both participants); resolves at its RECEIPT. */
   markRead(requestIdx: number): Promise<void> {
-    const receipt = `read:${++this.receiptCounter}`;
-    const done = new Promise<void>((resolve) => this.reads.set(receipt, resolve));
-    this.publish('/app/chat.read', { requestIdx }, { receipt });
-    return done;
+    return quiet(this.stompCall('/app/chat.read', { requestIdx }, requestIdx).then(ignore));
   }
 
-  /** Tells the peer the user is typing, at most once every 2 s per room (the server allows 4 per 2 s). */
-  typing(requestIdx: number): void {
+  /** Tells the peer the user is typing; at most once every 2 s per room (calls in between resolve at once). */
+  typing(requestIdx: number): Promise<void> {
     const now = this.clock.now();
-    if (now - (this.typedAt.get(requestIdx) ?? -Infinity) < 2000 || !this.stomp?.connected) return;
-    this.typedAt.set(requestIdx, now);
-    this.publish('/app/chat.typing', { requestIdx });
+    if (now - (this.typedAt.get(requestIdx) ?? -Infinity) < TYPING_EVERY_MS) return Promise.resolve();
+    if (this.connection.stomp) this.typedAt.set(requestIdx, now);
+    return quiet(this.stompCall('/app/chat.typing', { requestIdx }, requestIdx).then(ignore));
   }
 
-  /** The room's history over REST, a page at a time in seq order. */
-  history(requestIdx: number, options: { afterSeq?: number; pageSize?: number } = {}): AsyncGenerator<ChatMessage[]> {
-    const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url;
-    const restUrl = this.options.restUrl ?? new URL(url.replace(/^ws/, 'http')).origin;
-    return historyPages({ restUrl, getToken: () => this.options.getToken(), fetch: this.options.fetch ?? fetch }, requestIdx, options);
-  }
-
+  /** Stops for good: pending calls reject with CLOSED. */
   async close(): Promise<void> {
-    this.closed = true;
-    this.clock.clearInterval(this.watchdog);
-    this.clock.clearTimeout(this.refreshTimer);
-    const s = this.stomp;
-    this.stomp = undefined;
-    this.outbox.failAll(new OfficeHoursError('CLOSED', 'the client was closed'));
-    this.setState('closed');
-    await s?.deactivate();
-  }
-
-  private async open(): Promise<void> {
-    if (this.closed) return;
-    let token: string;
-    try {
-      token = await this.options.getToken();
-    } catch (err) {
-      this.emit('error', new OfficeHoursError('UNAUTHENTICATED', `getToken failed: ${String(err)}`));
-      return this.reconnectLater();
-    }
-    const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url;
-    const hb = this.options.heartbeatMs ?? 10_000;
-    const stomp = new Client({
-      ...(this.options.webSocketFactory ? { webSocketFactory: () => this.options.webSocketFactory!(url) as never } : { brokerURL: url }),
-      connectHeaders: { Authorization: `Bearer ${token}` },
-      reconnectDelay: 0,
-      heartbeatIncoming: hb,
-      heartbeatOutgoing: hb,
-      debug: () => undefined,
-    });
-    stomp.onConnect = (frame) => this.onConnected(stomp, frame);
-    stomp.onStompError = (frame) => this.emit('error', new OfficeHoursError(errorCode(frame.headers['message']), frame.headers['message'] ?? 'STOMP ERROR'));
-    stomp.onWebSocketClose = () => this.onSocketClosed(stomp);
-    stomp.onUnhandledReceipt = (frame) => this.onReceipt(frame);
-    this.stomp = stomp;
-    stomp.activate();
+    await this.connection.stop('closed', new OfficeHoursError('CLOSED', 'the client was closed'));
   }
 
   private onConnected(stomp: Client, frame: IFrame): void {
-    if (stomp !== this.stomp) return;
-    this.attempt = 0;
-    this.setDeadline(frame.headers['session-expires']);
-    stomp.subscribe('/user/queue/chat', (m) => this.onEvent(m));
-    stomp.subscribe('/user/queue/errors', (m) => this.onErrorEvent(m));
-    this.setState('connected');
+    this.limits = limitsFrom(frame, this.limits);
+    this.refresher.setDeadline(frame.headers['session-expires']);
+    stomp.onUnhandledReceipt = (f) => this.receipts.receipt(f);
+    stomp.subscribe('/user/queue/chat', (m) => this.onEvent(m.body));
+    stomp.subscribe('/user/queue/errors', (m) => this.onErrorEvent(m.body));
     for (const room of this.cursors.rooms()) this.sync(room);
-    for (const room of this.outbox.rooms()) this.transmit(room);
-    this.markReady();
+    this.outbox.transmitAll();
+    this.settleReady.resolve();
   }
 
-  private onSocketClosed(stomp: Client): void {
-    if (stomp !== this.stomp) return;
-    this.dropConnection();
-  }
-
-  /** Forgets the current connection (closed, refused, or not trusted after a sleep) and reconnects later. */
-  private dropConnection(): void {
-    const s = this.stomp;
-    this.stomp = undefined;
-    this.refreshing = undefined;
-    this.clock.clearTimeout(this.refreshTimer);
-    this.inFlight.clear();
+  private onLost(): void {
+    this.refresher.stop();
     this.cursors.abandonSyncs();
-    this.syncs.clear();
-    void s?.deactivate({ force: true }).catch(() => undefined);
-    this.reconnectLater();
+    this.receipts.dropAll(new OfficeHoursError('CONNECTION_LOST', 'the connection was lost before the answer'));
   }
 
-  private reconnectLater(): void {
-    if (this.closed) return;
-    this.setState('reconnecting');
-    this.clock.setTimeout(() => void this.open(), backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF));
+  private onStopped(err: OfficeHoursError): void {
+    this.refresher.stop();
+    this.receipts.dropAll(err);
+    this.outbox.failAll(err);
+    this.followers.rejectAll(err);
+    this.settleReady.reject(err);
+    if (err.code !== 'CLOSED') this.events.emit('error', err);
   }
 
-  /** Wall-clock watchdog: a session past its deadline, or a machine that slept, gets a fresh connection. */
-  private tick(): void {
-    const now = this.clock.now();
-    const slept = now - this.lastTick > SLEPT_MS;
-    this.lastTick = now;
-    if (this.state !== 'connected') return;
-    if (slept || (this.deadline && now >= this.deadline)) this.dropConnection();
+  private stoppedError(requestIdx: number): OfficeHoursError {
+    return new OfficeHoursError(this.state === 'unauthenticated' ? 'UNAUTHENTICATED' : 'CLOSED', `the client is ${this.state}`, { requestIdx });
   }
 
-  private setDeadline(expires: string | undefined): void {
-    this.clock.clearTimeout(this.refreshTimer);
-    const at = Number(expires);
-    if (!Number.isFinite(at) || at <= 0) return;
-    // The server's deadline as a lifetime, put on this client's clock (robust to clock skew and jumps).
-    const remaining = at - Date.now();
-    this.deadline = this.clock.now() + remaining;
-    const lead = Math.min(this.options.refreshAheadMs ?? 30_000, remaining / 2);
-    this.refreshTimer = this.clock.setTimeout(() => void this.refresh(), Math.max(0, remaining - lead));
-  }
-
-  private async refresh(): Promise<void> {
-    const stomp = this.stomp;
-    if (!stomp?.connected) return;
-    let token: string;
-    try {
-      token = await this.options.getToken();
-    } catch (err) {
-      return this.emit('error', new OfficeHoursError('UNAUTHENTICATED', `getToken failed: ${String(err)}`));
-    }
-    if (stomp !== this.stomp) return;
-    this.refreshing = `refresh:${++this.receiptCounter}`;
-    stomp.publish({ destination: '/app/auth.refresh', headers: { Authorization: `Bearer ${token}`, receipt: this.refreshing } });
-  }
-
+  /** Replays the room after its last delivered seq; its live events wait meanwhile, so each arrives once, in order. */
   private sync(requestIdx: number): void {
-    const receipt = `sync:${++this.receiptCounter}`;
     this.cursors.beginSync(requestIdx);
-    this.syncs.set(receipt, requestIdx);
-    this.publish('/app/chat.sync', { requestIdx, afterSeq: this.cursors.lastSeq(requestIdx) }, { receipt });
+    this.stompCall('/app/chat.sync', { requestIdx, afterSeq: this.cursors.lastSeq(requestIdx) }, requestIdx).then(
+      () => {
+        for (const e of this.cursors.endSync(requestIdx)) this.events.emit('CHAT', e);
+        this.followers.resolve(requestIdx);
+      },
+      (err: OfficeHoursError) => {
+        // Lost: synced again at the next CONNECTED. Stopped: the followers already know.
+        if (err.code === 'CONNECTION_LOST' || this.connection.stopped) return;
+        if (err.retryable) {
+          this.clock.setTimeout(() => this.connection.stomp && this.cursors.follows(requestIdx) && this.sync(requestIdx), backoffDelay(1, this.backoff) + 100);
+          return;
+        }
+        this.cursors.unfollow(requestIdx);
+        this.followers.reject(requestIdx, err);
+        this.events.emit('error', err);
+      },
+    );
   }
 
-  /**
-   * Puts the room's oldest send on the wire, unless one is there already: one at a time per room, so a
-   * refusal (RATE_LIMITED) or a lost connection can never let a later message overtake an earlier one.
-   */
-  private transmit(requestIdx: number): void {
-    const e = this.outbox.head(requestIdx);
-    if (!e || !this.stomp?.connected || this.inFlight.has(requestIdx)) return;
-    const wait = e.notBefore - this.clock.now();
-    if (wait > 0) {
-      this.clock.setTimeout(() => this.transmit(requestIdx), wait);
-      return;
-    }
-    this.inFlight.add(requestIdx);
-    const { clientMsgId } = e;
-    this.publish('/app/chat.send', { requestIdx, content: e.content, clientMsgId }, { receipt: `send:${clientMsgId}` });
+  private wireSend(requestIdx: number, content: string, clientMsgId: string, onAnswer: (answer: IFrame | OfficeHoursError) => void): boolean {
+    const stomp = this.connection.stomp;
+    if (!stomp) return false;
+    const receipt = this.receipts.expect({ requestIdx, clientMsgId, onAnswer });
+    stomp.publish({ destination: '/app/chat.send', body: JSON.stringify({ requestIdx, content, clientMsgId }), headers: { 'content-type': 'application/json', receipt } });
+    return true;
   }
 
-  private sendDone(clientMsgId: string, outcome: { seq: number } | { error: OfficeHoursError }): void {
-    const e = this.outbox.get(clientMsgId);
+  /** A frame with a receipt: resolves with the RECEIPT, rejects with its error event or CONNECTION_LOST. */
+  private stompCall(destination: string, body: object | undefined, requestIdx: number | undefined, headers: Record<string, string> = {}): Promise<IFrame> {
+    return new Promise<IFrame>((resolve, reject) => {
+      const stomp = this.connection.stomp;
+      if (!stomp) {
+        const code = this.connection.stopped ? 'CLOSED' : 'CONNECTION_LOST';
+        return reject(new OfficeHoursError(code, `not connected (${this.state})`, { requestIdx }));
+      }
+      const receipt = this.receipts.expect({ requestIdx, clientMsgId: undefined, onAnswer: (a) => (a instanceof OfficeHoursError ? reject(a) : resolve(a)) });
+      const json = body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers, receipt } } : { headers: { ...headers, receipt } };
+      stomp.publish({ destination, ...json });
+    });
+  }
+
+  private onEvent(raw: string): void {
+    const event = parse<RoomEvent>(raw);
+    if (!event) return;
+    if (event.type !== 'CHAT') return this.events.emit(event.type, event as never);
+    for (const e of this.cursors.offer(event as ChatEvent)) this.events.emit('CHAT', e);
+  }
+
+  private onErrorEvent(raw: string): void {
+    const e = parse<{ type: string; code?: unknown; message?: string; requestIdx?: number; clientMsgId?: string }>(raw);
     if (!e) return;
-    this.inFlight.delete(e.requestIdx);
-    if ('seq' in outcome) this.outbox.settle(clientMsgId, outcome.seq);
-    else if (!outcome.error.retryable) this.outbox.fail(clientMsgId, outcome.error);
-    else {
-      e.rateLimited++;
-      e.notBefore = this.clock.now() + Math.max(100, backoffDelay(e.rateLimited, this.options.backoff ?? DEFAULT_BACKOFF));
-    }
-    this.transmit(e.requestIdx);
-  }
-
-  private publish(destination: string, body: object, headers: Record<string, string> = {}): void {
-    this.stomp?.publish({ destination, body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
-  }
-
-  private onReceipt(frame: IFrame): void {
-    const id = frame.headers['receipt-id'] ?? '';
-    if (id.startsWith('send:')) return this.sendDone(id.slice(5), { seq: Number(frame.headers['seq']) });
-    if (id === this.refreshing) {
-      this.refreshing = undefined;
-      return this.setDeadline(frame.headers['session-expires']);
-    }
-    const room = this.syncs.get(id);
-    if (room !== undefined) {
-      this.syncs.delete(id);
-      for (const e of this.cursors.endSync(room)) this.emit('CHAT', e);
-      return;
-    }
-    this.reads.get(id)?.();
-    this.reads.delete(id);
-  }
-
-  private onEvent(m: IMessage): void {
-    const event = JSON.parse(m.body) as RoomEvent;
-    if (event.type !== 'CHAT') return this.emit(event.type, event as never);
-    for (const e of this.cursors.offer(event as ChatEvent)) this.emit('CHAT', e);
-  }
-
-  private onErrorEvent(m: IMessage): void {
-    const body = JSON.parse(m.body) as { type: string; code: ErrorCode; message: string; requestIdx?: number; clientMsgId?: string; expiresAt?: number };
-    if (body.type === 'TOKEN_EXPIRING') return void this.refresh();
-    const err = new OfficeHoursError(body.code, body.message, body.requestIdx, body.clientMsgId);
-    const pending = body.clientMsgId ? this.outbox.get(body.clientMsgId) : undefined;
-    if (pending) return this.sendDone(pending.clientMsgId, { error: err });
-    if (this.refreshing && PERMANENT_REFRESH_CODES.has(body.code)) {
-      // Refused: the session runs to its old deadline, and the watchdog reconnects with a fresh token then.
-      this.refreshing = undefined;
-    }
-    this.emit('error', err);
-  }
-
-  private setState(state: ConnectionState): void {
-    if (this.state === state) return;
-    this.state = state;
-    this.emit('state', state);
-  }
-
-  private emit<K extends keyof EventMap>(type: K, value: EventMap[K]): void {
-    for (const l of this.listeners.get(type) ?? []) l(value);
+    if (e.type === 'TOKEN_EXPIRING') return void this.refresher.refresh();
+    const code = isServerErrorCode(e.code) ? e.code : 'INTERNAL';
+    const err = new OfficeHoursError(code, e.message ?? code, { requestIdx: e.requestIdx, clientMsgId: e.clientMsgId });
+    if (!this.receipts.refusal(err)) this.events.emit('error', err);
   }
 }
 
-/** The contract's code at the start of an ERROR frame's message (`UNAUTHENTICATED: …`), else INTERNAL. */
-function errorCode(message: string | undefined): ErrorCode {
-  const m = /^([A-Z_]+):/.exec(message ?? '');
-  return (m?.[1] as ErrorCode | undefined) ?? 'INTERNAL';
+function parse<T>(raw: string): T | undefined {
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,6 +8,8 @@ import type { ChatEvent } from './events';
 export class RoomCursors {
   private readonly last = new Map<number, number>();
   private readonly held = new Map<number, ChatEvent[]>();
+  /** Rooms unfollowed (or refused): their events are not delivered, and they are not followed again by an event. */
+  private readonly dropped = new Set<number>();
 
   rooms(): number[] {
     return [...this.last.keys()];
@@ -15,7 +17,22 @@ export class RoomCursors {
 
   /** Starts following a room from `afterSeq` (kept if the room is followed already). */
   follow(requestIdx: number, afterSeq = 0): void {
+    this.dropped.delete(requestIdx);
     if (!this.last.has(requestIdx)) this.last.set(requestIdx, afterSeq);
+  }
+
+  unfollow(requestIdx: number): void {
+    this.dropped.add(requestIdx);
+    this.last.delete(requestIdx);
+    this.held.delete(requestIdx);
+  }
+
+  follows(requestIdx: number): boolean {
+    return this.last.has(requestIdx);
+  }
+
+  isSyncing(requestIdx: number): boolean {
+    return this.held.has(requestIdx);
   }
 
   lastSeq(requestIdx: number): number {
@@ -23,12 +40,12 @@ export class RoomCursors {
   }
 
   beginSync(requestIdx: number): void {
-    this.follow(requestIdx);
     if (!this.held.has(requestIdx)) this.held.set(requestIdx, []);
   }
 
   /** The events to deliver now for this one (none while its room syncs, or when it was delivered already). */
   offer(event: ChatEvent): ChatEvent[] {
+    if (this.dropped.has(event.requestIdx)) return [];
     this.follow(event.requestIdx);
     const held = this.held.get(event.requestIdx);
     if (held) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { resolveClient, type TrustedProxies } from '../../lib/network/trusted-proxies';
+import type { TrustedProxies } from '../../lib/network/trusted-proxies';
+import { clientOf } from './client-address';
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
@@ -58,7 +59,7 @@ export class HttpExchange {
       if (!(k in headers)) headers[k] = v;
     });
     this.headers = headers;
-    const client = resolveClient(trustedProxies, Buffer.from(res.getRemoteAddressAsText()).toString(), (name) => headers[name]);
+    const client = clientOf(trustedProxies, res, req);
     this.remoteAddress = client.ip;
     this.forwardedProto = client.proto;
     const given = headers['x-request-id'];

@@ -6,6 +6,7 @@ import type { Principal } from '../../lib/identity/principal';
 import type { Logger } from '../../lib/logging/logger';
 import type { RateLimits } from '../../lib/limits/rate-limits';
 import type { UserDirectory } from '../../lib/users/user-directory';
+import type { ErasureFence } from '../../lib/data-office/erasure-fence';
 import { sendHttpError } from '../protocol-errors';
 import { HttpExchange } from './http-exchange';
 import { readJsonBody } from './json-body';
@@ -22,6 +23,8 @@ export interface HttpPipelineDeps {
   readonly router: Router;
   readonly verifier: JwtVerifier;
   readonly users: UserDirectory;
+  /** A person whose erasure is under way is refused (before their name could be written back). */
+  readonly erasureFence: ErasureFence;
   readonly origins: OriginPolicy;
   /** TRUST_PROXY: whose forwarded headers name the client. */
   readonly trustedProxies: TrustedProxies | undefined;
@@ -50,8 +53,9 @@ function requestContext(
       principal ??= (async () => {
         const token = bearerToken(ex.headers['authorization']);
         if (!token) throw unauthenticated('missing bearer token');
-        const p = deps.verifier.verify(token);
+        const p = await deps.verifier.verify(token);
         if (limited) await deps.limits.consume('rest', p.userId);
+        await deps.erasureFence.assertNotUnderErasure(p.userId);
         await deps.users.upsertFromPrincipal(p);
         return p;
       })();

@@ -1,7 +1,6 @@
-import { readSealedObject } from '../../lib/archive/archive-reader';
+import { readArchiveText } from '../../lib/archive/archive-reader';
 import { notFound } from '../../lib/errors/app-error';
 import type { CoreServices } from '../../lib/runtime/core-services';
-import { archiveObjectKey } from '../../lib/storage/object-keys';
 import { idSchema, parseInput } from '../../lib/validation/parse-input';
 import type { Router } from '../http/router';
 import { auditOriginOf } from './audit-origin';
@@ -22,7 +21,7 @@ export function registerArchiveRoutes(router: Router, core: CoreServices): void 
         throw notFound(`consultation ${requestIdx} was purged on ${c.purgedAt.toISOString()} under the retention policy; its archive no longer exists`);
       if (!c.archivedAt) throw notFound(`consultation ${requestIdx} is not archived yet`);
       // GCM authenticates the whole object, so it is decrypted completely before the first byte is sent.
-      const text = await readSealedObject(core.store, core.keyring, archiveObjectKey(requestIdx), { kind: 'archive', requestIdx });
+      const text = await readArchiveText(core.store, core.keyring, requestIdx);
       if (!text) throw notFound(`archive of consultation ${requestIdx} not found`);
       // Recorded before the first byte goes out: a download the trail cannot record does not happen.
       await core.audit.record(auditOriginOf(ctx, actor), 'ARCHIVE_DOWNLOAD', consultationTarget(requestIdx));

@@ -18,7 +18,7 @@ import { idSchema, parseInput } from '../../lib/validation/parse-input';
 import type { RequestContext } from '../http/request-context';
 import type { RouteDoc, RouteHandler, Router } from '../http/router';
 import { auditOriginOf } from './audit-origin';
-import { consultationTarget, type AuditAction } from '../../lib/audit/audit-actions';
+import { consultationTarget, type AuditOrigin } from '../../lib/audit/audit-actions';
 import type { AuditLog } from '../../lib/audit/audit-log';
 
 const TRANSITION_ERRORS = [
@@ -56,7 +56,7 @@ const pageView = (p: Page<ConsultationModel>) => ({ ...p, items: p.items.map(toC
 /** CONTRACT §4 consultation routes: parse, authenticate, call the lifecycle, render. */
 export function registerConsultationRoutes(router: Router, lifecycle: ConsultationLifecycle, audit: AuditLog): void {
   registerRequestReadAndView(router, lifecycle, audit);
-  registerTransitions(router, lifecycle, audit);
+  registerTransitions(router, lifecycle);
   registerLists(router, lifecycle);
 }
 
@@ -98,19 +98,19 @@ function registerRequestReadAndView(router: Router, lifecycle: ConsultationLifec
   router.add('GET', '/api/consultation/:requestIdx', VIEW_HANDLER(lifecycle, audit), VIEW_DOC);
 }
 
-function registerTransitions(router: Router, lifecycle: ConsultationLifecycle, audit: AuditLog): void {
+/** Approve, reject, cancel and end write their audit row in the lifecycle, in the change's own commit. */
+function registerTransitions(router: Router, lifecycle: ConsultationLifecycle): void {
   const transition = (
     path: string,
-    { audited, ...doc }: { summary: string; who: string; body: z.ZodType; audited?: AuditAction },
-    run: (actor: Principal, body: Record<string, unknown>) => Promise<ConsultationModel>,
+    doc: { summary: string; who: string; body: z.ZodType },
+    run: (actor: Principal, body: Record<string, unknown>, origin: AuditOrigin) => Promise<ConsultationModel>,
   ) =>
     router.add(
       'POST',
       path,
       async (ctx) => {
         const actor = await ctx.authenticate();
-        const c = await run(actor, await ctx.input());
-        if (audited) await audit.record(auditOriginOf(ctx, actor), audited, consultationTarget(c.requestIdx));
+        const c = await run(actor, await ctx.input(), auditOriginOf(ctx, actor));
         ctx.ex.sendJson(200, toConsultationView(c));
       },
       { ...doc, ok: { status: 200, schema: consultationSchema }, errors: TRANSITION_ERRORS },
@@ -118,26 +118,26 @@ function registerTransitions(router: Router, lifecycle: ConsultationLifecycle, a
 
   transition(
     '/api/consultation/approve',
-    { summary: 'Approve a request (SCHEDULED)', who: 'the addressed PROFESSOR, ADMIN', body: approveInput, audited: 'APPROVE' },
-    (actor, body) => {
+    { summary: 'Approve a request (SCHEDULED)', who: 'the addressed PROFESSOR, ADMIN', body: approveInput },
+    (actor, body, origin) => {
       const i = parseInput(approveInput, body);
-      return lifecycle.approve(actor, i.requestIdx, i.scheduledTime);
+      return lifecycle.approve(actor, i.requestIdx, i.scheduledTime, origin);
     },
   );
   transition(
     '/api/consultation/reject',
-    { summary: 'Reject a request (REJECTED)', who: 'the addressed PROFESSOR, ADMIN', body: rejectInput, audited: 'REJECT' },
-    (actor, body) => {
+    { summary: 'Reject a request (REJECTED)', who: 'the addressed PROFESSOR, ADMIN', body: rejectInput },
+    (actor, body, origin) => {
       const i = parseInput(rejectInput, body);
-      return lifecycle.reject(actor, i.requestIdx, i.reason);
+      return lifecycle.reject(actor, i.requestIdx, i.reason, origin);
     },
   );
   transition(
     '/api/consultation/cancel',
     { summary: 'Cancel a PENDING or SCHEDULED request (CANCELED)', who: 'the requesting STUDENT', body: cancelInput },
-    (actor, body) => {
+    (actor, body, origin) => {
       const i = parseInput(cancelInput, body);
-      return lifecycle.cancel(actor, i.requestIdx, i.reason);
+      return lifecycle.cancel(actor, i.requestIdx, i.reason, origin);
     },
   );
   transition(
@@ -147,8 +147,8 @@ function registerTransitions(router: Router, lifecycle: ConsultationLifecycle, a
   );
   transition(
     '/api/consultation/end',
-    { summary: 'End the consultation (COMPLETED, endReason USER); the archive follows', who: 'a participant', body: requestIdxInput, audited: 'END' },
-    (actor, body) => lifecycle.end(actor, parseInput(requestIdxInput, body).requestIdx),
+    { summary: 'End the consultation (COMPLETED, endReason USER); the archive follows', who: 'a participant', body: requestIdxInput },
+    (actor, body, origin) => lifecycle.end(actor, parseInput(requestIdxInput, body).requestIdx, origin),
   );
 }
 

@@ -37,6 +37,8 @@ export const pageOf = (item: z.ZodType, id: string) =>
 
 export const consultationPageSchema = pageOf(consultationSchema, 'ConsultationPage');
 
+export const professorPageSchema = pageOf(z.object({ id: z.string(), name: z.string() }).meta({ id: 'Professor' }), 'ProfessorPage');
+
 export const messageSchema = z
   .object({
     requestIdx: z.number().int().positive(),

@@ -1,5 +1,5 @@
 import type { SockJsReceiver } from './sockjs-receiver';
-import type { SockJsRelay } from './sockjs-relay';
+import type { SockJsLife, SockJsRelay } from './sockjs-relay';
 
 /**
  * Writes frames to a receiver, merging consecutive `a[...]` frames for a poll (its response carries one frame);
@@ -20,7 +20,7 @@ export function writeFrames(receiver: SockJsReceiver, frames: readonly string[])
 }
 
 /** Everything the session's outbox holds, to a receiver; what it could not carry goes back to the front. */
-export async function deliverOutbox(relay: SockJsRelay, sessionId: string, receiver: SockJsReceiver): Promise<void> {
-  const left = writeFrames(receiver, await relay.take(sessionId));
-  if (left.length) await relay.putBack(sessionId, left);
+export async function deliverOutbox(relay: SockJsRelay, life: SockJsLife, receiver: SockJsReceiver): Promise<void> {
+  const left = writeFrames(receiver, await relay.take(life));
+  if (left.length) await relay.putBack(life, left);
 }

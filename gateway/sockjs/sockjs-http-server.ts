@@ -1,4 +1,5 @@
 import type uWS from 'uWebSockets.js';
+import type { AppError } from '../../lib/errors/app-error';
 import type { Logger } from '../../lib/logging/logger';
 import type { TrustedProxies } from '../../lib/network/trusted-proxies';
 import { createRedis } from '../../lib/redis/redis-client';
@@ -24,12 +25,14 @@ export async function startSockJsHttp(
     metrics: GatewayMetrics;
     log: Logger;
     isDraining(): boolean;
+    admitSession(ip: string): Promise<AppError | undefined>;
   },
 ): Promise<{ close(): Promise<void> }> {
   const subscriber = createRedis(core.config, 'gateway-sockjs-subscriber', { shardedSubscriber: true, log: deps.log });
   const relay = new SockJsRelay({ redis: core.redis, subscriber, keys: core.keys, log: deps.log });
   const table = new SockJsSessionTable({ host: deps.host, registry: deps.registry, relay, metrics: deps.metrics, log: deps.log });
-  registerSockJsHttpTransports(app, { table, relay, origins: deps.origins, trustedProxies: deps.trustedProxies, log: deps.log, isDraining: deps.isDraining });
+  const { origins, trustedProxies, log, isDraining, admitSession } = deps;
+  registerSockJsHttpTransports(app, { table, relay, origins, trustedProxies, log, isDraining, admitSession });
   await table.start();
   return {
     async close() {

@@ -1,7 +1,7 @@
 import type { Logger } from '../../lib/logging/logger';
 import type { SessionTransport } from '../stomp/session-transport';
 import type { SockJsReceiver } from './sockjs-receiver';
-import type { SockJsRelay } from './sockjs-relay';
+import type { SockJsLife, SockJsRelay } from './sockjs-relay';
 import { deliverOutbox } from './sockjs-frames';
 
 /** A session with no receiving request for this long is closed (Spring's `disconnectDelay`). */
@@ -26,7 +26,7 @@ export class SockJsHttpSession implements SessionTransport {
   lastReceiverAt = Date.now();
 
   constructor(
-    readonly id: string,
+    readonly life: SockJsLife,
     private readonly relay: SockJsRelay,
     private readonly log: Logger,
     private readonly onEnded: (s: SockJsHttpSession) => void,
@@ -75,7 +75,7 @@ export class SockJsHttpSession implements SessionTransport {
     this.lastReceiverAt = Date.now();
     try {
       if (opening) receiver.write('o');
-      if (!opening) await deliverOutbox(this.relay, this.id, receiver);
+      if (!opening) await deliverOutbox(this.relay, this.life, receiver);
       if (!receiver.isOpen) return;
       this.receiver = receiver;
     } finally {
@@ -91,7 +91,7 @@ export class SockJsHttpSession implements SessionTransport {
     if (!r?.isOpen || this.attaching || this.waking) return;
     this.waking = true;
     try {
-      await deliverOutbox(this.relay, this.id, r);
+      await deliverOutbox(this.relay, this.life, r);
     } finally {
       this.waking = false;
     }
@@ -124,6 +124,6 @@ export class SockJsHttpSession implements SessionTransport {
       if (!r.isOpen) this.receiver = undefined;
       return;
     }
-    this.relay.push(this.id, frames).catch((err: unknown) => this.log.warn({ err, sockjsSession: this.id }, 'SockJS outbox write failed'));
+    this.relay.push(this.life, frames).catch((err: unknown) => this.log.warn({ err }, 'SockJS outbox write failed'));
   }
 }

@@ -1,4 +1,5 @@
 import type uWS from 'uWebSockets.js';
+import type { SockJsLife } from './sockjs-relay';
 
 export type ReceivingTransport = 'xhr' | 'xhr_streaming' | 'eventsource';
 
@@ -23,6 +24,8 @@ export class SockJsReceiver {
   private open = true;
   private bytes = 0;
   readonly token = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  /** The session life whose receiver slot this request holds, once it holds one. */
+  life: SockJsLife | undefined;
 
   constructor(
     private readonly res: uWS.HttpResponse,

@@ -5,7 +5,7 @@ import { StompSession } from '../stomp/stomp-session';
 import type { StompSessionHost } from '../stomp/stomp-session-host';
 import { SOCKJS_DISCONNECT_DELAY_MS, SockJsHttpSession } from './sockjs-http-session';
 import type { ReceivingTransport, SockJsReceiver } from './sockjs-receiver';
-import { OWNER_REFRESH_MS, type SockJsRelay } from './sockjs-relay';
+import { CLOSED_TTL_MS, OWNER_REFRESH_MS, type SockJsLife, type SockJsRelay } from './sockjs-relay';
 import { SOCKJS_HEARTBEAT_MS } from './sockjs-websocket-transport';
 import { deliverOutbox } from './sockjs-frames';
 
@@ -20,7 +20,7 @@ interface LocalSession {
 
 /** A receiving request on this gateway for a session another gateway runs. */
 interface RemoteReceiver {
-  readonly sessionId: string;
+  readonly life: SockJsLife;
   readonly receiver: SockJsReceiver;
   unwatch?: () => void;
   busy: boolean;
@@ -42,10 +42,10 @@ export class SockJsSessionTable {
   ) {}
 
   async start(): Promise<void> {
-    await this.d.relay.start((id, pieces) => this.inbound(id, pieces));
+    await this.d.relay.start((life, pieces) => this.forwarded(life, pieces));
     this.timers.push(setInterval(() => this.heartbeat(), SOCKJS_HEARTBEAT_MS));
     this.timers.push(setInterval(() => void this.sweep(), 1000));
-    this.timers.push(setInterval(() => this.d.relay.refresh([...this.sessions.keys()]), OWNER_REFRESH_MS));
+    this.timers.push(setInterval(() => this.d.relay.refresh(this.live()), OWNER_REFRESH_MS));
     for (const t of this.timers) t.unref();
   }
 
@@ -58,15 +58,15 @@ export class SockJsSessionTable {
     return this.sessions.get(id)?.http;
   }
 
-  /** A new session on this gateway (its id is claimed in Redis already). */
-  create(id: string, token: string | undefined, transport: ReceivingTransport): SockJsHttpSession {
-    const http = new SockJsHttpSession(id, this.d.relay, this.d.log, (s) => this.ended(s));
+  /** A new session on this gateway (its life is claimed in Redis already). */
+  create(life: SockJsLife, token: string | undefined, transport: ReceivingTransport): SockJsHttpSession {
+    const http = new SockJsHttpSession(life, this.d.relay, this.d.log, (s) => this.ended(s));
     const stomp = new StompSession(http, this.d.host, token);
     const local: LocalSession = { http, stomp, transport };
-    this.sessions.set(id, local);
+    this.sessions.set(life.id, local);
     this.d.relay
-      .watch(id, () => void http.onWake().catch((err: unknown) => this.d.log.warn({ err, sockjsSession: id }, 'SockJS outbox read failed')))
-      .then((unwatch) => (this.sessions.get(id) === local && !http.closeFrame ? (local.unwatch = unwatch) : unwatch()))
+      .watch(life, () => void http.onWake().catch((err: unknown) => this.d.log.warn({ err }, 'SockJS outbox read failed')))
+      .then((unwatch) => (this.sessions.get(life.id) === local && !http.closeFrame ? (local.unwatch = unwatch) : unwatch()))
       .catch((err: unknown) => this.d.log.warn({ err }, 'SockJS wake subscription failed'));
     this.d.registry.add(stomp);
     this.d.metrics.connections.inc({ transport: `sockjs-${transport}` });
@@ -81,6 +81,11 @@ export class SockJsSessionTable {
     return true;
   }
 
+  /** STOMP bytes another gateway received for a session of this one: only for the life they were sent to. */
+  private forwarded(life: SockJsLife, pieces: readonly string[]): void {
+    if (this.sessions.get(life.id)?.http.life.generation === life.generation) this.inbound(life.id, pieces);
+  }
+
   detach(id: string, receiver: SockJsReceiver): void {
     this.sessions.get(id)?.http.detach(receiver);
     for (const r of this.remote) {
@@ -91,10 +96,10 @@ export class SockJsSessionTable {
   }
 
   /** Serves a receiving request for a session another gateway runs: the outbox now, then on every wake-up. */
-  async serveRemote(id: string, receiver: SockJsReceiver): Promise<void> {
-    const r: RemoteReceiver = { sessionId: id, receiver, busy: false, again: false };
+  async serveRemote(life: SockJsLife, receiver: SockJsReceiver): Promise<void> {
+    const r: RemoteReceiver = { life, receiver, busy: false, again: false };
     this.remote.add(r);
-    const unwatch = await this.d.relay.watch(id, () => void this.drainRemote(r));
+    const unwatch = await this.d.relay.watch(life, () => void this.drainRemote(r));
     if (!receiver.isOpen) return unwatch();
     r.unwatch = unwatch;
     await this.drainRemote(r);
@@ -109,10 +114,10 @@ export class SockJsSessionTable {
     try {
       do {
         r.again = false;
-        await deliverOutbox(this.d.relay, r.sessionId, r.receiver);
+        await deliverOutbox(this.d.relay, r.life, r.receiver);
       } while (r.again && r.receiver.isOpen);
     } catch (err) {
-      this.d.log.warn({ err, sockjsSession: r.sessionId }, 'SockJS outbox read failed');
+      this.d.log.warn({ err }, 'SockJS outbox read failed');
       r.receiver.end();
     } finally {
       r.busy = false;
@@ -120,11 +125,16 @@ export class SockJsSessionTable {
   }
 
   private ended(http: SockJsHttpSession): void {
-    const s = this.sessions.get(http.id);
-    if (!s) return;
+    const s = this.sessions.get(http.life.id);
+    if (s?.http !== http) return;
     this.release(s);
-    // Requests for the id still get its close frame for a while (the relay answers them on other gateways).
-    setTimeout(() => this.sessions.delete(http.id), SOCKJS_DISCONNECT_DELAY_MS).unref();
+    // Requests for the id still get its close frame for as long as the relay answers it on other gateways.
+    setTimeout(() => this.sessions.get(http.life.id) === s && this.sessions.delete(http.life.id), CLOSED_TTL_MS).unref();
+  }
+
+  /** The sessions this gateway runs and that have not ended. */
+  private live(): SockJsLife[] {
+    return [...this.sessions.values()].filter((s) => !s.http.closeFrame).map((s) => s.http.life);
   }
 
   /** A session is over (closed, or left without a receiver): its STOMP session, registry entry, gauge and Redis state go. */
@@ -133,14 +143,14 @@ export class SockJsSessionTable {
     s.stomp.onClosed();
     this.d.registry.remove(s.stomp);
     this.d.metrics.connections.dec({ transport: `sockjs-${s.transport}` });
-    this.d.relay.ended(s.http.id, s.http.closeFrame).catch((err: unknown) => this.d.log.warn({ err }, 'SockJS session end not recorded'));
+    this.d.relay.ended(s.http.life, s.http.closeFrame).catch((err: unknown) => this.d.log.warn({ err }, 'SockJS session end not recorded'));
   }
 
   private heartbeat(): void {
     for (const s of this.sessions.values()) s.http.heartbeat();
     for (const r of this.remote) {
       r.receiver.write('h');
-      this.d.relay.touchReceiver(r.sessionId);
+      this.d.relay.touchReceiver(r.life);
     }
   }
 
@@ -151,14 +161,14 @@ export class SockJsSessionTable {
       const { http } = s;
       if (http.closeFrame || http.hasReceiver || now - http.lastReceiverAt < SOCKJS_DISCONNECT_DELAY_MS) continue;
       try {
-        if (await this.d.relay.hasReceiver(http.id)) {
+        if (await this.d.relay.hasReceiver(http.life)) {
           http.lastReceiverAt = now;
           continue;
         }
       } catch {
         continue; // Redis cannot say: keep the session until it can
       }
-      this.sessions.delete(http.id);
+      this.sessions.delete(http.life.id);
       this.release(s);
     }
   }

@@ -104,7 +104,7 @@ export class ChatDestinations {
   private async refresh(session: StompSession, frame: StompFrame): Promise<void> {
     const token = bearerToken(frame.headers.get('Authorization') ?? frame.headers.get('authorization'));
     if (!token) throw new AppError('UNAUTHENTICATED', 'auth.refresh needs an Authorization: Bearer <token> header');
-    const principal = this.identity.verifier.verify(token);
+    const principal = await this.identity.verifier.verify(token);
     session.refresh(principal);
     await this.identity.users.upsertFromPrincipal(principal);
     session.receipt(frame, { 'session-expires': String(session.expiresAt) });

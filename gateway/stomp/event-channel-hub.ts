@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import type { RoomDirectory } from '../../lib/chat/room-directory';
 import { CHAT_OPEN_STATUSES, type ConsultationStatus } from '../../lib/consultation/consultation-status';
 import type { Logger } from '../../lib/logging/logger';
+import type { AccessRevoked } from '../../lib/events/event-publisher';
 import type { RedisKeys } from '../../lib/redis/redis-keys';
+import { CLOSE } from './session-transport';
 import type { GatewayMetrics } from '../gateway-metrics';
 import type { StompSession } from './stomp-session';
 
@@ -42,8 +44,14 @@ export class EventChannelHub {
     subscriber.on('subscribersReady', () => this.resubscribeAll());
   }
 
+  /** Follows the access-revoked channel (an erasure); resolves once subscribed. */
+  async followRevocations(): Promise<void> {
+    await this.d.subscriber.ssubscribe(this.d.keys.accessRevoked());
+  }
+
   private resubscribeAll(): void {
     const channels = [
+      this.d.keys.accessRevoked(),
       ...[...this.following.keys()].map((u) => this.d.keys.userChannel(u)),
       ...[...this.usersByRoom.keys()].map((id) => this.d.keys.roomEvents(id)),
     ];
@@ -131,6 +139,7 @@ export class EventChannelHub {
   }
 
   private dispatch(channel: string, payload: string): void {
+    if (channel === this.d.keys.accessRevoked()) return this.revoke(payload);
     const parsed = this.d.keys.parseChannel(channel);
     if (!parsed) return;
     if (parsed.kind === 'room') {
@@ -153,6 +162,19 @@ export class EventChannelHub {
     if (!set || set.size === 0) return;
     const bytes = Buffer.byteLength(payload);
     for (const s of set) s.deliver(payload, bytes);
+  }
+
+  /** An erasure: the user's rooms leave the cache, and (once accepted) their sessions here end with an ERROR. */
+  private revoke(payload: string): void {
+    let revoked: AccessRevoked;
+    try {
+      revoked = JSON.parse(payload) as AccessRevoked;
+    } catch {
+      return;
+    }
+    this.d.rooms.forgetParticipant(revoked.userId);
+    if (!revoked.endSessions) return;
+    for (const s of [...(this.sessionsByUser.get(revoked.userId) ?? [])]) s.fail('FORBIDDEN: this account is being erased', CLOSE.policy);
   }
 
   /** A STATUS updates the room cache, and a room opening for chat is followed from now on. */

@@ -3,6 +3,7 @@ import { bearerToken } from '../../lib/identity/bearer-token';
 import type { JwtVerifier } from '../../lib/identity/jwt-verifier';
 import type { Principal } from '../../lib/identity/principal';
 import { serializeFrame, type StompFrame } from './stomp-frame';
+import { DEFAULT_PARSER_LIMITS } from './stomp-parser';
 
 const SUPPORTED_VERSIONS = ['1.2', '1.1', '1.0'];
 
@@ -38,10 +39,10 @@ function parseHeartBeat(raw: string | undefined): [number, number] {
 }
 
 /** The session's principal from a CONNECT's token, or the ERROR message to close with (UNAUTHENTICATED). */
-export function authenticate(request: ConnectRequest, verifier: JwtVerifier): Principal | string {
+export async function authenticate(request: ConnectRequest, verifier: JwtVerifier): Promise<Principal | string> {
   try {
     if (!request.token) throw new AppError('UNAUTHENTICATED', 'missing token');
-    return verifier.verify(request.token);
+    return await verifier.verify(request.token);
   } catch (err) {
     return `UNAUTHENTICATED: ${err instanceof AppError ? err.message : 'invalid token'}`;
   }
@@ -49,8 +50,12 @@ export function authenticate(request: ConnectRequest, verifier: JwtVerifier): Pr
 
 const SERVER_NAME = 'office-hours/0.1';
 
-/** CONNECTED (CONTRACT §5): the negotiated values, the user, and the session's deadline (epoch ms) when it has one. */
-export function connectedFrame(request: ConnectRequest, userId: string, sessionId: string, expiresAt: number | undefined): string {
+/**
+ * CONNECTED (CONTRACT §5): the negotiated values, the user, and the session's deadline (epoch ms) when it has
+ * one; plus the send limits (`max-message-chars`, `max-frame-bytes`), so a client refuses an oversized
+ * message before it goes out instead of losing the session to it.
+ */
+export function connectedFrame(request: ConnectRequest, userId: string, sessionId: string, expiresAt: number | undefined, maxMessageChars: number): string {
   return serializeFrame('CONNECTED', {
     version: request.version,
     // What this server will send and expects: a client computing the negotiation from them reaches the
@@ -60,5 +65,7 @@ export function connectedFrame(request: ConnectRequest, userId: string, sessionI
     server: SERVER_NAME,
     session: sessionId,
     ...(expiresAt !== undefined ? { 'session-expires': String(expiresAt) } : {}),
+    'max-message-chars': String(maxMessageChars),
+    'max-frame-bytes': String(DEFAULT_PARSER_LIMITS.maxFrameBytes),
   });
 }

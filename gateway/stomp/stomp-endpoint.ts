@@ -1,4 +1,4 @@
-import { forbidden } from '../../lib/errors/app-error';
+import { forbidden, type AppError } from '../../lib/errors/app-error';
 import { refuseUpgrade } from '../protocol-errors';
 import uWS from 'uWebSockets.js';
 import type { OriginPolicy } from '../http/origin-policy';
@@ -6,7 +6,9 @@ import type { GatewayMetrics } from '../gateway-metrics';
 import type { SessionRegistry } from './session-registry';
 import { StompSession } from './stomp-session';
 import type { Logger } from '../../lib/logging/logger';
-import { resolveClient, type TrustedProxies } from '../../lib/network/trusted-proxies';
+import type { TrustedProxies } from '../../lib/network/trusted-proxies';
+import { clientOf } from '../http/client-address';
+import { headersTooLarge, refuseHeaders } from '../http/header-limits';
 import type { StompSessionHost } from './stomp-session-host';
 import { CLOSE, type SessionTransport } from './session-transport';
 import { SOCKJS_HEARTBEAT_MS, SockJsWebSocketTransport, sockJsMessages } from '../sockjs/sockjs-websocket-transport';
@@ -32,6 +34,8 @@ interface EndpointDeps {
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
   isDraining(): boolean;
+  /** The per-address budget of new sessions: undefined when this one may open, else why not. */
+  admitSession(ip: string): Promise<AppError | undefined>;
 }
 
 /**
@@ -90,15 +94,20 @@ export function registerStompEndpoint(app: uWS.TemplatedApp, deps: EndpointDeps)
   app.ws<SocketData>('/ws/chat/:server/:session/websocket', behavior('sockjs-websocket'));
 }
 
-/** Every header is read first: uWS invalidates the request once the callback returns. */
+/**
+ * Every header is read first: uWS invalidates the request once the callback returns. The per-address budget
+ * is the last check (the only one that costs a Redis round trip); the socket is upgraded after it unless the
+ * client left meanwhile.
+ */
 function upgrade(deps: EndpointDeps, res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t, carrier: Carrier): void {
+  if (headersTooLarge(req)) return refuseHeaders(res);
   const key = req.getHeader('sec-websocket-key');
   const offered = req.getHeader('sec-websocket-protocol');
   const extensions = req.getHeader('sec-websocket-extensions');
   const origin = req.getHeader('origin');
   const hostHeader = req.getHeader('host');
   const token = new URLSearchParams(req.getQuery() ?? '').get('access_token') ?? undefined;
-  const client = resolveClient(deps.trustedProxies, Buffer.from(res.getRemoteAddressAsText()).toString(), (name) => req.getHeader(name) || undefined);
+  const client = clientOf(deps.trustedProxies, res, req);
   // SockJS ids: any characters but a dot (and the server id is a routing hint only: no sticky sessions needed).
   if (carrier === 'sockjs-websocket' && [req.getParameter(0), req.getParameter(1)].some((id) => !id || id.includes('.'))) {
     res.cork(() => res.writeStatus('404 Not Found').end('Not Found', true));
@@ -115,5 +124,17 @@ function upgrade(deps: EndpointDeps, res: uWS.HttpResponse, req: uWS.HttpRequest
   }
   const wanted = offered.split(',').map((p) => p.trim());
   const protocol = SUBPROTOCOLS.find((p) => wanted.includes(p)) ?? '';
-  res.cork(() => res.upgrade<SocketData>({ token, session: undefined, carrier }, key, protocol, extensions, context));
+  let aborted = false;
+  res.onAborted(() => (aborted = true));
+  void deps.admitSession(client.ip).then(
+    (refused) => {
+      if (aborted) return;
+      if (refused) return refuseUpgrade(res, refused);
+      res.cork(() => res.upgrade<SocketData>({ token, session: undefined, carrier }, key, protocol, extensions, context));
+    },
+    (err: unknown) => {
+      deps.log.warn({ err }, 'upgrade failed');
+      if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end('', true));
+    },
+  );
 }

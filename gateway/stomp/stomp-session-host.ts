@@ -18,6 +18,8 @@ export interface StompSessionHost<Session> {
   readonly maxBackpressureBytes: number;
   /** Parsed frames a session may have waiting for handling; past it the session is closed (inbound backpressure). */
   readonly maxQueuedFrames: number;
+  /** CHAT_MAX_MESSAGE_CHARS, announced in CONNECTED. */
+  readonly maxMessageChars: number;
   /** Upserts the session's user and registers it for their events; resolves once the subscription is live. */
   attach(session: Session): Promise<void>;
   detach(session: Session): void;

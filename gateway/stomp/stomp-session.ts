@@ -215,7 +215,9 @@ export class StompSession {
     const request = readConnect(frame, this.upgradeToken, this.host.heartbeatMs);
     this.upgradeToken = undefined;
     if (typeof request === 'string') return this.fail(request, CLOSE.protocol);
-    const principal = authenticate(request, this.host.verifier);
+    // Frames are handled one at a time, so nothing overtakes the CONNECT while its key is fetched.
+    const principal = await authenticate(request, this.host.verifier);
+    if (this.state !== 'connecting') return; // closed meanwhile
     if (typeof principal === 'string') {
       this.host.metrics.authFailed();
       return this.fail(principal, CLOSE.policy);
@@ -239,6 +241,6 @@ export class StompSession {
     }
     this.state = 'connected';
     this.setDeadline(principal.expiresAt);
-    this.write(connectedFrame(request, principal.userId, this.id, this.deadline?.expiresAt));
+    this.write(connectedFrame(request, principal.userId, this.id, this.deadline?.expiresAt, this.host.maxMessageChars));
   }
 }

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import type { ArchiveKeyring } from './archive-keyring';
 
 /**
- * Object format (OHA2): MAGIC | kind (1 byte: 1 archive, 2 snapshot) | requestIdx (8 bytes, BE) |
+ * Object format (OHA2): MAGIC | kind (1 byte: 1 archive, 2 snapshot, 3 snapshot segment) | requestIdx (8 bytes, BE) |
  * keyIdLength (1 byte) | keyId | IV (12) | AES-256-GCM ciphertext | tag (16).
  * The whole header is the authenticated data, so an object copied over another consultation's key (or
  * a snapshot over an archive), a swapped key id or any flipped byte fails to open. Metadata carries the
@@ -18,8 +18,8 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 export const ARCHIVE_ALGORITHM = 'AES-256-GCM';
 
-export type SealedKind = 'archive' | 'snapshot';
-const KIND_BYTE: Record<SealedKind, number> = { archive: 1, snapshot: 2 };
+export type SealedKind = 'archive' | 'snapshot' | 'segment';
+const KIND_BYTE: Record<SealedKind, number> = { archive: 1, snapshot: 2, segment: 3 };
 
 /** Which object a sealed body must be: its kind and consultation. */
 export interface SealedIdentity {

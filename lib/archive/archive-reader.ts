@@ -2,6 +2,8 @@ import { AppError } from '../errors/app-error';
 import type { ArchiveKeyring } from './archive-keyring';
 import type { ObjectStore } from '../storage/object-store';
 import { ArchiveIntegrityError, open, type SealedIdentity } from './archive-cipher';
+import { archiveObjectKey } from '../storage/object-keys';
+import { contractTextOf } from './restore-section';
 
 /**
  * Reads and decrypts the archive or snapshot of one consultation; undefined when absent. An object that
@@ -21,4 +23,10 @@ export async function readSealedObject(store: ObjectStore, keyring: ArchiveKeyri
     if (err instanceof ArchiveIntegrityError) throw new AppError('INTERNAL', `${key} failed its integrity check and was not served: ${err.message}`);
     throw err;
   }
+}
+
+/** The final archive as the download serves it: the contract's text, without the restore section. */
+export async function readArchiveText(store: ObjectStore, keyring: ArchiveKeyring, requestIdx: number): Promise<Buffer | undefined> {
+  const plaintext = await readSealedObject(store, keyring, archiveObjectKey(requestIdx), { kind: 'archive', requestIdx });
+  return plaintext && contractTextOf(plaintext);
 }

@@ -8,7 +8,8 @@ import type { ConsultationModel } from '../consultation/consultation.model';
 import { participantsOf } from '../consultation/consultation-view';
 import type { Logger } from '../logging/logger';
 import type { ObjectStore } from '../storage/object-store';
-import { archiveObjectKey, snapshotObjectKey } from '../storage/object-keys';
+import { archiveObjectKey } from '../storage/object-keys';
+import { removeSnapshot } from './snapshot-chain';
 import { open, sha256Hex } from './archive-cipher';
 import type { ArchiveHeader } from './archive-text';
 import { UnrecoverableError } from 'bullmq';
@@ -33,7 +34,7 @@ export type ArchiveOutcome = 'archived' | 'already-archived' | 'not-completed' |
 /**
  * The end-of-consultation archive, in an order that is safe to repeat: commit pending messages,
  * build the text from PostgreSQL, seal, upload, read back and verify, mark archived, and only then
- * delete the Redis log and the temp snapshot. A failure anywhere deletes nothing; a retry redoes it.
+ * delete the Redis log and the temp snapshot (base and segments). A failure anywhere deletes nothing; a retry redoes it.
  */
 export class ConsultationArchiver {
   constructor(
@@ -95,6 +96,6 @@ export class ConsultationArchiver {
 
   private async removeHotCopies(requestIdx: number): Promise<void> {
     await this.deps.chatLog.remove(requestIdx);
-    await this.deps.store.remove(snapshotObjectKey(requestIdx));
+    await removeSnapshot(this.deps.store, requestIdx);
   }
 }

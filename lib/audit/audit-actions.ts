@@ -1,3 +1,5 @@
+import type { LifecycleAction } from '../consultation/consultation-status';
+
 /** What the audit trail records (CONTRACT §4 GET /api/admin/audit). */
 export const AUDIT_ACTIONS = [
   // An ADMIN reading a consultation, or its history, that they are not a participant of.
@@ -7,6 +9,7 @@ export const AUDIT_ACTIONS = [
   'ARCHIVE_DOWNLOAD',
   'APPROVE',
   'REJECT',
+  'CANCEL',
   'END',
   'EXPORT',
   'ERASE',
@@ -15,6 +18,9 @@ export const AUDIT_ACTIONS = [
   'PURGE',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Status changes recorded in the same commit as the change, by a person or (SYSTEM_ORIGIN) the system. */
+export const AUDITED_TRANSITIONS: Partial<Record<LifecycleAction, AuditAction>> = { APPROVE: 'APPROVE', REJECT: 'REJECT', CANCEL: 'CANCEL', END: 'END' };
 
 /** Targets are typed strings, so one filter finds every row about one thing. */
 export const consultationTarget = (requestIdx: number) => `consultation:${requestIdx}`;

@@ -15,6 +15,7 @@ import { SeqLease } from './seq-lease';
 import type { ChatMessage } from './chat-message';
 import type { ChatMessageRepository } from './chat-message-repository';
 import type { RoomDirectory, RoomInfo } from './room-directory';
+import type { ErasureFence } from '../data-office/erasure-fence';
 
 export interface SendResult {
   /** The seq the append gave (the original one for a duplicate). */
@@ -39,6 +40,7 @@ const notStored = () => new AppError('INTERNAL', 'the message could not be store
 
 export interface ChatServiceDeps {
   rooms: RoomDirectory;
+  erasureFence: ErasureFence;
   chatLog: ChatLog;
   roomMessages: RoomMessages;
   rebuilder: HotLogRebuilder;
@@ -123,15 +125,19 @@ export class ChatService {
     await this.d.events.toUsers([peerId], typing);
   }
 
-  /** CHAT events after `afterSeq` as raw message JSON, in seq order (at most MAX_SYNC_BATCH). */
+  /**
+   * CHAT events after `afterSeq` as raw message JSON, in seq order (at most MAX_SYNC_BATCH). A replay of the
+   * past re-checks who may read it, fresh: a session may predate an erasure of its user.
+   */
   async sync(actor: Principal, requestIdx: number, afterSeq: number, limit = MAX_SYNC_BATCH): Promise<readonly string[]> {
-    const room = await this.participantRoom(actor, requestIdx);
+    await this.d.erasureFence.assertNotUnderErasure(actor.userId);
+    const room = await this.participantRoom(actor, requestIdx, { fresh: true });
     return this.d.roomMessages.readRaw(requestIdx, afterSeq, Math.min(limit, MAX_SYNC_BATCH), CHAT_OPEN_STATUSES.includes(room.status));
   }
 
-  /** History page for REST: participants and ADMIN. */
+  /** History page for REST: participants (read fresh: an erasure moves a room to a pseudonym) and ADMIN. */
   async history(actor: Principal, requestIdx: number, afterSeq: number, limit: number): Promise<{ items: ChatMessage[]; nextAfterSeq: number }> {
-    const room = await this.d.rooms.get(requestIdx);
+    const room = await this.d.rooms.get(requestIdx, { fresh: true });
     if (actor.userId !== room.studentId && actor.userId !== room.professorId && !actor.roles.has('ADMIN')) throw notParticipant();
     const raw = await this.d.roomMessages.readRaw(requestIdx, afterSeq, limit, CHAT_OPEN_STATUSES.includes(room.status));
     const items = raw.map((r) => JSON.parse(r) as ChatMessage);
@@ -180,8 +186,8 @@ export class ChatService {
     }
   }
 
-  private async participantRoom(actor: Principal, requestIdx: number): Promise<RoomInfo> {
-    const room = await this.d.rooms.get(requestIdx);
+  private async participantRoom(actor: Principal, requestIdx: number, options: { fresh?: boolean } = {}): Promise<RoomInfo> {
+    const room = await this.d.rooms.get(requestIdx, options);
     if (actor.userId !== room.studentId && actor.userId !== room.professorId) throw notParticipant();
     return room;
   }

@@ -70,6 +70,11 @@ export class RoomDirectory {
     return byUser;
   }
 
+  /** Drops every cached room of a user: an erasure moves them to a pseudonym, so "participants never change" ends. */
+  forgetParticipant(userId: string): void {
+    for (const [id, r] of this.rooms) if (r.studentId === userId || r.professorId === userId) this.rooms.delete(id);
+  }
+
   noteStatus(requestIdx: number, status: ConsultationStatus): void {
     const cached = this.rooms.get(requestIdx);
     if (cached) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseArchiveKeys } from '../archive/archive-keyring';
-import { TrustedProxies } from '../network/trusted-proxies';
+import { parseRoleMap } from '../identity/claim-mapping';
+import { FORWARDING_HEADERS, TrustedProxies } from '../network/trusted-proxies';
 import { retention } from './retention-section';
 
 /** The configuration schema's sections (CONTRACT §2): each reads its variables and shapes its part of `AppConfig`. */
@@ -65,6 +66,11 @@ const listening = z
     DASHBOARD_PASSWORD: optionalString,
     ALLOWED_ORIGINS: optionalString,
     TRUST_PROXY: optionalString,
+    TRUST_PROXY_HEADER: z
+      .string()
+      .transform((v) => v.trim().toLowerCase())
+      .pipe(z.enum(FORWARDING_HEADERS))
+      .default('x-forwarded-for'),
   })
   .transform((e, ctx) => ({
     host: e.HOST,
@@ -78,8 +84,8 @@ const listening = z
     dashboard: { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD ?? DEV_DASHBOARD_PASSWORD },
     /** undefined → any origin in development, same-origin/non-browser only in production. */
     allowedOrigins: commaList(e.ALLOWED_ORIGINS) as readonly string[] | undefined,
-    /** TRUST_PROXY: undefined → the socket's peer is the client. */
-    trustedProxies: e.TRUST_PROXY?.trim() ? shaped(ctx, () => TrustedProxies.parse(e.TRUST_PROXY!)) : undefined,
+    /** TRUST_PROXY (and TRUST_PROXY_HEADER, the one family read): undefined → the socket's peer is the client. */
+    trustedProxies: e.TRUST_PROXY?.trim() ? shaped(ctx, () => TrustedProxies.parse(e.TRUST_PROXY!, e.TRUST_PROXY_HEADER)) : undefined,
   }));
 
 const stores = z
@@ -129,6 +135,10 @@ const secrets = z
     JWT_ISSUER: optionalString,
     JWT_AUDIENCE: optionalString,
     JWT_MAX_LIFETIME_SEC: posInt(30 * 86_400),
+    JWT_JWKS_URL: optionalString.pipe(z.string().url().optional()),
+    JWT_ROLE_CLAIM: optionalString,
+    JWT_ROLE_MAP: optionalString,
+    JWT_NAME_CLAIM: z.string().trim().min(1).default('name'),
     ARCHIVE_KEYS: optionalString,
     ARCHIVE_ACTIVE_KEY_ID: optionalString,
     ARCHIVE_TIMEZONE: z.string().default('Asia/Seoul'),
@@ -137,12 +147,20 @@ const secrets = z
   })
   .transform((e, ctx) => ({
     jwt: {
-      secret: e.JWT_SECRET ?? (e.JWT_PUBLIC_KEY ? undefined : DEV_JWT_SECRET),
+      // With a provider's key (JWKS or PEM) HS256 is accepted only when JWT_SECRET is set explicitly.
+      secret: e.JWT_SECRET ?? (e.JWT_PUBLIC_KEY || e.JWT_JWKS_URL ? undefined : DEV_JWT_SECRET),
       publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'),
+      /** RS256/ES256 keys by `kid`, fetched (and re-fetched on an unknown kid, rate-limited) from the provider. */
+      jwksUrl: e.JWT_JWKS_URL,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       /** Tokens that live longer than this (exp − iat) are refused. */
       maxLifetimeSec: e.JWT_MAX_LIFETIME_SEC,
+      claims: {
+        roleClaim: e.JWT_ROLE_CLAIM?.trim(),
+        roleMap: e.JWT_ROLE_MAP ? shaped(ctx, () => parseRoleMap(e.JWT_ROLE_MAP!)) : undefined,
+        nameClaim: e.JWT_NAME_CLAIM,
+      },
     },
     /** undefined → a development key is generated under `dataDir` (archive-keyring.ts). */
     archiveKeys: e.ARCHIVE_KEYS ? shaped(ctx, () => parseArchiveKeys(e.ARCHIVE_KEYS!, e.ARCHIVE_ACTIVE_KEY_ID)) : undefined,
@@ -197,12 +215,15 @@ const limits = z
     REST_RATE_PER_SEC: posInt(20),
     REST_BURST: posInt(60),
     REST_IP_RATE_PER_SEC: posInt(100),
+    WS_SESSIONS_PER_IP_PER_SEC: posInt(20),
   })
   .transform((e) => ({
     limits: {
       stomp: { ratePerSec: e.STOMP_RATE_PER_SEC, burst: e.STOMP_BURST },
       rest: { ratePerSec: e.REST_RATE_PER_SEC, burst: e.REST_BURST },
       restIpPerSec: e.REST_IP_RATE_PER_SEC,
+      /** New WebSocket upgrades and SockJS sessions per client address and second, across gateways. */
+      sessionsIpPerSec: e.WS_SESSIONS_PER_IP_PER_SEC,
       /** Parsed frames a session may have waiting; past it the session is closed. */
       maxQueuedFrames: e.STOMP_MAX_QUEUED_FRAMES,
     },

@@ -33,7 +33,7 @@ function checkFallbacks(c: AppConfig): string[] {
   };
   if (c.jwt.secret === DEV_JWT_SECRET) {
     refuse(
-      'JWT_SECRET or JWT_PUBLIC_KEY is required',
+      'JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL is required',
       'JWT_SECRET is not set: using the built-in DEVELOPMENT secret. Anyone can mint tokens. Never run like this in production.',
     );
   }
@@ -42,6 +42,10 @@ function checkFallbacks(c: AppConfig): string[] {
       'ARCHIVE_KEYS is required (id:base64key,… with 32-byte keys)',
       `ARCHIVE_KEYS is not set: archives are encrypted with a DEVELOPMENT key stored in ${c.dataDir}/. Never run like this in production.`,
     );
+  }
+  // Keys fetched over plain HTTP can be swapped in transit; a provider on this host is the one fair case.
+  if (c.jwt.jwksUrl?.startsWith('http:') && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(c.jwt.jwksUrl)) {
+    warnings.push(`JWT_JWKS_URL is not https (${c.jwt.jwksUrl}): whoever sits on the path can substitute signing keys.`);
   }
   if (c.dashboard.password === DEV_DASHBOARD_PASSWORD)
     refuse('DASHBOARD_PASSWORD is required', 'DASHBOARD_PASSWORD is not set: Bull Board uses the development password.');

@@ -1,3 +1,5 @@
+import { AUDITED_TRANSITIONS, SYSTEM_ORIGIN, consultationTarget, type AuditOrigin } from '../audit/audit-actions';
+import type { AuditLog } from '../audit/audit-log';
 import { AppError, forbidden, invalidTransition, notFound } from '../errors/app-error';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ConsultationLifecycleEvent, ConsultationRoomEvent } from './consultation-events';
@@ -26,12 +28,16 @@ export interface LifecycleObserver {
   onTransition(c: ConsultationModel, action: LifecycleAction | 'REQUEST', actorId: string | null): Promise<void>;
 }
 
-/** The consultation use cases: authorization, the conditional transition, and the events that follow. */
+/**
+ * The consultation use cases: authorization, the conditional transition with its audit row (one commit:
+ * if the row cannot be written the change does not happen), and the events that follow.
+ */
 export class ConsultationLifecycle {
   constructor(
     private readonly repo: ConsultationRepository,
     private readonly users: UserDirectory,
     private readonly events: EventPublisher,
+    private readonly audit: AuditLog,
     private readonly observers: readonly LifecycleObserver[] = [],
   ) {}
 
@@ -63,41 +69,41 @@ export class ConsultationLifecycle {
     return c;
   }
 
-  approve(actor: Principal, requestIdx: number, scheduledTime: Date | null | undefined) {
-    return this.apply(actor, requestIdx, 'APPROVE', (c) => ({
+  approve(actor: Principal, requestIdx: number, scheduledTime: Date | null | undefined, origin: AuditOrigin) {
+    return this.apply(actor, origin, requestIdx, 'APPROVE', (c) => ({
       approvedAt: new Date(),
       scheduledTime: scheduledTime ?? c.desiredTime ?? null,
     }));
   }
 
-  reject(actor: Principal, requestIdx: number, reason: string) {
-    return this.apply(actor, requestIdx, 'REJECT', () => ({ rejectReason: reason }));
+  reject(actor: Principal, requestIdx: number, reason: string, origin: AuditOrigin) {
+    return this.apply(actor, origin, requestIdx, 'REJECT', () => ({ rejectReason: reason }));
   }
 
-  cancel(actor: Principal, requestIdx: number, reason: string | null | undefined) {
-    return this.apply(actor, requestIdx, 'CANCEL', () => ({ cancelReason: reason ?? null }));
+  cancel(actor: Principal, requestIdx: number, reason: string | null | undefined, origin: AuditOrigin) {
+    return this.apply(actor, origin, requestIdx, 'CANCEL', () => ({ cancelReason: reason ?? null }));
   }
 
   /** Idempotent: starting an IN_PROGRESS consultation returns it unchanged. */
   async start(actor: Principal, requestIdx: number): Promise<ConsultationModel> {
     const c = await this.authorize(actor, requestIdx, 'START');
     if (c.status === 'IN_PROGRESS') return c;
-    return this.transitionById(requestIdx, 'START', { startedAt: new Date() }, actor.userId, () => false);
+    return this.transitionById(requestIdx, 'START', { startedAt: new Date() }, actor.userId, SYSTEM_ORIGIN, () => false);
   }
 
   /** The first chat message on a SCHEDULED consultation starts it; losing that race to another start is fine. */
   async startForChat(requestIdx: number, actorId: string): Promise<ConsultationModel> {
-    return this.transitionById(requestIdx, 'START', { startedAt: new Date() }, actorId, (now) => now.status === 'IN_PROGRESS');
+    return this.transitionById(requestIdx, 'START', { startedAt: new Date() }, actorId, SYSTEM_ORIGIN, (now) => now.status === 'IN_PROGRESS');
   }
 
-  end(actor: Principal, requestIdx: number) {
-    return this.apply(actor, requestIdx, 'END', () => ({ endedAt: new Date(), endReason: 'USER' as EndReason }));
+  end(actor: Principal, requestIdx: number, origin: AuditOrigin) {
+    return this.apply(actor, origin, requestIdx, 'END', () => ({ endedAt: new Date(), endReason: 'USER' as EndReason }));
   }
 
   /** Ends a consultation on the system's behalf (auto-close); false when it was no longer IN_PROGRESS. */
   async endBySystem(requestIdx: number, reason: EndReason): Promise<boolean> {
     try {
-      await this.transitionById(requestIdx, 'END', { endedAt: new Date(), endReason: reason }, null, () => false);
+      await this.transitionById(requestIdx, 'END', { endedAt: new Date(), endReason: reason }, null, SYSTEM_ORIGIN, () => false);
       return true;
     } catch (err) {
       if (err instanceof AppError && err.code === 'INVALID_STATE_TRANSITION') return false;
@@ -114,7 +120,7 @@ export class ConsultationLifecycle {
     if (c.status === 'IN_PROGRESS') return (await this.endBySystem(requestIdx, 'USER')) || this.closeBySystem(requestIdx, cancelReason);
     if (!TRANSITIONS.CANCEL.from.includes(c.status)) return false;
     try {
-      await this.transitionById(requestIdx, 'CANCEL', { cancelReason }, null, () => false);
+      await this.transitionById(requestIdx, 'CANCEL', { cancelReason }, null, SYSTEM_ORIGIN, () => false);
       return true;
     } catch (err) {
       // It moved meanwhile (started, or closed by someone else): look again.
@@ -157,23 +163,33 @@ export class ConsultationLifecycle {
 
   private async apply(
     actor: Principal,
+    origin: AuditOrigin,
     requestIdx: number,
     action: LifecycleAction,
     patch: (c: ConsultationModel) => TransitionPatch,
   ): Promise<ConsultationModel> {
     const c = await this.authorize(actor, requestIdx, action);
-    return this.transitionById(requestIdx, action, patch(c), actor.userId, () => false);
+    return this.transitionById(requestIdx, action, patch(c), actor.userId, origin, () => false);
   }
 
+  /** `origin` is who the audit row names, for the actions that have one (AUDITED_TRANSITIONS). */
   private async transitionById(
     requestIdx: number,
     action: LifecycleAction,
     patch: TransitionPatch,
     actorId: string | null,
+    origin: AuditOrigin,
     acceptLoss: (now: ConsultationModel) => boolean,
   ): Promise<ConsultationModel> {
     const { from, to } = TRANSITIONS[action];
-    const won = await this.repo.transition(requestIdx, from, to, patch);
+    const audited = AUDITED_TRANSITIONS[action];
+    const won = await this.repo.transition(
+      requestIdx,
+      from,
+      to,
+      patch,
+      audited && ((trx) => this.audit.record(origin, audited, consultationTarget(requestIdx), trx)),
+    );
     const now = await this.mustFind(requestIdx);
     if (!won) {
       if (acceptLoss(now)) return now;

@@ -69,19 +69,34 @@ export class ConsultationRepository {
   /**
    * Moves a consultation from one of `from` to `to` in a single statement. Under concurrency the row lock
    * makes every loser re-check the WHERE clause against the winner's row, so exactly one caller gets a row back.
+   * `alongside` (the audit row) runs in the same transaction when the move won: if it fails, nothing moved.
    */
-  async transition(requestIdx: number, from: readonly ConsultationStatus[], to: ConsultationStatus, patch: TransitionPatch): Promise<boolean> {
-    const updated = await ConsultationModel.query(this.knex)
-      .patch({
-        ...patch,
-        status: to,
-        lastActivityAt: this.knex.fn.now(),
-        updatedAt: this.knex.fn.now(),
-        version: this.knex.raw('version + 1'),
-      } as never)
-      .where('request_idx', requestIdx)
-      .whereIn('status', from as ConsultationStatus[]);
-    return updated === 1;
+  async transition(
+    requestIdx: number,
+    from: readonly ConsultationStatus[],
+    to: ConsultationStatus,
+    patch: TransitionPatch,
+    alongside?: (trx: Knex.Transaction) => Promise<void>,
+  ): Promise<boolean> {
+    const move = async (db: Knex) => {
+      const updated = await ConsultationModel.query(db)
+        .patch({
+          ...patch,
+          status: to,
+          lastActivityAt: db.fn.now(),
+          updatedAt: db.fn.now(),
+          version: db.raw('version + 1'),
+        } as never)
+        .where('request_idx', requestIdx)
+        .whereIn('status', from as ConsultationStatus[]);
+      return updated === 1;
+    };
+    if (!alongside) return move(this.knex);
+    return this.knex.transaction(async (trx) => {
+      const won = await move(trx);
+      if (won) await alongside(trx);
+      return won;
+    });
   }
 
   async markRead(requestIdx: number, side: 'student' | 'professor', at: Date): Promise<void> {

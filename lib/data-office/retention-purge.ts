@@ -6,7 +6,8 @@ import { CONSULTATION_TABLE } from '../consultation/consultation.model';
 import type { Logger } from '../logging/logger';
 import { forEachBounded } from '../maintenance/run-bounded';
 import type { ObjectStore } from '../storage/object-store';
-import { archiveObjectKey, snapshotObjectKey } from '../storage/object-keys';
+import { archiveObjectKey } from '../storage/object-keys';
+import { removeSnapshot } from '../archive/snapshot-chain';
 
 const DAY_MS = 86_400_000;
 const ENDED = `status IN ('COMPLETED','REJECTED','CANCELED')`;
@@ -94,7 +95,7 @@ export class RetentionPurge {
       if (!locked) return false;
       // Outside data first: a crash after them rolls the row back to due, and the next run deletes nothing new.
       await store.remove(archiveObjectKey(requestIdx));
-      await store.remove(snapshotObjectKey(requestIdx));
+      await removeSnapshot(store, requestIdx);
       await chatLog.remove(requestIdx);
       await trx('chat_message').where('request_idx', requestIdx).del();
       await trx('notification_log').where('request_idx', requestIdx).del();

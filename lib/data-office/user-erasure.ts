@@ -7,6 +7,7 @@ import { withRoomRewriteLockOrWait } from '../archive/room-rewrite-lock';
 import type { ChatLog } from '../chat/chat-log';
 import type { ChatPersister } from '../chat/chat-persister';
 import type { ConsultationLifecycle } from '../consultation/consultation-lifecycle';
+import type { EventPublisher } from '../events/event-publisher';
 import { CONSULTATION_TABLE } from '../consultation/consultation.model';
 import type { Logger } from '../logging/logger';
 import type { RedisKeys } from '../redis/redis-keys';
@@ -29,6 +30,8 @@ export interface ErasureProgress {
 }
 
 const PAGE = 100;
+/** The name of an erased person's row and of every pseudonym: one fixed label, so no name links the two. */
+export const ERASED_NAME = 'Erased user';
 const emptyReport = (): ErasureReport => ({
   consultations: 0,
   closed: 0,
@@ -41,7 +44,7 @@ const emptyReport = (): ErasureReport => ({
 
 /**
  * Erases a person (docs/data-office.md has the exact semantics). Their consultations move to a pseudonymous
- * user (`erased-…`, "Erased user …"), so the person starts with no history if they sign in again; their own
+ * user (`erased-<random>`, named ERASED_NAME), so the person starts with no history if they sign in again; their own
  * words (messages, a request's title and text, a rejection reason) are emptied in PostgreSQL; each room's
  * Redis keys are dropped (the hot log is rebuilt from PostgreSQL when read) and its archive and snapshot
  * are re-sealed from the rewritten rows. Open consultations are closed first, so no message of theirs lands
@@ -54,6 +57,7 @@ export class UserErasure {
       redis: Redis;
       keys: RedisKeys;
       lifecycle: ConsultationLifecycle;
+      events: EventPublisher;
       persister: Pick<ChatPersister, 'persistRoom'>;
       chatLog: ChatLog;
       copies: SealedCopies;
@@ -90,35 +94,36 @@ export class UserErasure {
       report.deviceTokens = await trx('device_token').where('user_id', userId).del();
       report.notifications = await trx('notification_log').where('user_id', userId).del();
       // The row stays (an id others' rows may still name, e.g. the audit trail); the name does not.
-      await trx('users').where('id', userId).update({ name: pseudonym.name, erased_at: knex.fn.now(), updated_at: knex.fn.now() });
+      await trx('users').where('id', userId).update({ name: ERASED_NAME, erased_at: knex.fn.now(), updated_at: knex.fn.now() });
       const done = await trx('user_erasure')
         .where('user_id', userId)
         .whereNull('completed_at')
         .update({ completed_at: knex.fn.now(), report: JSON.stringify(report), pseudonym_id: null, pseudonym_name: null });
       if (done) await this.d.audit.record(SYSTEM_ORIGIN, 'ERASE', userTarget(userId), trx);
     });
+    // Gateways cached the rooms under the person's id: they are the pseudonym's now.
+    await this.d.events.accessRevoked({ userId, endSessions: false });
     this.d.log.info({ report }, 'user erased');
     return report;
   }
 
   /** The pseudonym this erasure uses: chosen once (random, so it names no one) and kept until it completes. */
-  private async pseudonymFor(userId: string): Promise<{ id: string; name: string } | undefined> {
+  private async pseudonymFor(userId: string): Promise<{ id: string } | undefined> {
     const { knex } = this.d;
     const hex = randomBytes(8).toString('hex');
     await knex('user_erasure')
       .where('user_id', userId)
       .whereNull('completed_at')
       .whereNull('pseudonym_id')
-      .update({ pseudonym_id: `erased-${hex}`, pseudonym_name: `Erased user ${hex.slice(0, 6)}` });
-    const row = (await knex('user_erasure').where('user_id', userId).whereNull('completed_at').first('pseudonym_id', 'pseudonym_name')) as
-      { pseudonym_id: string; pseudonym_name: string } | undefined;
+      .update({ pseudonym_id: `erased-${hex}` });
+    const row = (await knex('user_erasure').where('user_id', userId).whereNull('completed_at').first('pseudonym_id')) as { pseudonym_id: string } | undefined;
     if (!row) return undefined;
     const user = (await knex('users').where('id', userId).first('role')) as { role: string } | undefined;
     await knex('users')
-      .insert({ id: row.pseudonym_id, name: row.pseudonym_name, role: user?.role ?? 'STUDENT', erased_at: knex.fn.now() })
+      .insert({ id: row.pseudonym_id, name: ERASED_NAME, role: user?.role ?? 'STUDENT', erased_at: knex.fn.now() })
       .onConflict('id')
       .ignore();
-    return { id: row.pseudonym_id, name: row.pseudonym_name };
+    return { id: row.pseudonym_id };
   }
 
   private async countConsultations(ids: readonly string[]): Promise<number> {

@@ -7,6 +7,12 @@ export interface UserEvent {
   readonly requestIdx: number;
 }
 
+/** The payload of the access-revoked channel. */
+export interface AccessRevoked {
+  readonly userId: string;
+  readonly endSessions: boolean;
+}
+
 /**
  * Publishes events over sharded Redis pub/sub (SPUBLISH: on a cluster only the node holding the channel's
  * slot relays it). Events other than CHAT go to each recipient's user channel, which every gateway holding a
@@ -22,6 +28,14 @@ export class EventPublisher {
   async toUsers(userIds: readonly string[], event: UserEvent): Promise<void> {
     const payload = JSON.stringify(event);
     await Promise.all([...new Set(userIds)].map((id) => this.redis.spublish(this.keys.userChannel(id), payload)));
+  }
+
+  /**
+   * Tells every gateway to drop what it cached about a user's rooms (an erasure moves them to a pseudonym)
+   * and, when `endSessions`, to end that user's STOMP sessions there (an erasure accepted).
+   */
+  async accessRevoked(revoked: AccessRevoked): Promise<void> {
+    await this.redis.spublish(this.keys.accessRevoked(), JSON.stringify(revoked));
   }
 
   /** A status change: the parties' event first, then the domain event (for consumers beyond the chat). */

@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 
 /** Every limited entry other than chat.send (which the append script limits without an extra round trip). */
-export const LIMITED_ENTRIES = ['rest', 'rest-ip', 'chat.read', 'chat.sync', 'chat.typing', 'subscribe', 'auth.refresh', 'data-export'] as const;
+export const LIMITED_ENTRIES = ['rest', 'rest-ip', 'session-ip', 'chat.read', 'chat.sync', 'chat.typing', 'subscribe', 'auth.refresh', 'data-export'] as const;
 export type LimitedEntry = (typeof LIMITED_ENTRIES)[number];
 
 /** A budget: `points` calls per `durationSec`, per key (user, user+room or IP). */

@@ -21,7 +21,7 @@ export interface CleanupReport {
 const ARCHIVE_GRACE_MS = 5 * 60_000;
 
 /**
- * The daily cleanup: temp snapshots of archived rooms, or of ended/idle rooms older than the retention;
+ * The daily cleanup: temp snapshots (base and segments) of archived rooms, or of ended/idle rooms older than the retention;
  * Redis room lists with no open consultation (archived first when their archive is missing); and
  * completed consultations whose archive job was lost.
  */
@@ -51,21 +51,29 @@ export class CleanupCycle {
     return report;
   }
 
+  /** Per room (its base and segments together): removed when archived or gone, or when all of it is older than the retention and the room is not active. */
   private async cleanSnapshots(now: Date, report: CleanupReport): Promise<void> {
-    const objects = (await this.d.store.list(SNAPSHOT_PREFIX)).flatMap((o) => {
+    const rooms = new Map<number, { keys: string[]; newest: number }>();
+    for (const o of await this.d.store.list(SNAPSHOT_PREFIX)) {
       const id = requestIdxOfSnapshot(o.key);
-      return id === undefined ? [] : [{ ...o, id }];
-    });
+      if (id === undefined) continue;
+      const room = rooms.get(id) ?? { keys: [], newest: 0 };
+      room.keys.push(o.key);
+      room.newest = Math.max(room.newest, o.lastModified.getTime());
+      rooms.set(id, room);
+    }
     const cutoff = now.getTime() - this.d.tempRetentionMs;
-    for (let i = 0; i < objects.length; i += 500) {
-      const page = objects.slice(i, i + 500);
-      const states = await this.d.scans.states(page.map((o) => o.id));
-      for (const o of page) {
-        const s = states.get(o.id);
+    const ids = [...rooms.keys()];
+    for (let i = 0; i < ids.length; i += 500) {
+      const page = ids.slice(i, i + 500);
+      const states = await this.d.scans.states(page);
+      for (const id of page) {
+        const room = rooms.get(id)!;
+        const s = states.get(id);
         const open = s !== undefined && CHAT_OPEN_STATUSES.includes(s.status);
-        const stale = o.lastModified.getTime() < cutoff && (!open || (s?.lastActivityAt.getTime() ?? 0) < cutoff);
+        const stale = room.newest < cutoff && (!open || (s?.lastActivityAt.getTime() ?? 0) < cutoff);
         if (!s || s.archived || stale) {
-          await this.d.store.remove(o.key);
+          for (const key of room.keys) await this.d.store.remove(key);
           report.tempRemoved++;
         }
       }

@@ -40,23 +40,29 @@ export interface RedisKeys {
   parseChannel(channel: string): { kind: 'room'; requestIdx: number } | { kind: 'user'; userId: string } | undefined;
   /** Sharded channel of lifecycle domain events, for any process that wants them. */
   consultationEvents(): string;
+  /** Sharded channel every gateway follows: a user id whose access was revoked (an erasure accepted or done). */
+  accessRevoked(): string;
   /** Sorted set of gateway sessions of a user (member = sessionId, score = expiry ms): presence. */
   presence(userId: string): string;
-  /** String: seq of the room's last uploaded temp snapshot (backup change detection). */
+  /** String (JSON): the room's temp snapshot chain as the last backup cycle left it: chain id, last seq, segments (see maintenance/backup-cycle.ts). */
   backupSnapshotSeq(requestIdx: number): string;
   /** A named lock (one maintenance cycle at a time across processes). */
   lock(name: string): string;
   /** Set while chat pushes for (room, user) are being collapsed; `pushCount` holds the window's message count. */
   pushCollapse(requestIdx: number, userId: string): string;
   pushCount(requestIdx: number, userId: string): string;
-  /** A SockJS HTTP session (gateway/sockjs): the id of the gateway that runs it, or `closed:<frame>` for a while after it ended. */
+  /**
+   * A SockJS HTTP session id (gateway/sockjs): `<gateway id> <generation>` while a gateway runs it, or
+   * `closed <generation> <frame>` for a while after it ended. The generation, drawn when the session opened,
+   * names that one life of the id in the keys below, so a later session on the same id matches none of them.
+   */
   sockjsOwner(sessionId: string): string;
-  /** List of SockJS frames queued for the session's next receiving request (served by any gateway). */
-  sockjsOutbox(sessionId: string): string;
+  /** List of SockJS frames queued for one session's next receiving request (served by any gateway). */
+  sockjsOutbox(sessionId: string, generation: string): string;
   /** Set while a receiving request holds the session (one at a time; a second gets `c[2010,…]`). */
-  sockjsReceiver(sessionId: string): string;
+  sockjsReceiver(sessionId: string, generation: string): string;
   /** Sharded channel: frames were queued in the session's outbox. */
-  sockjsWake(sessionId: string): string;
+  sockjsWake(sessionId: string, generation: string): string;
   /** Sharded channel of one gateway: `xhr_send` bodies from other gateways for sessions it runs. */
   sockjsInbound(gatewayId: string): string;
   /** SCAN patterns matching every room list, and every room's persistence marks. */
@@ -113,15 +119,16 @@ export function createRedisKeys(prefix: string): RedisKeys {
       return undefined;
     },
     consultationEvents: () => `${prefix}:events:{consultation}`,
+    accessRevoked: () => `${prefix}:events:{access-revoked}`,
     presence: (userId) => `${prefix}:presence:{${userId}}`,
     backupSnapshotSeq: room('backup:snapshot-seq'),
     lock: (name) => `${prefix}:lock:${name}`,
     pushCollapse: (id, userId) => `${prefix}:push:collapse:{${id}:${userId}}`,
     pushCount: (id, userId) => `${prefix}:push:count:{${id}:${userId}}`,
     sockjsOwner: (sid) => `${prefix}:sockjs:owner:{${sid}}`,
-    sockjsOutbox: (sid) => `${prefix}:sockjs:outbox:{${sid}}`,
-    sockjsReceiver: (sid) => `${prefix}:sockjs:receiver:{${sid}}`,
-    sockjsWake: (sid) => `${prefix}:sockjs:wake:{${sid}}`,
+    sockjsOutbox: (sid, gen) => `${prefix}:sockjs:outbox:{${sid}}:${gen}`,
+    sockjsReceiver: (sid, gen) => `${prefix}:sockjs:receiver:{${sid}}:${gen}`,
+    sockjsWake: (sid, gen) => `${prefix}:sockjs:wake:{${sid}}:${gen}`,
     sockjsInbound: (gatewayId) => `${prefix}:sockjs:inbound:{${gatewayId}}`,
     chatRoomPattern: () => `${prefix}:chat:room:*`,
     persistMarksPattern: () => `${prefix}:persist:marks:*`,

@@ -23,6 +23,7 @@ export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
   activity.start();
   const chat = new ChatService({
     rooms: core.rooms,
+    erasureFence: core.erasureFence,
     chatLog: hotLog.chatLog,
     roomMessages: hotLog.roomMessages,
     rebuilder: hotLog.rebuilder,

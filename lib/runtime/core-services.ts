@@ -30,7 +30,7 @@ import { NotificationLog } from '../push/notification-log';
 import { Presence } from '../push/presence';
 import { PushScheduler } from '../push/push-scheduler';
 import { AuditLog } from '../audit/audit-log';
-import { SystemTransitionAudit } from '../audit/system-transition-audit';
+import { ErasureFence } from '../data-office/erasure-fence';
 
 /** The clients and domain services every role shares, built once at a process's start and passed down. */
 export interface CoreServices {
@@ -55,6 +55,8 @@ export interface CoreServices {
   readonly notifications: NotificationLog;
   /** The append-only audit trail (issue 25). */
   readonly audit: AuditLog;
+  /** Refuses a person whose erasure is under way (REST, STOMP CONNECT, chat.sync). */
+  readonly erasureFence: ErasureFence;
   readonly hotLog: HotLogServices;
   close(): Promise<void>;
 }
@@ -105,11 +107,10 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
   const queues = new QueueClient(queueConnection, config.redisPrefix);
   const pushes = new PushScheduler(queues);
   const audit = new AuditLog(knex);
-  const lifecycle = new ConsultationLifecycle(consultations, users, events, [
+  const lifecycle = new ConsultationLifecycle(consultations, users, events, audit, [
     new ChatCloseObserver(hotLog.chatLog),
     new ArchiveScheduler(queues),
     pushes,
-    new SystemTransitionAudit(audit),
   ]);
   return {
     config,
@@ -117,7 +118,10 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
     redis,
     keys,
     registry,
-    verifier: new JwtVerifier(config.jwt),
+    verifier: new JwtVerifier({
+      ...config.jwt,
+      onKeyError: (kid, err) => log.warn({ kid: kid?.slice(0, 64), err: err.message }, 'JWKS: no signing key for a token'),
+    }),
     users,
     consultations,
     events,
@@ -131,6 +135,7 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
     deviceTokens: new DeviceTokenRepository(knex),
     notifications: new NotificationLog(knex),
     audit,
+    erasureFence: new ErasureFence(knex),
     hotLog,
     async close() {
       await queues.close();

@@ -9,12 +9,14 @@ const SHIPPED = path.resolve(__dirname, '..', '..', 'deploy', 'nginx');
 
 export interface OwnNginx {
   readonly port: number;
+  /** The shipped access log (its own log_format), written to the temp directory. */
+  readonly accessLog: string;
   close(): Promise<void>;
 }
 
 /**
  * Debian's nginx with the config we ship (deploy/nginx/office-hours.conf) in front of the given gateway
- * ports: only the upstream list and the listen address differ (a main config of the test's own, in a temp
+ * ports: only the upstream list, the listen address and the access log's path differ (a main config of the test's own, in a temp
  * directory, so nothing of the machine's nginx is touched).
  */
 export async function startOwnNginx(gatewayPorts: readonly number[]): Promise<OwnNginx> {
@@ -26,7 +28,8 @@ export async function startOwnNginx(gatewayPorts: readonly number[]): Promise<Ow
   );
   const site = readFileSync(path.join(SHIPPED, 'office-hours.conf'), 'utf8')
     .replace('include /etc/nginx/office-hours/upstream.conf;', upstream)
-    .replace('listen 80;', `listen 127.0.0.1:${port};`);
+    .replace('listen 80;', `listen 127.0.0.1:${port};`)
+    .replace('/var/log/nginx/office-hours.access.log', path.join(dir, 'access.log'));
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join(' ');
   const user = process.getuid?.() === 0 ? 'user root;' : '';
   writeFileSync(
@@ -49,6 +52,7 @@ export async function startOwnNginx(gatewayPorts: readonly number[]): Promise<Ow
   );
   return {
     port,
+    accessLog: path.join(dir, 'access.log'),
     async close() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -1,0 +1,16 @@
+/** Builds the socket for one connection attempt (what `@stomp/stompjs` calls its webSocketFactory). */
+export type WebSocketFactory = (url: string) => unknown;
+
+export const STOMP_SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
+
+/**
+ * The platform's WebSocket where there is one (browsers, Node 22+); on Node 20 the `ws` package, loaded
+ * only then (a dynamic import, so browser bundles leave it out).
+ */
+export async function defaultWebSocketFactory(): Promise<WebSocketFactory> {
+  const native = (globalThis as { WebSocket?: new (url: string, protocols: string[]) => unknown }).WebSocket;
+  if (native) return (url) => new native(url, STOMP_SUBPROTOCOLS);
+  const mod = (await import('ws')) as unknown as { default: new (url: string, protocols: string[]) => unknown };
+  const Ws = mod.default;
+  return (url) => new Ws(url, STOMP_SUBPROTOCOLS);
+}
