@@ -1,82 +1,194 @@
-import path from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { type Browser } from 'playwright-core';
 import { launchChromium } from './support/browser';
+import { openConsole, roomButton, roomIdxByTitle, screenshot, type ConsolePage } from './support/console-page';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
 /**
- * The web console (/console/) in two headless Chromium pages, a student and a professor: request →
- * approve → chat both ways (with typing and read marks) → end → archive download, without a page error.
- * The mid-chat screenshot is docs/console-mid-chat.png (made by this test).
+ * The web console (/console/) as its people use it, in headless Chromium, in Korean and in English: a student
+ * finds a professor by name and requests; the professor reads the question and approves (or rejects with a
+ * reason); both chat with names, marks and unread counts; a reload shows the history; the consultation ends
+ * and its archive downloads. With CONSOLE_SCREENSHOTS=1 it also writes docs/console-{ko,en}-*.png.
  */
-const SCREENSHOT = path.join(__dirname, '..', 'docs', 'console-mid-chat.png');
-
 let sys: TestSystem;
 let browser: Browser;
-const pageErrors: string[] = [];
+const pages: ConsolePage[] = [];
 
 beforeAll(async () => {
   sys = await startTestSystem({}, {}, { workers: true });
-  await sys.core.users.upsert({ id: 'p1', name: 'Prof. Lee', role: 'PROFESSOR' });
+  await sys.core.users.upsertMany([
+    { id: 'p-choi', name: '최민호', role: 'PROFESSOR' },
+    { id: 'p-choi2', name: '최민수', role: 'PROFESSOR' },
+    { id: 'p-lee', name: 'Margaret Lee', role: 'PROFESSOR' },
+  ]);
   browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
   await sys?.close();
 });
+afterEach(() => {
+  for (const p of pages.splice(0)) expect(p.errors).toEqual([]);
+});
 
-async function signIn(token: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1100, height: 700 } })).newPage();
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
-  await page.goto(`${sys.baseUrl}/console/#token=${token}`);
-  await page.locator('#connection', { hasText: 'connected' }).waitFor();
-  return page;
+async function open(token: string, locale: string): Promise<ConsolePage> {
+  const p = await openConsole(browser, sys.baseUrl, token, { locale });
+  pages.push(p);
+  return p;
 }
 
-const room = (page: Page, title: string) => page.locator('#rooms button', { hasText: title });
+const FLOWS = [
+  {
+    locale: 'ko-KR',
+    lang: 'ko',
+    student: { id: 's-ko', name: '김학생' },
+    professor: { id: 'p-choi', name: '최민호' },
+    query: '최민',
+    words: { rooms: '상담 목록', request: '상담 신청', approve: '승인', typing: '최민호 님이 입력 중', unread: '읽지 않음 1' },
+  },
+  {
+    locale: 'en-US',
+    lang: 'en',
+    student: { id: 's-en', name: 'Kim' },
+    professor: { id: 'p-lee', name: 'Margaret Lee' },
+    query: 'marg',
+    words: { rooms: 'Consultations', request: 'Request a consultation', approve: 'Approve', typing: 'Margaret Lee is typing', unread: '1 unread' },
+  },
+];
 
-it('student and professor go from request to downloaded archive', async () => {
-  const student = await signIn(sys.token('s1', 'STUDENT', { name: 'Kim' }));
-  await student.getByLabel('Professor id').fill('p1');
-  await student.getByLabel('Title').fill('Midterm question');
-  await student.getByLabel('Question').fill('How is problem 3 graded?');
-  await student.getByRole('button', { name: 'Request' }).click();
-  await room(student, 'Midterm question').waitFor();
-  await room(student, 'PENDING').waitFor();
+describe.each(FLOWS)('in $locale', ({ locale, lang, student, professor, query, words }) => {
+  it('student finds the professor by name and requests; the professor reads the question and approves; they chat; reload shows history', async () => {
+    const s = await open(sys.token(student.id, 'STUDENT', { name: student.name }), locale);
+    const sp = s.page;
+    expect(await sp.getAttribute('html', 'lang')).toBe(lang);
+    await sp.locator('#rooms-heading', { hasText: words.rooms }).waitFor();
+    await sp.locator('#request-form h3', { hasText: words.request }).waitFor();
 
-  const professor = await signIn(sys.token('p1', 'PROFESSOR', { name: 'Prof. Lee' }));
-  await room(professor, 'Midterm question').click();
-  await professor.getByRole('button', { name: 'Approve' }).click();
-  await professor.locator('#chat-status', { hasText: 'SCHEDULED' }).waitFor();
+    // Search as you type: a part of the name is enough.
+    await sp.locator('#professor-search').pressSequentially(query, { delay: 30 });
+    const hit = sp.locator(`#professor-results button[data-professor-id="${professor.id}"]`);
+    await hit.waitFor();
+    await sp.locator('#request-title').fill(`Midterm ${lang}`);
+    await sp.locator('#request-content').fill(`How is problem 3 graded? (${lang})`);
+    await screenshot(sp, `${lang}-request`);
+    await hit.click();
+    await sp.locator('#professor-chosen', { hasText: professor.name }).waitFor();
+    await sp.locator('#request-form button[type=submit]').click();
+    const idx = await roomIdxByTitle(sp, `Midterm ${lang}`);
+    await sp.locator('#room-state[data-status="PENDING"]').waitFor();
 
-  // The student's list follows the STATUS event.
-  await room(student, 'SCHEDULED').click();
-  const box = student.getByLabel('Message');
-  await box.fill('Hello professor');
-  await box.press('Enter');
-  await professor.locator('#messages li', { hasText: 'Hello professor' }).waitFor();
-  await student.locator('#read-mark', { hasText: 'Read' }).waitFor();
-  await professor.getByLabel('Message').pressSequentially('Hello Kim', { delay: 10 });
-  await student.locator('#typing', { hasText: 'typing' }).waitFor();
-  await professor.getByLabel('Message').press('Enter');
-  await student.locator('#messages li', { hasText: 'Hello Kim' }).waitFor();
-  await student.locator('#chat-status', { hasText: 'IN_PROGRESS' }).waitFor();
-  await student.screenshot({ path: SCREENSHOT });
+    const p = await open(sys.token(professor.id, 'PROFESSOR', { name: professor.name }), locale);
+    const pp = p.page;
+    await roomButton(pp, idx).click();
+    // The professor sees the question itself, not only its title, before deciding.
+    await pp.locator('#room-question-text', { hasText: `How is problem 3 graded? (${lang})` }).waitFor();
+    await screenshot(pp, `${lang}-professor-request`);
+    await pp.locator('#room-actions button', { hasText: words.approve }).click();
+    await pp.locator('#room-state[data-status="SCHEDULED"]').waitFor();
+    // The student's page follows the STATUS event.
+    await sp.locator('#room-state[data-status="SCHEDULED"]').waitFor();
 
-  await student.getByRole('button', { name: 'End consultation' }).click();
-  await professor.locator('#chat-status', { hasText: 'COMPLETED' }).waitFor();
-  // The archive is written by the worker; reopening the room shows the download once it is there.
-  const download = professor.getByRole('button', { name: 'Download archive' });
+    const box = sp.locator('#message');
+    await box.fill('Hello professor');
+    await box.press('Enter');
+    const first = pp.locator('#messages li.theirs', { hasText: 'Hello professor' });
+    await first.waitFor();
+    // Senders by name, not role; one's own message loses its "sending" mark once acknowledged.
+    expect(await first.locator('.sender').textContent()).toBe(student.name);
+    await sp.locator('#messages li.mine[data-seq]', { hasText: 'Hello professor' }).waitFor();
+    await sp.locator('#messages li.sending').waitFor({ state: 'detached' });
+    await sp.locator('#read-mark', { hasText: /\S/ }).waitFor();
+
+    await pp.locator('#message').pressSequentially('Hello', { delay: 20 });
+    await sp.locator('#typing', { hasText: words.typing }).waitFor();
+    await pp.locator('#message').press('Enter');
+    const reply = sp.locator('#messages li.theirs', { hasText: 'Hello' });
+    await reply.waitFor();
+    expect(await reply.locator('.sender').textContent()).toBe(professor.name);
+    await sp.locator('#room-state[data-status="IN_PROGRESS"]').waitFor();
+    await screenshot(sp, `${lang}-chat`);
+
+    // The professor reloads: nothing is open, so a new message counts as unread; opening the room shows
+    // the whole history from before the reload and clears the count.
+    await pp.reload();
+    await pp.locator('#connection[data-state="connected"]').waitFor();
+    await box.fill('Are you there?');
+    await box.press('Enter');
+    await roomButton(pp, idx).locator('.unread', { hasText: words.unread }).waitFor();
+    await screenshot(pp, `${lang}-unread`);
+    await roomButton(pp, idx).click();
+    await pp.locator('#messages li').filter({ hasText: /Hello professor|Hello|Are you there\?/ }).nth(2).waitFor();
+    expect(await pp.locator('#messages li .content').allTextContents()).toEqual(['Hello professor', 'Hello', 'Are you there?']);
+    await roomButton(pp, idx).locator('.unread').waitFor({ state: 'detached' });
+  }, 120_000);
+});
+
+it('a professor rejects with a reason, a student cancels; errors show where the action was and clear on success (en-US)', async () => {
+  const s = await open(sys.token('s-rc', 'STUDENT', { name: 'Park' }), 'en-US');
+  const sp = s.page;
+  // Requesting without choosing a professor: the error sits in the form.
+  await sp.locator('#request-title').fill('Thesis topic');
+  await sp.locator('#request-content').fill('Could we discuss my topic?');
+  await sp.locator('#request-form button[type=submit]').click();
+  await sp.locator('#request-error', { hasText: 'Choose a professor' }).waitFor();
+  await sp.locator('#professor-search').pressSequentially('최민수', { delay: 30 });
+  await sp.locator('#professor-results button[data-professor-id="p-choi2"]').click();
+  await sp.locator('#request-form button[type=submit]').click();
+  const rejected = await roomIdxByTitle(sp, 'Thesis topic');
+  expect(await sp.locator('#request-error').isHidden()).toBe(true);
+
+  await sp.locator('#professor-search').pressSequentially('lee', { delay: 30 });
+  await sp.locator('#professor-results button[data-professor-id="p-lee"]').click();
+  await sp.locator('#request-title').fill('Changed my mind');
+  await sp.locator('#request-content').fill('Never mind');
+  await sp.locator('#request-form button[type=submit]').click();
+  const canceled = await roomIdxByTitle(sp, 'Changed my mind');
+  await sp.locator('#room-actions button', { hasText: 'Cancel request' }).click();
+  await sp.locator('#room-state[data-status="CANCELED"]').waitFor();
+
+  const p = await open(sys.token('p-choi2', 'PROFESSOR', { name: '최민수' }), 'en-US');
+  const pp = p.page;
+  await roomButton(pp, rejected).click();
+  await pp.locator('#room-question-text', { hasText: 'Could we discuss my topic?' }).waitFor();
+  await pp.locator('#room-actions button', { hasText: 'Reject' }).click();
+  await pp.locator('#reject-reason').fill('My office hours are full this term.');
+  await pp.locator('#reject-form button[type=submit]').click();
+  await pp.locator('#room-state[data-status="REJECTED"]').waitFor();
+  // A second decision on the same request fails where it was made.
+  const approveAgain = await sys.http('POST', '/api/consultation/approve', { token: sys.token('p-choi2', 'PROFESSOR'), body: { requestIdx: rejected } });
+  expect(approveAgain.status).toBe(409);
+  await sp.locator(`#rooms button[data-request-idx="${rejected}"][data-status="REJECTED"]`).waitFor();
+  await roomButton(sp, rejected).click();
+  await sp.locator('#room-state', { hasText: 'My office hours are full this term.' }).waitFor();
+  expect(canceled).not.toBe(rejected);
+}, 90_000);
+
+it('ends a consultation and downloads its archive, names in it (en-US)', async () => {
+  const s = await open(sys.token('s-end', 'STUDENT', { name: 'Jung' }), 'en-US');
+  const created = await sys.http('POST', '/api/consultation/request', {
+    token: sys.token('s-end', 'STUDENT', { name: 'Jung' }),
+    body: { professorId: 'p-lee', title: 'Archive me', content: 'q' },
+  });
+  const idx = created.body.requestIdx as number;
+  await sys.http('POST', '/api/consultation/approve', { token: sys.token('p-lee', 'PROFESSOR', { name: 'Margaret Lee' }), body: { requestIdx: idx } });
+  const sp = s.page;
+  await roomButton(sp, idx).click();
+  await sp.locator('#room-state[data-status="SCHEDULED"]').waitFor();
+  await sp.locator('#message').fill('Thank you');
+  await sp.locator('#message').press('Enter');
+  await sp.waitForTimeout(3000);
+  console.log(await sp.locator('#room-body').innerHTML(), await sp.locator('#connection').textContent(), s.errors, s.sockets);
+  await sp.locator('#messages li.mine[data-seq]', { hasText: 'Thank you' }).waitFor();
+  await sp.locator('#room-actions button', { hasText: 'End consultation' }).click();
+  await sp.locator('#room-state[data-status="COMPLETED"]').waitFor();
+  expect(await sp.locator('#message').isDisabled()).toBe(true);
+  // The archive is written by the worker; the STATUS of the archived room is not an event, so reopen.
+  const download = sp.locator('#room-actions button', { hasText: 'Download archive' });
   for (let i = 0; i < 100 && !(await download.isVisible()); i++) {
-    await room(professor, 'Midterm question').click();
-    await professor.waitForTimeout(100);
+    await roomButton(sp, idx).click();
+    await sp.waitForTimeout(200);
   }
-  await download.click();
-  const text = await professor.waitForFunction(() => (globalThis as unknown as { officeHoursArchiveText?: string }).officeHoursArchiveText);
-  const archive = (await text.jsonValue()) as string;
-  expect(archive).toContain('Kim (STUDENT): Hello professor');
-  expect(archive).toContain('Prof. Lee (PROFESSOR): Hello Kim');
-  expect(pageErrors).toEqual([]);
+  const [file] = await Promise.all([sp.waitForEvent('download'), download.click()]);
+  expect(file.suggestedFilename()).toBe(`chat_${idx}_final.txt`);
+  expect(readFileSync((await file.path())!, 'utf8')).toContain('Jung (STUDENT): Thank you');
 }, 90_000);

@@ -6,6 +6,7 @@ import { SealedCopies } from '../lib/data-office/sealed-copies';
 import { UserErasure } from '../lib/data-office/user-erasure';
 import { createLogger } from '../lib/logging/logger';
 import { archiveObjectKey, snapshotObjectKey } from '../lib/storage/object-keys';
+import { startGatewayProcess } from './support/child-process';
 import { eventually } from './support/eventually';
 import { TestStompClient } from './support/stomp-test-client';
 import { startTestSystem, type TestSystem } from './support/test-system';
@@ -60,7 +61,8 @@ const erasureDone = (userId: string) =>
 function expectErased(text: string, tag: string): void {
   expect(text).toContain(`professor reply ${tag} 0`);
   expect(text).toContain(`professor reply ${tag} 2`);
-  expect(text).toMatch(/Erased user [0-9a-f]{6}/);
+  expect(text).toMatch(/Erased user\b/);
+  expect(text).not.toMatch(/Erased user [0-9a-f]/);
   expect(text).not.toContain('student secret');
   expect(text).not.toContain(STUDENT_NAME);
   expect(text).not.toContain('Secretname');
@@ -186,6 +188,7 @@ describe('erasure of a person', () => {
       redis: sys.core.redis,
       keys: sys.core.keys,
       lifecycle: sys.core.lifecycle,
+      events: sys.core.events,
       persister: sys.workers!.context.persister,
       chatLog: sys.core.hotLog.chatLog,
       audit: sys.core.audit,
@@ -207,4 +210,61 @@ describe('erasure of a person', () => {
     // Once done, nothing links the person to the pseudonym any more.
     expect(await sys.db.knex('user_erasure').where({ user_id: 's2' }).first()).toMatchObject({ pseudonym_id: null, completed_at: expect.any(Date) });
   });
+
+  it('cuts the person off on every gateway the moment it is accepted, and once done leaves no link but the audit trail', async () => {
+    const second = await startGatewayProcess(sys.env);
+    try {
+      const room = await chattedRoom('s3', 'E');
+      const viaSecond = (path: string, token: string) =>
+        fetch(`http://127.0.0.1:${second.port}${path}`, { headers: { authorization: `Bearer ${token}`, connection: 'close' } });
+      const sync = (c: TestStompClient) => c.publishWithReceipt('/app/chat.sync', JSON.stringify({ requestIdx: room, afterSeq: 0 }));
+      const onSecond = await TestStompClient.connect(second.port, student('s3'));
+      clients.push(onSecond);
+      await sync(onSecond);
+      expect((await viaSecond(`/api/chat/messages/${room}`, student('s3'))).status).toBe(200);
+
+      // The job waits, so everything below happens between "accepted" and "done".
+      const dataOffice = sys.core.queues.queue(QUEUE_NAMES.dataOffice);
+      await dataOffice.pause();
+      try {
+        expect((await sys.http('POST', '/api/admin/users/s3/erase', { token: admin() })).body).toMatchObject({ status: 'QUEUED' });
+        expect((await sys.http('GET', `/api/chat/messages/${room}`, { token: student('s3') })).status).toBe(403);
+        expect((await viaSecond(`/api/chat/messages/${room}`, student('s3'))).status).toBe(403);
+        expect((await viaSecond(`/api/consultation/${room}`, student('s3'))).status).toBe(403);
+        expect((await viaSecond('/api/consultation/history', student('s3'))).status).toBe(403);
+        // The live session on the other gateway is ended with an ERROR; a new one is refused there and here.
+        await onSecond.waitClosed();
+        expect(onSecond.stompError?.headers['message']).toContain('FORBIDDEN');
+        await expect(sync(onSecond)).rejects.toThrow();
+        await expect(TestStompClient.connect(second.port, student('s3'))).rejects.toThrow(/FORBIDDEN/);
+        await expect(TestStompClient.connect(sys.gateway.port, student('s3'))).rejects.toThrow(/FORBIDDEN/);
+        expect((await viaSecond(`/api/chat/messages/${room}`, professor())).status).toBe(200);
+      } finally {
+        await dataOffice.resume();
+      }
+      await erasureDone('s3');
+
+      // Done: the rooms are the pseudonym's. Signing in again, the person reads none of them on either gateway.
+      const pseudonymId = (await table().where({ request_idx: room }).first()).student_id as string;
+      expect(pseudonymId).toMatch(/^erased-[0-9a-f]{16}$/);
+      expect((await viaSecond(`/api/chat/messages/${room}`, student('s3'))).status).toBe(403);
+      const back = await TestStompClient.connect(second.port, student('s3'));
+      clients.push(back);
+      await expect(sync(back)).rejects.toThrow(/NOT_PARTICIPANT/);
+
+      // Nothing reachable links them: no stored mapping, no name derived from the pseudonym, the admin exports apart.
+      expect(await sys.db.knex('user_erasure').where({ user_id: 's3' }).first()).toMatchObject({ pseudonym_id: null, pseudonym_name: null });
+      const names = await sys.db.knex('users').whereIn('id', ['s3', pseudonymId]).pluck('name');
+      expect(names).toEqual(['Erased user', 'Erased user']);
+      const exportOf = async (id: string) =>
+        (await fetch(`${sys.baseUrl}/api/admin/users/${id}/export`, { headers: { authorization: `Bearer ${admin()}`, connection: 'close' } })).text();
+      const [personExport, pseudonymExport] = [await exportOf('s3'), await exportOf(pseudonymId)];
+      expect(personExport).not.toContain(pseudonymId);
+      expect(personExport).not.toContain(pseudonymId.slice('erased-'.length, 'erased-'.length + 6));
+      expect(pseudonymExport).not.toContain('"s3"');
+      expect(pseudonymExport).toContain(`professor reply E 0`);
+    } finally {
+      await second.proc.kill('SIGKILL');
+    }
+  }, 90_000);
 });

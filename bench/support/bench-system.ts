@@ -54,6 +54,7 @@ export async function startBenchSystem(extraEnv: Record<string, string> = {}): P
     REST_RATE_PER_SEC: '1000000',
     REST_BURST: '1000000',
     REST_IP_RATE_PER_SEC: '1000000',
+    WS_SESSIONS_PER_IP_PER_SEC: '1000000',
     CHAT_MAX_SESSIONS_PER_USER: '1000000',
     ...extraEnv,
   };

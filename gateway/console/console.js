@@ -1,244 +1,219 @@
-// Office Hours web console: a small client of the public API (REST, and real time through the client library
-// in office-hours-client.js: no STOMP code here), no framework.
+// Office Hours web console: the page's start and its state, on the client library alone (office-hours-client.js,
+// the global `OfficeHours`: real time and REST). Views live in their own modules; words in messages.js.
 // Sign in with /console/#token=<jwt>; the token stays in the fragment and this page's memory.
-'use strict';
+import { $, applyCatalog, showError } from './dom.js';
+import { setupComposer } from './composer.js';
+import { renderMessages } from './message-list.js';
+import { language, t } from './messages.js';
+import { renderRoomList } from './room-list.js';
+import { canChat, clearRoomError, renderRoomHeader, showWarning } from './room-view.js';
+import { setupRequestForm } from './request-form.js';
+import { readSession } from './session.js';
 
-const $ = (id) => document.getElementById(id);
-const state = { token: '', me: { id: '', roles: [] }, rooms: new Map(), open: undefined, shown: new Map(), chat: undefined };
+const LIST_SIZE = 100;
+const HISTORY_PAGE = 500;
+const TYPING_SHOWN_MS = 3000;
 
-function showError(message) {
-  $('error').textContent = message || '';
-}
+const ignore = () => undefined;
+/** Library calls that return a promise today or may return nothing: either way nothing is left unhandled. */
+const settle = (value, onError = ignore) => Promise.resolve(value).catch(onError);
 
-function claimsOf(token) {
-  try {
-    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
-  } catch {
-    return undefined;
-  }
-}
-
-async function api(method, path, body) {
-  const headers = { authorization: `Bearer ${state.token}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (res.status === 204) return undefined;
-  const type = res.headers.get('content-type') || '';
-  const data = type.includes('json') ? await res.json() : await res.blob();
-  if (!res.ok) throw new Error(data && data.error ? `${data.error.code}: ${data.error.message}` : `HTTP ${res.status}`);
-  return data;
-}
-
-// ---- consultations list -------------------------------------------------------------------------
-
-async function loadRooms() {
-  const isStudent = state.me.roles.includes('STUDENT');
-  const lists = ['active', 'history', isStudent ? 'my-requests' : 'received'];
-  const pages = await Promise.all(lists.map((l) => api('GET', `/api/consultation/${l}?size=100`)));
-  for (const page of pages) for (const c of page.items) state.rooms.set(c.requestIdx, c);
-  renderRooms();
-}
-
-function renderRooms() {
-  const list = $('rooms');
-  list.replaceChildren();
-  const rooms = [...state.rooms.values()].sort((a, b) => b.requestIdx - a.requestIdx);
-  for (const c of rooms) {
-    const li = document.createElement('li');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.dataset.requestIdx = String(c.requestIdx);
-    button.setAttribute('aria-current', String(state.open === c.requestIdx));
-    button.append(c.title);
-    const status = document.createElement('span');
-    status.className = 'status';
-    status.textContent = `#${c.requestIdx} · ${c.status}${c.archived ? ' · archived' : ''}`;
-    button.append(status);
-    button.addEventListener('click', () => void openRoom(c.requestIdx).catch((e) => showError(e.message)));
-    li.append(button);
-    list.append(li);
-  }
-  $('request-form').hidden = !state.me.roles.includes('STUDENT');
-}
-
-$('request-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  api('POST', '/api/consultation/request', { professorId: form.get('professorId'), title: form.get('title'), content: form.get('content') })
-    .then((c) => {
-      state.rooms.set(c.requestIdx, c);
-      event.target.reset();
-      renderRooms();
-    })
-    .catch((e) => showError(e.message));
-});
-
-// ---- one consultation ---------------------------------------------------------------------------
-
-function isParticipant(c) {
-  return c.studentId === state.me.id || c.professorId === state.me.id;
-}
-
-function renderActions(c) {
-  const box = $('actions');
-  box.replaceChildren();
-  const add = (label, run) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.textContent = label;
-    b.addEventListener(
-      'click',
-      () =>
-        void run()
-          .then(updateRoom)
-          .catch((e) => showError(e.message)),
-    );
-    box.append(b);
+function start(session) {
+  const store = {
+    me: session.me,
+    rooms: new Map(),
+    open: undefined,
+    /** requestIdx → Map(seq → message), filled by history and live events. */
+    messages: new Map(),
+    /** requestIdx → the person's own messages not yet acknowledged (or refused). */
+    pending: new Map(),
+    unread: new Map(),
+    loaded: new Set(),
   };
-  const amProfessor = c.professorId === state.me.id || state.me.roles.includes('ADMIN');
-  if (c.status === 'PENDING' && amProfessor) {
-    add('Approve', () => api('POST', '/api/consultation/approve', { requestIdx: c.requestIdx }));
-    add('Reject', () => api('POST', '/api/consultation/reject', { requestIdx: c.requestIdx, reason: prompt('Reason?') || 'not possible' }));
+  const client = OfficeHours.connect({ url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/chat`, getToken: () => session.token });
+  let localIds = 0;
+  let typingTimer;
+
+  const composer = setupComposer(client, {
+    onSend: (content) => store.open && send(store.open, content),
+    onTyping: () => store.open && settle(client.typing(store.open)),
+  });
+
+  const myLastRead = (c) => (c.studentId === store.me.id ? c.lastReadTimeStudent : c.lastReadTimeProfessor);
+  const roomsChanged = () => renderRoomList(store, (idx) => void openRoom(idx));
+  const messagesChanged = () => renderMessages(store, retry);
+  const isReading = (idx) => store.open === idx && document.visibilityState === 'visible';
+
+  function updateRoom(c) {
+    store.rooms.set(c.requestIdx, c);
+    roomsChanged();
+    if (store.open === c.requestIdx) {
+      renderRoomHeader(client, store, c, updateRoom);
+      composer.enable(canChat(c, store.me));
+    }
   }
-  if ((c.status === 'PENDING' || c.status === 'SCHEDULED') && c.studentId === state.me.id) {
-    add('Cancel', () => api('POST', '/api/consultation/cancel', { requestIdx: c.requestIdx }));
+
+  function addMessage(m) {
+    const room = store.messages.get(m.requestIdx) ?? new Map();
+    store.messages.set(m.requestIdx, room);
+    room.set(m.seq, m);
   }
-  if ((c.status === 'SCHEDULED' || c.status === 'IN_PROGRESS') && isParticipant(c)) {
-    add('End consultation', () => api('POST', '/api/consultation/end', { requestIdx: c.requestIdx }));
+
+  function markRead(idx) {
+    store.unread.set(idx, 0);
+    roomsChanged();
+    settle(client.markRead(idx));
   }
-  if (c.archived) add('Download archive', () => downloadArchive(c.requestIdx));
-}
 
-function updateRoom(c) {
-  if (!c || !c.requestIdx) return;
-  state.rooms.set(c.requestIdx, c);
-  renderRooms();
-  if (state.open === c.requestIdx) renderRoomHeader(c);
-}
-
-function renderRoomHeader(c) {
-  $('chat-title').textContent = c.title;
-  $('chat-status').textContent = `#${c.requestIdx} · ${c.status}${c.endReason ? ` (${c.endReason})` : ''} · ${c.studentName} with ${c.professorName}`;
-  const open = c.status === 'SCHEDULED' || c.status === 'IN_PROGRESS';
-  $('message').disabled = !open || !isParticipant(c);
-  renderActions(c);
-}
-
-async function downloadArchive(requestIdx) {
-  const blob = await api('GET', `/api/chat/archive/download/${requestIdx}`);
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = `chat_${requestIdx}_final.txt`;
-  a.textContent = a.download;
-  a.id = 'archive-link';
-  document.body.append(a);
-  a.click();
-  window.officeHoursArchiveText = await blob.text();
-}
-
-function appendMessage(m) {
-  // History (REST) and live events can both carry a message: each is shown once.
-  if (m.seq <= (state.shown.get(m.requestIdx) || 0)) return;
-  state.shown.set(m.requestIdx, m.seq);
-  if (state.open !== m.requestIdx) return;
-  const li = document.createElement('li');
-  li.className = m.senderId === state.me.id ? 'mine' : 'theirs';
-  li.dataset.seq = String(m.seq);
-  const meta = document.createElement('small');
-  meta.textContent = `${m.senderRole} · ${new Date(m.sentAt).toLocaleTimeString()}`;
-  li.append(meta, m.content);
-  $('messages').append(li);
-  li.scrollIntoView({ block: 'end' });
-}
-
-async function openRoom(requestIdx) {
-  state.open = requestIdx;
-  state.shown.set(requestIdx, 0);
-  $('messages').replaceChildren();
-  $('typing').textContent = '';
-  $('read-mark').textContent = '';
-  $('warning').hidden = true;
-  $('chat').hidden = false;
-  const c = await api('GET', `/api/consultation/${requestIdx}`);
-  updateRoom(c);
-  let last = 0;
-  for await (const page of state.chat.history(requestIdx, { pageSize: 500 })) {
-    page.forEach(appendMessage);
-    last = page[page.length - 1].seq;
+  /** A room's history once per page load; then the library follows it (synced after every reconnect). */
+  async function loadHistory(idx) {
+    let last = 0;
+    for await (const page of client.history(idx, { pageSize: HISTORY_PAGE })) {
+      for (const m of page) addMessage(m);
+      if (page.length) last = page[page.length - 1].seq;
+    }
+    store.loaded.add(idx);
+    const c = store.rooms.get(idx);
+    const readAt = c && myLastRead(c) ? Date.parse(myLastRead(c)) : 0;
+    const unread = [...(store.messages.get(idx)?.values() ?? [])].filter((m) => m.senderId !== store.me.id && Date.parse(m.sentAt) > readAt).length;
+    store.unread.set(idx, unread);
+    await settle(client.follow(idx, last), (err) => showError($('rooms-error'), err));
   }
-  // The library syncs the room after every reconnect from what it last delivered.
-  state.chat.follow(requestIdx, last);
-  markRead();
-  $('message').focus();
-}
 
-function markRead() {
-  if (state.open && state.chat.state === 'connected') void state.chat.markRead(state.open);
-}
-
-$('message').addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' && !event.shiftKey) {
-    event.preventDefault();
-    const content = event.target.value;
-    if (!content.trim() || !state.open) return;
-    // Retried by the library (same clientMsgId) until its RECEIPT, across reconnects.
-    state.chat.send(state.open, content).catch((e) => showError(`${e.code}: ${e.message}`));
-    event.target.value = '';
-    return;
+  async function openRoom(idx) {
+    store.open = idx;
+    clearRoomError();
+    showWarning(undefined);
+    $('room-pick').hidden = true;
+    $('room-body').hidden = false;
+    $('typing').textContent = '';
+    $('read-mark').textContent = '';
+    composer.reset();
+    const known = store.rooms.get(idx);
+    if (known) updateRoom(known);
+    messagesChanged();
+    try {
+      updateRoom(await client.consultation(idx));
+      if (!store.loaded.has(idx)) await loadHistory(idx);
+      if (store.open !== idx) return;
+      messagesChanged();
+      if (isReading(idx)) markRead(idx);
+    } catch (err) {
+      if (store.open === idx) showError($('room-error'), err);
+    }
   }
-  if (state.open) state.chat.typing(state.open);
-});
 
-// ---- real time ----------------------------------------------------------------------------------
+  function send(idx, content) {
+    const entry = { localId: `l${++localIds}`, content, state: 'sending' };
+    const list = store.pending.get(idx) ?? [];
+    store.pending.set(idx, list);
+    list.push(entry);
+    messagesChanged();
+    client.send(idx, content).then(
+      (seq) => {
+        drop(idx, entry);
+        const m = store.messages.get(idx)?.get(seq);
+        if (!m) addMessage({ requestIdx: idx, seq, senderId: store.me.id, content, sentAt: new Date().toISOString() });
+        if (store.open === idx) messagesChanged();
+      },
+      (err) => {
+        entry.state = 'failed';
+        entry.error = err;
+        if (store.open === idx) messagesChanged();
+      },
+    );
+  }
 
-let typingTimer;
-function onEvent(e) {
-  switch (e.type) {
-    case 'CHAT':
-      appendMessage(e);
-      if (e.requestIdx === state.open && e.senderId !== state.me.id) markRead();
-      break;
-    case 'READ':
-      if (e.requestIdx === state.open && e.readerId !== state.me.id) $('read-mark').textContent = `Read ${new Date(e.readAt).toLocaleTimeString()}`;
-      break;
-    case 'TYPING':
-      if (e.requestIdx === state.open && e.userId !== state.me.id) {
-        $('typing').textContent = 'typing…';
-        clearTimeout(typingTimer);
-        typingTimer = setTimeout(() => ($('typing').textContent = ''), 3000);
+  function drop(idx, entry) {
+    const list = store.pending.get(idx) ?? [];
+    const at = list.indexOf(entry);
+    if (at >= 0) list.splice(at, 1);
+  }
+
+  function retry(entry) {
+    const idx = store.open;
+    drop(idx, entry);
+    send(idx, entry.content);
+  }
+
+  function onChat(m) {
+    if (m.senderId === store.me.id) {
+      // Our own message came back before its receipt: it replaces the "sending" entry.
+      const entry = (store.pending.get(m.requestIdx) ?? []).find((p) => p.state === 'sending' && p.content === m.content);
+      if (entry) drop(m.requestIdx, entry);
+    }
+    addMessage(m);
+    if (!store.rooms.has(m.requestIdx)) void client.consultation(m.requestIdx).then(updateRoom, ignore);
+    if (m.senderId !== store.me.id) {
+      if (isReading(m.requestIdx)) markRead(m.requestIdx);
+      else {
+        store.unread.set(m.requestIdx, (store.unread.get(m.requestIdx) || 0) + 1);
+        roomsChanged();
       }
-      break;
-    case 'STATUS':
-      void api('GET', `/api/consultation/${e.requestIdx}`).then(updateRoom, (err) => showError(err.message));
-      break;
-    case 'WARNING':
-      if (e.requestIdx === state.open) {
-        $('warning').textContent = `This consultation ends automatically at ${new Date(e.endsAt).toLocaleString()}`;
-        $('warning').hidden = false;
-      }
-      break;
+    }
+    if (store.open === m.requestIdx) messagesChanged();
   }
+
+  client.on('CHAT', onChat);
+  client.on('READ', (e) => {
+    if (store.open === e.requestIdx && e.readerId !== store.me.id)
+      $('read-mark').textContent = t('room.readAt', { time: new Date(e.readAt).toLocaleTimeString(document.documentElement.lang) });
+  });
+  client.on('TYPING', (e) => {
+    const c = store.rooms.get(e.requestIdx);
+    if (store.open !== e.requestIdx || e.userId === store.me.id || !c) return;
+    $('typing').textContent = t('room.typing', { name: e.userId === c.studentId ? c.studentName : c.professorName });
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => ($('typing').textContent = ''), TYPING_SHOWN_MS);
+  });
+  client.on('STATUS', (e) => void client.consultation(e.requestIdx).then(updateRoom, (err) => showError($('rooms-error'), err)));
+  client.on('WARNING', (e) => store.open === e.requestIdx && showWarning(e.endsAt));
+  client.on('error', (err) => {
+    if (err.code === 'UNAUTHENTICATED') return;
+    showError(err.requestIdx && err.requestIdx === store.open ? $('room-error') : $('rooms-error'), err);
+  });
+  client.on('state', (state) => {
+    const connection = $('connection');
+    connection.textContent = t(`state.${state}`);
+    connection.dataset.state = state;
+    // Refused for good: the library has stopped; only a fresh token helps, so say so where it is seen.
+    const refused = state === 'unauthenticated';
+    showError($('signin-error'), refused ? t('signin.refused') : undefined);
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (store.open && isReading(store.open) && store.unread.get(store.open)) markRead(store.open);
+  });
+
+  if (store.me.roles.includes('STUDENT')) {
+    $('request-form').hidden = false;
+    setupRequestForm(client, {
+      onCreated: (c) => {
+        updateRoom(c);
+        void openRoom(c.requestIdx);
+      },
+    });
+  }
+
+  return (async () => {
+    const sent = store.me.roles.includes('STUDENT') ? client.myRequests({ size: LIST_SIZE }) : client.receivedRequests({ size: LIST_SIZE });
+    const pages = await Promise.all([client.activeConsultations({ size: LIST_SIZE }), client.pastConsultations({ size: LIST_SIZE }), sent]);
+    for (const page of pages) for (const c of page.items) store.rooms.set(c.requestIdx, c);
+    roomsChanged();
+    // Open rooms are read at once: their unread counts show, and they are synced after reconnects.
+    const open = [...store.rooms.values()].filter((c) => canChat(c, store.me));
+    await Promise.all(open.map((c) => loadHistory(c.requestIdx)));
+    roomsChanged();
+  })().catch((err) => showError($('rooms-error'), err));
 }
 
-function connect() {
-  const chat = OfficeHours.connect({ url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/chat`, getToken: () => state.token });
-  chat.on('state', (s) => ($('connection').textContent = s === 'connected' ? 'connected' : `${s}…`));
-  for (const type of ['CHAT', 'READ', 'TYPING', 'STATUS', 'WARNING']) chat.on(type, onEvent);
-  chat.on('error', (e) => showError(`${e.code}: ${e.message}`));
-  state.chat = chat;
+document.documentElement.lang = language;
+applyCatalog();
+document.title = t('app.title');
+const session = readSession();
+if (!session) showError($('signin-error'), t('signin.hint'));
+else {
+  document.querySelector('main').hidden = false;
+  const roles = session.me.roles.map((r) => t(`who.roles.${r}`)).join(', ');
+  $('who').textContent = `${session.me.name} (${roles})`;
+  void start(session);
 }
-
-async function main() {
-  const token = new URLSearchParams(location.hash.slice(1)).get('token');
-  const claims = token && claimsOf(token);
-  if (!claims) return;
-  state.token = token;
-  const roles = (Array.isArray(claims.roles) ? claims.roles : [claims.role]).filter(Boolean).map((r) => String(r).replace(/^ROLE_/, ''));
-  state.me = { id: claims.sub, roles };
-  $('who').textContent = `${claims.name || claims.sub} (${roles.join(', ')})`;
-  connect();
-  await loadRooms();
-}
-
-main().catch((e) => showError(e.message));

@@ -9,6 +9,7 @@ import type { UserDirectory } from '../../lib/users/user-directory';
 import type { ErasureFence } from '../../lib/data-office/erasure-fence';
 import { sendHttpError } from '../protocol-errors';
 import { HttpExchange } from './http-exchange';
+import { headersTooLarge, refuseHeaders } from './header-limits';
 import { readJsonBody } from './json-body';
 import type { OriginPolicy } from './origin-policy';
 import type { RequestContext } from './request-context';
@@ -68,6 +69,7 @@ function requestContext(
 /** Builds the uWS handler that routes every HTTP request: CORS, context, dispatch, one error path. */
 export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
+    if (headersTooLarge(req)) return refuseHeaders(res);
     const ex = new HttpExchange(res, req, deps.trustedProxies);
     const log = deps.log.child({ requestId: ex.requestId, ip: ex.remoteAddress });
     const origin = ex.headers['origin'];

@@ -4,12 +4,16 @@ import type { Router } from '../http/router';
 
 const CONSOLE_DIR = path.join(__dirname, '..', 'console');
 
+const JS = 'text/javascript; charset=utf-8';
+/** The page's ES modules (one view or concern each; see console.js). */
+const MODULES = ['console.js', 'messages.js', 'dom.js', 'session.js', 'composer.js', 'message-list.js', 'room-list.js', 'room-view.js', 'request-form.js'];
+
 const FILES: Record<string, { file: string; type: string }> = {
   '/console/': { file: path.join(CONSOLE_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
-  '/console/console.js': { file: path.join(CONSOLE_DIR, 'console.js'), type: 'text/javascript; charset=utf-8' },
+  ...Object.fromEntries(MODULES.map((m) => [`/console/${m}`, { file: path.join(CONSOLE_DIR, m), type: JS }])),
   '/console/console.css': { file: path.join(CONSOLE_DIR, 'console.css'), type: 'text/css; charset=utf-8' },
   // The client library's browser bundle (npm run build:client), with @stomp/stompjs inside.
-  '/console/office-hours-client.js': { file: path.join(CONSOLE_DIR, 'office-hours-client.js'), type: 'text/javascript; charset=utf-8' },
+  '/console/office-hours-client.js': { file: path.join(CONSOLE_DIR, 'office-hours-client.js'), type: JS },
 };
 
 /**

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type uWS from 'uWebSockets.js';
+import { headersTooLarge, refuseHeaders } from '../http/header-limits';
 
 const BASE = '/ws/chat';
 const NO_CACHE = 'no-store, no-cache, no-transform, must-revalidate, max-age=0';
@@ -19,12 +20,14 @@ function cors(res: uWS.HttpResponse, origin: string): void {
  * elsewhere: `/{server}/{session}/websocket` and the raw `/websocket` (stomp-endpoint.ts).
  */
 export function registerSockJsInfoRoutes(app: uWS.TemplatedApp): void {
-  const greeting = (res: uWS.HttpResponse): void => {
+  const greeting = (res: uWS.HttpResponse, req: uWS.HttpRequest): void => {
+    if (headersTooLarge(req)) return refuseHeaders(res);
     res.cork(() => res.writeStatus('200 OK').writeHeader('Content-Type', 'text/plain; charset=UTF-8').end('Welcome to SockJS!\n'));
   };
   app.get(BASE, greeting);
   app.get(`${BASE}/`, greeting);
   app.get(`${BASE}/info`, (res, req) => {
+    if (headersTooLarge(req)) return refuseHeaders(res);
     const origin = req.getHeader('origin');
     const body = JSON.stringify({ entropy: randomInt(0, 2 ** 31), origins: ['*:*'], cookie_needed: false, websocket: true });
     res.cork(() => {
@@ -34,6 +37,7 @@ export function registerSockJsInfoRoutes(app: uWS.TemplatedApp): void {
     });
   });
   app.options(`${BASE}/info`, (res, req) => {
+    if (headersTooLarge(req)) return refuseHeaders(res);
     const origin = req.getHeader('origin');
     const requested = req.getHeader('access-control-request-headers');
     res.cork(() => {
@@ -44,7 +48,8 @@ export function registerSockJsInfoRoutes(app: uWS.TemplatedApp): void {
       res.end();
     });
   });
-  app.get(`${BASE}/iframe.html`, (res) => {
+  app.get(`${BASE}/iframe.html`, (res, req) => {
+    if (headersTooLarge(req)) return refuseHeaders(res);
     const page = `<!DOCTYPE html>
 <html>
 <head>

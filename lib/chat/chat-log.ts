@@ -181,17 +181,11 @@ export class ChatLog {
     };
   }
 
-  /** Resets the room to "all up to seq is in PostgreSQL" with the given lease and dedupe entries (see chat-rebuild.lua). */
-  async rebuild(
-    requestIdx: number,
-    seq: number,
-    lease: number,
-    contentBytes: number,
-    dedupe: readonly { senderId: string; clientMsgId: string; seq: number }[],
-  ): Promise<void> {
+  /** Resets the room to "all up to seq is in PostgreSQL" with the given lease and dedupe window (see chat-rebuild.lua). */
+  async rebuild(requestIdx: number, seq: number, lease: number, state: RebuildState): Promise<void> {
     const args: Args = [];
-    for (const d of dedupe) args.push(dedupeField(d.senderId, d.clientMsgId), d.seq);
-    await this.redis.ohChatRebuild(...this.keys.roomStateKeys(requestIdx), seq, lease, this.d.ttlMs, contentBytes, ...args);
+    for (const d of state.dedupe) args.push(dedupeField(d.senderId, d.clientMsgId), d.seq);
+    await this.redis.ohChatRebuild(...this.keys.roomStateKeys(requestIdx), seq, lease, this.d.ttlMs, state.contentBytes, state.messages, state.dedupeBase, ...args);
   }
 
   /** The room's current seq and lease, as the lease extension reads them. */

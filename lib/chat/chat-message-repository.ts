@@ -4,6 +4,14 @@ import type { ChatMessage } from './chat-message';
 
 const TABLE = 'chat_message';
 
+/** A rebuilt hot log's starting state (see chat-rebuild.lua). */
+export interface RebuildState {
+  dedupe: { senderId: string; clientMsgId: string; seq: number }[];
+  contentBytes: number;
+  messages: number;
+  dedupeBase: number;
+}
+
 /** Prepared once per connection: the persister runs it for every batch. */
 const INSERT_MANY = {
   name: 'oh-chat-insert-many',
@@ -88,19 +96,31 @@ export class ChatMessageRepository {
   }
 
   /**
-   * What a rebuilt hot log starts with, in one read of the room: every stored (sender, clientMsgId) → seq
-   * (the dedupe state) and the content bytes stored (what the log cap counts).
+   * What a rebuilt hot log starts with: the (sender, clientMsgId) → seq of the newest `window` messages (the
+   * dedupe window; `dedupeBase` is the seq below which ids are answered from PostgreSQL), and the room's
+   * message count and content bytes (what the log cap counts). Two index reads, whatever the room's size.
    */
-  async rebuildState(requestIdx: number): Promise<{ dedupe: { senderId: string; clientMsgId: string; seq: number }[]; contentBytes: number }> {
-    const rows: { sender_id: string; client_msg_id: string; seq: number; bytes: number }[] = await this.knex(TABLE)
-      .where('request_idx', requestIdx)
-      .select('sender_id', 'client_msg_id', 'seq', this.knex.raw('octet_length(content) AS bytes'));
-    let contentBytes = 0;
-    const dedupe = rows.map((r) => {
-      contentBytes += Number(r.bytes);
-      return { senderId: r.sender_id, clientMsgId: r.client_msg_id, seq: r.seq };
-    });
-    return { dedupe, contentBytes };
+  async rebuildState(requestIdx: number, window: number): Promise<RebuildState> {
+    const [totals, rows] = await Promise.all([
+      this.knex(TABLE).where('request_idx', requestIdx).first(this.knex.raw('count(*) AS n'), this.knex.raw('coalesce(sum(octet_length(content)), 0) AS bytes')),
+      this.knex(TABLE).where('request_idx', requestIdx).orderBy('seq', 'desc').limit(window).select('sender_id', 'client_msg_id', 'seq'),
+    ]);
+    const messages = Number((totals as { n: string }).n);
+    const dedupe = (rows as { sender_id: string; client_msg_id: string; seq: number }[]).map((r) => ({ senderId: r.sender_id, clientMsgId: r.client_msg_id, seq: r.seq }));
+    const dedupeBase = messages > dedupe.length && dedupe.length ? dedupe[dedupe.length - 1]!.seq - 1 : 0;
+    return { dedupe, contentBytes: Number((totals as { bytes: string }).bytes), messages, dedupeBase };
+  }
+
+  /** The stored seq of each (sender, clientMsgId) of a room that has one, keyed `${senderId}\u0000${clientMsgId}`: one query on the unique index. */
+  async originalSeqs(requestIdx: number, ids: readonly { senderId: string; clientMsgId: string }[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const res = await this.knex.raw(
+      `SELECT c.sender_id, c.client_msg_id, c.seq FROM ${TABLE} c JOIN unnest(?::text[], ?::text[]) AS m(sender_id, client_msg_id)
+         ON c.request_idx = ? AND c.sender_id = m.sender_id AND c.client_msg_id = m.client_msg_id`,
+      [ids.map((i) => i.senderId), ids.map((i) => i.clientMsgId), requestIdx],
+    );
+    const rows = (res as { rows: { sender_id: string; client_msg_id: string; seq: number }[] }).rows;
+    return new Map(rows.map((r) => [`${r.sender_id}\u0000${r.client_msg_id}`, r.seq]));
   }
 
   async exists(requestIdx: number, seq: number): Promise<boolean> {

@@ -2,16 +2,11 @@ import type { ChatMessage } from './chat-message';
 import type { DurableCommit } from './durable-commit';
 import type { HotLogRebuilder } from './hot-log-rebuilder';
 import type { PendingRoom, PersistIndex } from './persist-index';
+import { HOT_TAIL_MESSAGES } from './hot-tail';
 
 const ROOMS_PER_ROUND = 200;
 /** Most messages of one room per round: a long backlog is committed over several rounds, memory stays bounded. */
 const MESSAGES_PER_ROOM = 5000;
-/**
- * Messages a room's hot log keeps once committed: enough for every reconnect's sync and a busy room's
- * recent history to be served from Redis; older ones are read from PostgreSQL. Bounds Redis memory and
- * the length of any list read per room.
- */
-const HOT_TAIL_MESSAGES = 1000;
 
 export interface PersistObserver {
   /** Rows this run inserted (a row committed earlier by a retry or another writer is not counted again). */

@@ -9,6 +9,7 @@ import type { ChatMessageRepository } from './chat-message-repository';
 import type { DurabilityObserver } from './durability-observer';
 import type { DurableCommit } from './durable-commit';
 import type { SeqReservations } from './seq-reservations';
+import { HOT_TAIL_MESSAGES } from './hot-tail';
 
 // Renewed every third of it while a rebuild runs: a gateway that dies mid-rebuild holds its room for at most this long.
 const LOCK_TTL_MS = 5_000;
@@ -19,8 +20,8 @@ const WAIT = { stepMs: 20, limitMs: 10_000 };
  *  1. whatever is left of the list is committed to PostgreSQL first (uncommitted messages are not dropped);
  *  2. messages known to have been appended but found nowhere are counted as lost;
  *  3. the room continues after the last seq it is known to have handed out when its meta survived in this
- *     Redis incarnation, else after PostgreSQL's high-water mark (the seq reservation), with the dedupe state
- *     of every stored message, so no seq and no clientMsgId is ever reused.
+ *     Redis incarnation, else after PostgreSQL's high-water mark (the seq reservation), with the dedupe window
+ *     (the newest messages' ids; older ones are answered from PostgreSQL), so no seq and no clientMsgId is ever reused.
  * One rebuild per room at a time across processes (a Redis lock); others wait for it.
  */
 export class HotLogRebuilder {
@@ -71,8 +72,7 @@ export class HotLogRebuilder {
     // Without a meta of this incarnation nobody knows how much of the reservation was used: skip all of it.
     const seq = remains.sameEpoch ? Math.max(storedMax, expectedHigh) : hw;
     const abandoned = seq - Math.max(storedMax, expectedHigh);
-    const { dedupe, contentBytes } = await d.messages.rebuildState(requestIdx);
-    await d.chatLog.rebuild(requestIdx, seq, hw, contentBytes, dedupe);
+    await d.chatLog.rebuild(requestIdx, seq, hw, await d.messages.rebuildState(requestIdx, HOT_TAIL_MESSAGES));
 
     // A room that simply is not in Redis (new, or expired by its TTL) is a load, not a repair.
     const cold = remains.metaSeq < 0 && remains.raw.length === 0 && remains.pending === 0;

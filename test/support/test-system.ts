@@ -61,6 +61,7 @@ export function testEnv(overrides: Record<string, string> = {}, dbUrl: string, p
     REST_RATE_PER_SEC: '100000',
     REST_BURST: '100000',
     REST_IP_RATE_PER_SEC: '100000',
+    WS_SESSIONS_PER_IP_PER_SEC: '100000',
     STOMP_RATE_PER_SEC: '100000',
     STOMP_BURST: '100000',
     ...redisModeEnv(),

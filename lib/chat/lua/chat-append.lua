@@ -13,15 +13,19 @@
   ARGV[1] ttl ms   ARGV[2] now (epoch ms)   ARGV[3] send rate per second   ARGV[4] burst
   ARGV[5] log cap: messages   ARGV[6] log cap: content bytes
   ARGV[7] message JSON before the seq   '{"requestIdx":1,"seq":'   ARGV[8] the requestIdx
+  ARGV[9] the dedupe base the caller checked these messages' ids against PostgreSQL at (0: not checked)
   then four per message: bucket (1 or 2: KEYS[7] or KEYS[8]), dedupe field (senderId .. "\0" .. clientMsgId),
   message JSON after the seq (',"messageId":...}'), content bytes
 
   Returns {status, seq, lease} per message, flattened: status 1 appended, 0 duplicate (seq = the original),
   -1 room not valid (rebuild it), -2 closed, -3 seq lease used up (extend it in PostgreSQL first), -4 the
-  sender's rate limit (a token bucket; duplicates do not spend), -5 the room's log is full (its cap).
-  Once the lease is used up, every later message of the batch gets -3 too, so none overtakes another.
+  sender's rate limit (a token bucket; duplicates do not spend), -5 the room's log is full (its cap), -6 the id
+  is not in the dedupe window and entries older than it were trimmed after ARGV[9] (lease = the room's dedupe
+  base): check the id against PostgreSQL, then send again with that base.
+  Once the lease is used up, or a message needs that check, every later new message of the batch gets the same
+  status, so none overtakes another.
 ]]
-local n = (#ARGV - 8) / 4
+local n = (#ARGV - 9) / 4
 local out = {}
 local function all(status)
   for i = 1, n do out[#out + 1] = status; out[#out + 1] = 0; out[#out + 1] = 0 end
@@ -31,15 +35,17 @@ if redis.call('EXISTS', KEYS[4]) == 1 then return all(-2) end
 local state = oh_room_state(KEYS[1], KEYS[2], KEYS[3], KEYS[5])
 if not state then return all(-1) end
 
-local seq, lease, dd, bytes = state[1], state[3], state[4], state[6]
+local seq, lease, dd, bytes, count, dedupeBase = state[1], state[3], state[4], state[6], state[8], state[9]
+local checkedBase = tonumber(ARGV[9])
 local now, rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local maxMessages, maxBytes = tonumber(ARGV[5]), tonumber(ARGV[6])
 local buckets = {}
 local events = {}
 local appended = 0
 local leaseOut = false
+local unchecked = false
 for i = 0, n - 1 do
-  local a = 9 + i * 4
+  local a = 10 + i * 4
   local bucketKey = KEYS[6 + tonumber(ARGV[a])]
   local existing = redis.call('HGET', KEYS[3], ARGV[a + 1])
   if existing then
@@ -52,9 +58,12 @@ for i = 0, n - 1 do
       buckets[bucketKey] = b
     end
     local size = tonumber(ARGV[a + 3])
-    if b.tokens < 1 then
+    if unchecked or dedupeBase > checkedBase then
+      unchecked = true
+      out[#out + 1] = -6; out[#out + 1] = 0; out[#out + 1] = dedupeBase
+    elseif b.tokens < 1 then
       out[#out + 1] = -4; out[#out + 1] = 0; out[#out + 1] = 0
-    elseif dd + 1 > maxMessages or bytes + size > maxBytes then
+    elseif count + 1 > maxMessages or bytes + size > maxBytes then
       out[#out + 1] = -5; out[#out + 1] = 0; out[#out + 1] = 0
     elseif leaseOut or seq >= lease then
       leaseOut = true
@@ -64,6 +73,7 @@ for i = 0, n - 1 do
       b.spent = true
       seq = seq + 1
       dd = dd + 1
+      count = count + 1
       bytes = bytes + size
       appended = appended + 1
       local message = ARGV[7] .. seq .. ARGV[a + 2]
@@ -86,7 +96,7 @@ if appended == 0 then return out end
 -- One publish for the batch: its CHAT events in seq order, one per line (JSON never holds a raw newline).
 redis.call('SPUBLISH', KEYS[6], table.concat(events, '\n'))
 
-redis.call('HSET', KEYS[2], 'seq', seq, 'dd', dd, 'bytes', bytes, 'lastActivityMs', now)
+redis.call('HSET', KEYS[2], 'seq', seq, 'dd', dd, 'n', count, 'bytes', bytes, 'lastActivityMs', now)
 redis.call('HSET', KEYS[5], 'pending', seq)
 -- Scores only rise; a room entering the index leaves one wake token for its shard's drain.
 if KEYS[9] and redis.call('ZADD', KEYS[9], 'GT', seq, ARGV[8]) == 1 then redis.call('RPUSH', KEYS[10], 1) end

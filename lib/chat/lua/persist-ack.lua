@@ -1,30 +1,45 @@
 --[[
   Records that rooms' messages up to a seq are committed to PostgreSQL (their marks), and trims each hot
   log to a bounded tail: committed messages older than the newest ARGV[n+2] leave the list and `base` moves
-  past them (reads below base come from PostgreSQL, which holds them). One room per call on a Redis
-  Cluster (its keys share a slot), a round's rooms in one call on one server.
+  past them (reads below base come from PostgreSQL, which holds them). The dedupe hash is trimmed in steps:
+  once it holds twice the tail, every entry at or below the list's base (committed) leaves it and the meta's
+  `dbase` moves there; a send whose id is not in the hash is then checked against PostgreSQL's unique index
+  (chat-append.lua's -6). So a room's Redis memory stays bounded however long its history. One room per call
+  on a Redis Cluster (its keys share a slot), a round's rooms in one call on one server.
 
-  KEYS, three per room: room list, room meta hash, the room's persistence marks
+  KEYS, four per room: room list, room meta hash, the room's persistence marks, the room's dedupe hash
   ARGV: per room its committed seq, then the ttl ms (the marks outlive the room's other keys by no more than
   they do), then the messages each list keeps at least (the hot tail)
 ]]
-local rooms = #KEYS / 3
+local rooms = #KEYS / 4
 local ttl, tail = ARGV[rooms + 1], tonumber(ARGV[rooms + 2])
 for r = 0, rooms - 1 do
-  local list, meta, marks = KEYS[r * 3 + 1], KEYS[r * 3 + 2], KEYS[r * 3 + 3]
+  local list, meta, marks, dedupe = KEYS[r * 4 + 1], KEYS[r * 4 + 2], KEYS[r * 4 + 3], KEYS[r * 4 + 4]
   local acked = tonumber(ARGV[r + 1])
   local had = tonumber(redis.call('HGET', marks, 'committed') or '0')
   local committed = math.max(acked, had)
   if acked > had then redis.call('HSET', marks, 'committed', acked) end
   if redis.call('PTTL', marks) < 0 then redis.call('PEXPIRE', marks, ttl) end
   -- Trim only a list that agrees with its meta (a drifted room is left for verification to catch).
-  local m = redis.call('HMGET', meta, 'seq', 'base')
+  local m = redis.call('HMGET', meta, 'seq', 'base', 'dd', 'n', 'dbase')
   local seq, base = tonumber(m[1]), tonumber(m[2] or '0')
   if seq and redis.call('LLEN', list) == seq - base then
     local newBase = math.min(committed, seq - tail)
     if newBase > base then
       redis.call('LTRIM', list, newBase - base, -1)
       redis.call('HSET', meta, 'base', newBase)
+      base = newBase
+    end
+    local dd = tonumber(m[3] or '0')
+    if dd >= 2 * tail and base > tonumber(m[5] or '0') and redis.call('HLEN', dedupe) == dd then
+      local all = redis.call('HGETALL', dedupe)
+      local gone = {}
+      for i = 1, #all, 2 do
+        if tonumber(all[i + 1]) <= base then gone[#gone + 1] = all[i] end
+      end
+      for i = 1, #gone, 500 do redis.call('HDEL', dedupe, unpack(gone, i, math.min(i + 499, #gone))) end
+      -- `n` (the message count the log cap reads) was the dedupe count in rooms written before it existed.
+      redis.call('HSET', meta, 'dd', dd - #gone, 'dbase', base, 'n', m[4] or dd)
     end
   end
 end
