@@ -22,7 +22,7 @@ export interface RunningDashboards {
 /** Bull Board over every queue at /admin/queues behind basic auth, plus /healthz and /metrics. */
 export async function startDashboards(config: AppConfig, log: Logger, port = config.dashboardPort): Promise<RunningDashboards> {
   const redis = createRedis(config, 'dashboards', { log });
-  const queues = new QueueClient(redis, config.redisPrefix);
+  const queues = new QueueClient(redis, config.redisPrefix, log);
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BOARD_PATH);
   createBullBoard({

@@ -133,7 +133,16 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const admitSession = (ip: string) => newSessionRefusal(limits, metrics, ip);
   registerStompEndpoint(app, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining, admitSession });
   registerSockJsInfoRoutes(app);
-  const sockJs = await startSockJsHttp(app, core, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining, admitSession });
+  const sockJs = await startSockJsHttp(app, core, {
+    host: sessionHost,
+    registry,
+    origins,
+    trustedProxies,
+    metrics,
+    log,
+    isDraining: () => draining,
+    admitSession,
+  });
   app.any(
     '/*',
     createHttpPipeline({ ...pipeline, router, observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) } }),

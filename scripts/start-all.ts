@@ -27,7 +27,8 @@ function run(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
 
 function waitExit(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
+    // A child killed by a signal has exitCode null and signalCode set: it has exited all the same.
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? 1);
     else child.once('exit', (code) => resolve(code ?? 1));
   });
 }
@@ -74,7 +75,7 @@ function superviseRoles(env: NodeJS.ProcessEnv, embedded: EmbeddedS3 | undefined
     if (stopping) return;
     stopping = true;
     log.info({ reason }, 'stopping all roles');
-    for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
+    for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const codes = await Promise.all(children.map(({ child }) => waitExit(child)));
     await embedded?.close();
     process.exit(codes.every((c) => c === 0) ? 0 : 1);

@@ -4,17 +4,35 @@ import { mintToken } from '../lib/identity/token-minter';
 import { normalizeRole, type Role } from '../lib/identity/roles';
 
 /** npm run token -- --sub s1 --name Kim --role STUDENT [--role ADMIN] [--ttl 3600]: a development JWT. */
-const { values } = parseArgs({
-  options: {
-    sub: { type: 'string' },
-    name: { type: 'string' },
-    role: { type: 'string', multiple: true },
-    ttl: { type: 'string', default: String(12 * 3600) },
-  },
-});
+const USAGE = `usage: npm run token -- --sub <id> --name <name> --role STUDENT|PROFESSOR|ADMIN [--role …] [--ttl seconds]
+  prints a development JWT signed with JWT_SECRET (HS256), valid for --ttl seconds (default 43200)
+`;
+
+function readArgs() {
+  try {
+    return parseArgs({
+      options: {
+        sub: { type: 'string' },
+        name: { type: 'string' },
+        role: { type: 'string', multiple: true },
+        ttl: { type: 'string', default: String(12 * 3600) },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    // A bad argument is a usage message, not a stack trace.
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const values = readArgs();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const roles = (values.role ?? []).map(normalizeRole).filter((r): r is Role => r !== undefined);
 if (!values.sub || roles.length === 0) {
-  process.stderr.write('usage: npm run token -- --sub <id> --name <name> --role STUDENT|PROFESSOR|ADMIN [--ttl seconds]\n');
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 const { config } = loadConfig();

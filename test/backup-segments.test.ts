@@ -4,7 +4,9 @@ import { runSealTask } from '../lib/archive/seal-task';
 import type { SealTask } from '../lib/archive/sealer';
 import { listSegments } from '../lib/archive/snapshot-chain';
 import type { ChatMessage } from '../lib/chat/chat-message';
+import { ConsultationScans } from '../lib/consultation/consultation-scans';
 import { createLogger } from '../lib/logging/logger';
+import { CleanupCycle } from '../lib/maintenance/cleanup-cycle';
 import { buildBackupCycle } from '../lib/runtime/backup-composition';
 import { snapshotObjectKey } from '../lib/storage/object-keys';
 import { consultationIn } from './support/consultation-in-state';
@@ -114,8 +116,6 @@ describe('backup segments', () => {
     await cycle().run();
     expect(await listSegments(sys.core.store, id)).toHaveLength(1);
     await sys.db.knex('CONSULTATION_REQUEST_TBL').where({ request_idx: id }).update({ status: 'COMPLETED', ended_at: new Date(), archived_at: new Date() });
-    const { CleanupCycle } = await import('../lib/maintenance/cleanup-cycle');
-    const { ConsultationScans } = await import('../lib/consultation/consultation-scans');
     const cleanup = new CleanupCycle({
       scans: new ConsultationScans(sys.core.knex),
       chatLog: sys.core.hotLog.chatLog,

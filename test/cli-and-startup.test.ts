@@ -34,7 +34,7 @@ describe('npm run token', () => {
       JWT_SECRET: TEST_JWT_SECRET,
     });
     expect(r.code).toBe(0);
-    const p = new JwtVerifier({ secret: TEST_JWT_SECRET, publicKey: undefined, issuer: undefined, audience: undefined }).verify(r.stdout.trim());
+    const p = await new JwtVerifier({ secret: TEST_JWT_SECRET, publicKey: undefined, issuer: undefined, audience: undefined }).verify(r.stdout.trim());
     expect(p).toMatchObject({ userId: 'p9', name: 'Dr. Nine' });
     expect([...p.roles].sort()).toEqual(['ADMIN', 'PROFESSOR']);
     expect((await sys.http('GET', '/api/consultation/received', { token: r.stdout.trim() })).status).toBe(200);
@@ -44,6 +44,13 @@ describe('npm run token', () => {
     const r = await script('scripts/token.ts', ['--name', 'x'], { JWT_SECRET: TEST_JWT_SECRET });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/usage: npm run token/);
+    const bad = await script('scripts/token.ts', ['--bogus'], { JWT_SECRET: TEST_JWT_SECRET });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^Unknown option '--bogus'\nusage: npm run token/);
+    expect(bad.stderr).not.toMatch(/\bat /);
+    const help = await script('scripts/token.ts', ['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run token/);
   });
 });
 
@@ -89,6 +96,6 @@ describe('start-up with a service down', () => {
   it('refuses to start in production without keys, in one line', async () => {
     const r = await script('gateway/main.ts', [], { ...sys.env, NODE_ENV: 'production', JWT_SECRET: '', ARCHIVE_KEYS: '' });
     expect(r.code).toBe(78);
-    expect(r.stderr.trim()).toMatch(/^office-hours gateway: refusing to start: JWT_SECRET or JWT_PUBLIC_KEY is required/);
+    expect(r.stderr.trim()).toMatch(/^office-hours gateway: refusing to start: JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL is required/);
   });
 });

@@ -123,7 +123,13 @@ describe('request headers', () => {
   });
 
   it('a WebSocket upgrade with too many headers gets a 431, not a socket', async () => {
-    const upgrade = ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol: v12.stomp'];
+    const upgrade = [
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      'Sec-WebSocket-Protocol: v12.stomp',
+    ];
     const head = (extra: string[]) => `GET /ws/chat HTTP/1.1\r\nHost: 127.0.0.1\r\n${[...upgrade, ...extra].map((h) => `${h}\r\n`).join('')}\r\n`;
     const r = await rawRequest(head(many(MAX_REQUEST_HEADERS)));
     expect(r.status).toBe('HTTP/1.1 431 Request Header Fields Too Large');

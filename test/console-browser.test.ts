@@ -117,7 +117,11 @@ describe.each(FLOWS)('in $locale', ({ locale, lang, student, professor, query, w
     await roomButton(pp, idx).locator('.unread', { hasText: words.unread }).waitFor();
     await screenshot(pp, `${lang}-unread`);
     await roomButton(pp, idx).click();
-    await pp.locator('#messages li').filter({ hasText: /Hello professor|Hello|Are you there\?/ }).nth(2).waitFor();
+    await pp
+      .locator('#messages li')
+      .filter({ hasText: /Hello professor|Hello|Are you there\?/ })
+      .nth(2)
+      .waitFor();
     expect(await pp.locator('#messages li .content').allTextContents()).toEqual(['Hello professor', 'Hello', 'Are you there?']);
     await roomButton(pp, idx).locator('.unread').waitFor({ state: 'detached' });
   }, 120_000);
@@ -176,8 +180,6 @@ it('ends a consultation and downloads its archive, names in it (en-US)', async (
   await sp.locator('#room-state[data-status="SCHEDULED"]').waitFor();
   await sp.locator('#message').fill('Thank you');
   await sp.locator('#message').press('Enter');
-  await sp.waitForTimeout(3000);
-  console.log(await sp.locator('#room-body').innerHTML(), await sp.locator('#connection').textContent(), s.errors, s.sockets);
   await sp.locator('#messages li.mine[data-seq]', { hasText: 'Thank you' }).waitFor();
   await sp.locator('#room-actions button', { hasText: 'End consultation' }).click();
   await sp.locator('#room-state[data-status="COMPLETED"]').waitFor();

@@ -214,7 +214,13 @@ describe('erasure of a person', () => {
   it('cuts the person off on every gateway the moment it is accepted, and once done leaves no link but the audit trail', async () => {
     const second = await startGatewayProcess(sys.env);
     try {
-      const room = await chattedRoom('s3', 'E');
+      // No messages: the room alone is what the person must lose (the chat path has its own tests).
+      const asked = await sys.http('POST', '/api/consultation/request', {
+        token: student('s3'),
+        body: { professorId: 'p1', title: 'student secret E', content: 'c' },
+      });
+      const room = asked.body.requestIdx as number;
+      await sys.http('POST', '/api/consultation/approve', { token: professor(), body: { requestIdx: room } });
       const viaSecond = (path: string, token: string) =>
         fetch(`http://127.0.0.1:${second.port}${path}`, { headers: { authorization: `Bearer ${token}`, connection: 'close' } });
       const sync = (c: TestStompClient) => c.publishWithReceipt('/app/chat.sync', JSON.stringify({ requestIdx: room, afterSeq: 0 }));
@@ -262,7 +268,7 @@ describe('erasure of a person', () => {
       expect(personExport).not.toContain(pseudonymId);
       expect(personExport).not.toContain(pseudonymId.slice('erased-'.length, 'erased-'.length + 6));
       expect(pseudonymExport).not.toContain('"s3"');
-      expect(pseudonymExport).toContain(`professor reply E 0`);
+      expect(pseudonymExport).toContain(`"requestIdx":${room}`);
     } finally {
       await second.proc.kill('SIGKILL');
     }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { seal } from '../lib/archive/archive-cipher';
 import { ArchiveRestorer } from '../lib/archive/archive-restorer';
 import { formatArchive } from '../lib/archive/archive-text';
 import { headerOf } from '../lib/archive/consultation-archiver';
@@ -181,8 +182,12 @@ describe('exact restore', () => {
     const messages = await sys.core.hotLog.chatMessages.listAfter(id, 0, 10);
     const sealed = runSealTask({ kind: 'snapshot', header: headerOf(c), messages, timeZone: 'Asia/Seoul', keyId: 'k1', key: sys.core.keyring.keys.get('k1')! });
     // Rewrite the plaintext without its section, as older code sealed it.
-    const { seal } = await import('../lib/archive/archive-cipher');
-    const old = seal(Buffer.from(formatArchive(headerOf(c), messages, 'Asia/Seoul')), { kind: 'snapshot', requestIdx: id }, 'k1', sys.core.keyring.keys.get('k1')!);
+    const old = seal(
+      Buffer.from(formatArchive(headerOf(c), messages, 'Asia/Seoul')),
+      { kind: 'snapshot', requestIdx: id },
+      'k1',
+      sys.core.keyring.keys.get('k1')!,
+    );
     expect(sealed.body.length).toBeGreaterThan(old.body.length);
     await sys.core.store.put(snapshotObjectKey(id), old.body, old.metadata);
     // Without the section seqs are line numbers again (the old behaviour), so nothing else may hold the room.

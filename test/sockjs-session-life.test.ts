@@ -50,47 +50,55 @@ describe('a reused SockJS session id', () => {
   it.each([
     ['the same gateway', () => sys.gateway.port],
     ['another gateway', () => other.port],
-  ])("does not hand a closed session's undelivered frames to a new session on %s", async (_name, reopenPort) => {
-    const first = sys.gateway.port;
-    const sid = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-    // User A's session, CONNECTED.
-    expect((await raw(first, 'POST', `/000/${sid}/xhr`)).text).toBe('o\n');
-    const token = sys.token('s-reuse', 'STUDENT');
-    expect((await raw(first, 'POST', `/000/${sid}/xhr_send`, frames(connect(token), 'SUBSCRIBE\nid:0\ndestination:/user/queue/chat\n\n\u0000'))).status).toBe(204);
-    expect((await raw(first, 'POST', `/000/${sid}/xhr`)).text).toMatch(/^a\["CONNECTED\\n/);
-    // A second subscription whose RECEIPT (naming A's secret) waits in the outbox: no poll is attached.
-    const secret = `secret-of-A-${sid}`;
-    expect((await raw(first, 'POST', `/000/${sid}/xhr_send`, frames(`SUBSCRIBE\nid:1\ndestination:/user/queue/errors\nreceipt:${secret}\n\n\u0000`))).status).toBe(204);
-    const queued = async () => {
-      const keys = await sys.core.redis.keys(`${sys.config.redisPrefix}:sockjs:outbox:{${sid}}*`);
-      return (await Promise.all(keys.map((k) => sys.core.redis.lrange(k, 0, -1)))).flat().join('');
-    };
-    const deadline = Date.now() + 10_000;
-    while (!(await queued()).includes(secret)) {
-      if (Date.now() > deadline) throw new Error('nothing was queued');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    // A's session ends with frames still queued: DISCONNECT.
-    const closedAt = Date.now();
-    expect((await raw(first, 'POST', `/000/${sid}/xhr_send`, frames('DISCONNECT\n\n\u0000'))).status).toBe(204);
+  ])(
+    "does not hand a closed session's undelivered frames to a new session on %s",
+    async (_name, reopenPort) => {
+      const first = sys.gateway.port;
+      const sid = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+      // User A's session, CONNECTED.
+      expect((await raw(first, 'POST', `/000/${sid}/xhr`)).text).toBe('o\n');
+      const token = sys.token('s-reuse', 'STUDENT');
+      expect((await raw(first, 'POST', `/000/${sid}/xhr_send`, frames(connect(token), 'SUBSCRIBE\nid:0\ndestination:/user/queue/chat\n\n\u0000'))).status).toBe(
+        204,
+      );
+      expect((await raw(first, 'POST', `/000/${sid}/xhr`)).text).toMatch(/^a\["CONNECTED\\n/);
+      // A second subscription whose RECEIPT (naming A's secret) waits in the outbox: no poll is attached.
+      const secret = `secret-of-A-${sid}`;
+      expect(
+        (await raw(first, 'POST', `/000/${sid}/xhr_send`, frames(`SUBSCRIBE\nid:1\ndestination:/user/queue/errors\nreceipt:${secret}\n\n\u0000`))).status,
+      ).toBe(204);
+      const queued = async () => {
+        const keys = await sys.core.redis.keys(`${sys.config.redisPrefix}:sockjs:outbox:{${sid}}*`);
+        return (await Promise.all(keys.map((k) => sys.core.redis.lrange(k, 0, -1)))).flat().join('');
+      };
+      const deadline = Date.now() + 10_000;
+      while (!(await queued()).includes(secret)) {
+        if (Date.now() > deadline) throw new Error('nothing was queued');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // A's session ends with frames still queued: DISCONNECT.
+      const closedAt = Date.now();
+      expect((await raw(first, 'POST', `/000/${sid}/xhr_send`, frames('DISCONNECT\n\n\u0000'))).status).toBe(204);
 
-    // Someone reuses the id as soon as it is free again (without polling it meanwhile), on the chosen gateway.
-    const owner = () => sys.core.redis.get(sys.core.keys.sockjsOwner(sid));
-    expect(await owner()).toMatch(/^closed /);
-    while ((await owner()) !== null) await new Promise((r) => setTimeout(r, 20));
-    expect((await raw(reopenPort(), 'POST', `/000/${sid}/xhr`)).text).toBe('o\n');
-    expect(Date.now() - closedAt).toBeLessThan(30_000);
-    // The new session holds nothing of A's and is not connected: a CONNECT without a token is refused.
-    expect((await raw(reopenPort(), 'POST', `/000/${sid}/xhr_send`, frames(connect()))).status).toBe(204);
-    // Its polls, on any gateway, carry that ERROR and then the close: nothing of A's.
-    let answers = '';
-    for (const port of [first, other.port, sys.gateway.port, other.port]) {
-      answers += (await raw(port, 'POST', `/000/${sid}/xhr`)).text;
-      if (answers.includes('c[')) break;
-    }
-    expect(answers).toMatch(/^a\["ERROR\\nmessage:UNAUTHENTICATED[^\n]*\nc\[1008,/);
-    expect(answers).not.toContain(secret);
-  }, 60_000);
+      // Someone reuses the id as soon as it is free again (without polling it meanwhile), on the chosen gateway.
+      const owner = () => sys.core.redis.get(sys.core.keys.sockjsOwner(sid));
+      expect(await owner()).toMatch(/^closed /);
+      while ((await owner()) !== null) await new Promise((r) => setTimeout(r, 20));
+      expect((await raw(reopenPort(), 'POST', `/000/${sid}/xhr`)).text).toBe('o\n');
+      expect(Date.now() - closedAt).toBeLessThan(30_000);
+      // The new session holds nothing of A's and is not connected: a CONNECT without a token is refused.
+      expect((await raw(reopenPort(), 'POST', `/000/${sid}/xhr_send`, frames(connect()))).status).toBe(204);
+      // Its polls, on any gateway, carry that ERROR and then the close: nothing of A's.
+      let answers = '';
+      for (const port of [first, other.port, sys.gateway.port, other.port]) {
+        answers += (await raw(port, 'POST', `/000/${sid}/xhr`)).text;
+        if (answers.includes('c[')) break;
+      }
+      expect(answers).toMatch(/^a\["ERROR\\nmessage:UNAUTHENTICATED[^\n]*\nc\[1008,/);
+      expect(answers).not.toContain(secret);
+    },
+    60_000,
+  );
 });
 
 /** A stock @stomp/stompjs client over sockjs-client with one transport, CONNECTing with a bad token. */

@@ -85,10 +85,14 @@ export async function startWorkers(
   await context.shards.ensureDrains();
   // Upserts are idempotent; repeating them restores the schedules if Redis lost them (restart without persistence).
   // A lost drain job comes back through its lock failure (above) or the sweep.
-  const reschedule = setInterval(() => {
-    upsertJobSchedulers(core.queues, config).catch((err: unknown) => log.warn({ err }, 'job scheduler upsert failed'));
-  }, 60_000);
+  const resched = () => void upsertJobSchedulers(core.queues, config).catch((err: unknown) => log.warn({ err: String(err) }, 'job scheduler upsert failed'));
+  const reschedule = setInterval(resched, 60_000);
   reschedule.unref();
+  // Redis back after a loss: the schedules (and a drain per shard) return at once, not at the next interval.
+  bullConnection.on('ready', () => {
+    resched();
+    context.shards.ensureDrains().catch((err: unknown) => log.warn({ err: String(err) }, 'persist drain jobs could not be added'));
+  });
   const stopStats = startQueueStats(core.queues, metrics);
   const server = await startMetricsServer(metrics.registry, config.host, options.metricsPort ?? config.workerMetricsPort);
   log.info({ metricsPort: server.port, queues: workers.map((w) => w.name), sealThreads: pool?.threads }, 'workers started');

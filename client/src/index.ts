@@ -12,17 +12,7 @@ export {
   type ErrorDetails,
   type ServerErrorCode,
 } from './errors';
-export type {
-  ChatEvent,
-  ConnectionState,
-  EventMap,
-  Listener,
-  ReadEvent,
-  RoomEvent,
-  StatusEvent,
-  TypingEvent,
-  WarningEvent,
-} from './events';
+export type { ChatEvent, ConnectionState, EventMap, Listener, ReadEvent, RoomEvent, StatusEvent, TypingEvent, WarningEvent } from './events';
 export type { ChatMessage, Consultation, ConsultationStatus, EndReason, Page, PageQuery, Professor, SenderRole } from './contract-types';
 export { RestApi, type RestOptions } from './rest-api';
 export { DEFAULT_SEND_LIMITS, type SendLimits } from './send-limits';

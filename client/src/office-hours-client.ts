@@ -98,7 +98,15 @@ export class OfficeHoursClient extends RestApi {
     });
     const o = { heartbeatMs: 10_000, connectTimeoutMs: 10_000, ...options };
     this.connection = new Connection(
-      { url, getToken: () => options.getToken(), webSocketFactory: options.webSocketFactory, backoff: this.backoff, heartbeatMs: o.heartbeatMs, connectTimeoutMs: o.connectTimeoutMs, clock: this.clock },
+      {
+        url,
+        getToken: () => options.getToken(),
+        webSocketFactory: options.webSocketFactory,
+        backoff: this.backoff,
+        heartbeatMs: o.heartbeatMs,
+        connectTimeoutMs: o.connectTimeoutMs,
+        clock: this.clock,
+      },
       this.events,
       {
         connected: (stomp, frame) => this.onConnected(stomp, frame),
@@ -246,7 +254,11 @@ export class OfficeHoursClient extends RestApi {
     const stomp = this.connection.stomp;
     if (!stomp) return false;
     const receipt = this.receipts.expect({ requestIdx, clientMsgId, onAnswer });
-    stomp.publish({ destination: '/app/chat.send', body: JSON.stringify({ requestIdx, content, clientMsgId }), headers: { 'content-type': 'application/json', receipt } });
+    stomp.publish({
+      destination: '/app/chat.send',
+      body: JSON.stringify({ requestIdx, content, clientMsgId }),
+      headers: { 'content-type': 'application/json', receipt },
+    });
     return true;
   }
 
@@ -259,7 +271,9 @@ export class OfficeHoursClient extends RestApi {
         return reject(new OfficeHoursError(code, `not connected (${this.state})`, { requestIdx }));
       }
       const receipt = this.receipts.expect({ requestIdx, clientMsgId: undefined, onAnswer: (a) => (a instanceof OfficeHoursError ? reject(a) : resolve(a)) });
-      const json = body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers, receipt } } : { headers: { ...headers, receipt } };
+      const json = body
+        ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers, receipt } }
+        : { headers: { ...headers, receipt } };
       stomp.publish({ destination, ...json });
     });
   }

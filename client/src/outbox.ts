@@ -30,9 +30,7 @@ export class Outbox {
   /** Rooms whose oldest send is on the wire, and which one. */
   private readonly inFlight = new Map<number, string>();
 
-  constructor(
-    private readonly d: { limit: number; newId: () => string; wire: SendWire; clock: Clock; backoff: BackoffOptions },
-  ) {}
+  constructor(private readonly d: { limit: number; newId: () => string; wire: SendWire; clock: Clock; backoff: BackoffOptions }) {}
 
   get size(): number {
     return this.entries.size;
@@ -88,7 +86,8 @@ export class Outbox {
     if (this.inFlight.get(e.requestIdx) === e.clientMsgId) this.inFlight.delete(e.requestIdx);
     if (!(answer instanceof OfficeHoursError)) this.settle(e.clientMsgId, Number((answer as IFrame).headers['seq']));
     else if (!answer.retryable) this.fail(e.clientMsgId, answer);
-    else if (answer.code === 'CONNECTION_LOST') return; // sent again at the next CONNECTED, same clientMsgId
+    else if (answer.code === 'CONNECTION_LOST')
+      return; // sent again at the next CONNECTED, same clientMsgId
     else e.notBefore = this.d.clock.now() + Math.max(100, backoffDelay(++e.retries, this.d.backoff));
     this.transmit(e.requestIdx);
   }

@@ -101,7 +101,7 @@ export class RestApi {
 
   /** The room's history, a page at a time in seq order. */
   async *history(requestIdx: number, { afterSeq = 0, pageSize = 100 }: { afterSeq?: number; pageSize?: number } = {}): AsyncGenerator<ChatMessage[]> {
-    for (let after = afterSeq; ; ) {
+    for (let after = afterSeq; ;) {
       const page = await this.requestJson<{ items: ChatMessage[]; nextAfterSeq?: number }>(`/api/chat/messages/${requestIdx}`, {
         query: { afterSeq: after, limit: pageSize },
         requestIdx,

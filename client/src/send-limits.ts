@@ -28,7 +28,9 @@ export function limitsFrom(connected: IFrame, known: SendLimits): SendLimits {
 export function sizeRefusal(requestIdx: number, content: string, limits: SendLimits): OfficeHoursError | undefined {
   const bytes = encoder.encode(JSON.stringify({ requestIdx, content, clientMsgId: '' })).length + 64 + FRAME_OVERHEAD_BYTES;
   if (bytes > limits.maxFrameBytes) {
-    return new OfficeHoursError('PAYLOAD_TOO_LARGE', `message is ${bytes} bytes as a frame; the server accepts at most ${limits.maxFrameBytes}`, { requestIdx });
+    return new OfficeHoursError('PAYLOAD_TOO_LARGE', `message is ${bytes} bytes as a frame; the server accepts at most ${limits.maxFrameBytes}`, {
+      requestIdx,
+    });
   }
   if (content.length > limits.maxMessageChars && [...content].length > limits.maxMessageChars) {
     return new OfficeHoursError('VALIDATION_FAILED', `content must be at most ${limits.maxMessageChars} characters`, { requestIdx });

@@ -15,6 +15,7 @@ const HISTORY_PAGE = 500;
 const TYPING_SHOWN_MS = 3000;
 
 const ignore = () => undefined;
+const hasMessages = (c) => c.status === 'SCHEDULED' || c.status === 'IN_PROGRESS' || c.status === 'COMPLETED';
 /** Library calls that return a promise today or may return nothing: either way nothing is left unhandled. */
 const settle = (value, onError = ignore) => Promise.resolve(value).catch(onError);
 
@@ -29,6 +30,7 @@ function start(session) {
     pending: new Map(),
     unread: new Map(),
     loaded: new Set(),
+    followed: new Set(),
   };
   const client = OfficeHours.connect({ url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/chat`, getToken: () => session.token });
   let localIds = 0;
@@ -51,6 +53,8 @@ function start(session) {
       renderRoomHeader(client, store, c, updateRoom);
       composer.enable(canChat(c, store.me));
     }
+    // Approved while its history was read (or with none to read): from now on the library follows it.
+    if (canChat(c, store.me) && store.loaded.has(c.requestIdx)) followRoom(c.requestIdx);
   }
 
   function addMessage(m) {
@@ -65,19 +69,27 @@ function start(session) {
     settle(client.markRead(idx));
   }
 
-  /** A room's history once per page load; then the library follows it (synced after every reconnect). */
-  async function loadHistory(idx) {
-    let last = 0;
-    for await (const page of client.history(idx, { pageSize: HISTORY_PAGE })) {
-      for (const m of page) addMessage(m);
-      if (page.length) last = page[page.length - 1].seq;
-    }
+  const lastSeq = (idx) => [...(store.messages.get(idx)?.keys() ?? [])].reduce((a, b) => Math.max(a, b), 0);
+
+  /** A room's history once per page load (a request not yet approved has none), and its unread count. */
+  async function loadHistory(c) {
+    const idx = c.requestIdx;
+    if (hasMessages(c)) for await (const page of client.history(idx, { pageSize: HISTORY_PAGE })) for (const m of page) addMessage(m);
     store.loaded.add(idx);
-    const c = store.rooms.get(idx);
-    const readAt = c && myLastRead(c) ? Date.parse(myLastRead(c)) : 0;
+    const readAt = myLastRead(c) ? Date.parse(myLastRead(c)) : 0;
     const unread = [...(store.messages.get(idx)?.values() ?? [])].filter((m) => m.senderId !== store.me.id && Date.parse(m.sentAt) > readAt).length;
     store.unread.set(idx, unread);
-    await settle(client.follow(idx, last), (err) => showError($('rooms-error'), err));
+    if (canChat(c, store.me)) followRoom(idx);
+  }
+
+  /** The library syncs a followed room after every reconnect, from the last message the page has. */
+  function followRoom(idx) {
+    if (store.followed.has(idx)) return;
+    store.followed.add(idx);
+    settle(client.follow(idx, lastSeq(idx)), (err) => {
+      store.followed.delete(idx);
+      showError($('rooms-error'), err);
+    });
   }
 
   async function openRoom(idx) {
@@ -86,6 +98,8 @@ function start(session) {
     showWarning(undefined);
     $('room-pick').hidden = true;
     $('room-body').hidden = false;
+    // One column (a phone): the room is below the list, so bring it into view.
+    if (matchMedia('(max-width: 759px)').matches) $('room').scrollIntoView({ block: 'start' });
     $('typing').textContent = '';
     $('read-mark').textContent = '';
     composer.reset();
@@ -93,11 +107,12 @@ function start(session) {
     if (known) updateRoom(known);
     messagesChanged();
     try {
-      updateRoom(await client.consultation(idx));
-      if (!store.loaded.has(idx)) await loadHistory(idx);
+      const c = await client.consultation(idx);
+      updateRoom(c);
+      if (!store.loaded.has(idx)) await loadHistory(c);
       if (store.open !== idx) return;
       messagesChanged();
-      if (isReading(idx)) markRead(idx);
+      if (isReading(idx) && hasMessages(c)) markRead(idx);
     } catch (err) {
       if (store.open === idx) showError($('room-error'), err);
     }
@@ -195,13 +210,19 @@ function start(session) {
   }
 
   return (async () => {
+    // Nothing is asked over REST before the server accepted the token (a refused one stops the client).
+    try {
+      await client.ready;
+    } catch {
+      return;
+    }
     const sent = store.me.roles.includes('STUDENT') ? client.myRequests({ size: LIST_SIZE }) : client.receivedRequests({ size: LIST_SIZE });
     const pages = await Promise.all([client.activeConsultations({ size: LIST_SIZE }), client.pastConsultations({ size: LIST_SIZE }), sent]);
     for (const page of pages) for (const c of page.items) store.rooms.set(c.requestIdx, c);
     roomsChanged();
     // Open rooms are read at once: their unread counts show, and they are synced after reconnects.
     const open = [...store.rooms.values()].filter((c) => canChat(c, store.me));
-    await Promise.all(open.map((c) => loadHistory(c.requestIdx)));
+    await Promise.all(open.map((c) => loadHistory(c)));
     roomsChanged();
   })().catch((err) => showError($('rooms-error'), err));
 }

@@ -22,5 +22,10 @@ export function headersTooLarge(req: HttpRequest): boolean {
 
 /** 431 and close: nothing else of the request is read. */
 export function refuseHeaders(res: HttpResponse): void {
-  res.cork(() => res.writeStatus('431 Request Header Fields Too Large').writeHeader('Content-Type', 'text/plain; charset=UTF-8').end('Request header fields too large', true));
+  res.cork(() =>
+    res
+      .writeStatus('431 Request Header Fields Too Large')
+      .writeHeader('Content-Type', 'text/plain; charset=UTF-8')
+      .end('Request header fields too large', true),
+  );
 }

@@ -74,7 +74,12 @@ export class SockJsRelay {
   async ended(life: SockJsLife, frame: string | undefined): Promise<void> {
     const k = this.d.keys;
     const outbox = k.sockjsOutbox(life.id, life.generation);
-    if (frame) await this.d.redis.multi().set(k.sockjsOwner(life.id), `${CLOSED} ${life.generation} ${frame}`, 'PX', CLOSED_TTL_MS).pexpire(outbox, CLOSED_TTL_MS).exec();
+    if (frame)
+      await this.d.redis
+        .multi()
+        .set(k.sockjsOwner(life.id), `${CLOSED} ${life.generation} ${frame}`, 'PX', CLOSED_TTL_MS)
+        .pexpire(outbox, CLOSED_TTL_MS)
+        .exec();
     else await this.d.redis.del(k.sockjsOwner(life.id), outbox);
   }
 

@@ -66,7 +66,8 @@ export class ArchiveRestorer {
     if (!plaintext) throw new Error(`no ${source} object ${key}`);
     const { text, section } = splitRestoreSection(plaintext.toString('utf8'));
     const parsed = parseArchive(text, d.timeZone);
-    if (section && section.rows.length !== parsed.lines.length) throw new Error(`${key}: restore section has ${section.rows.length} rows for ${parsed.lines.length} lines`);
+    if (section && section.rows.length !== parsed.lines.length)
+      throw new Error(`${key}: restore section has ${section.rows.length} rows for ${parsed.lines.length} lines`);
     const senderOf = (role: 'STUDENT' | 'PROFESSOR') => (role === 'STUDENT' ? c.studentId : c.professorId);
     const messages: ChatMessage[] = parsed.lines.map((line, i) => {
       const row = section?.rows[i];

@@ -46,7 +46,18 @@ export async function restoreAll(
     if (id !== undefined && o.key === keyOf(id)) ids.push(id);
   }
   ids.sort((a, b) => a - b);
-  const report: RestoreAllReport = { source, consultations: ids.length, restored: 0, intact: 0, skipped: 0, failed: 0, legacy: 0, insertedRows: 0, durationMs: 0, items: [] };
+  const report: RestoreAllReport = {
+    source,
+    consultations: ids.length,
+    restored: 0,
+    intact: 0,
+    skipped: 0,
+    failed: 0,
+    legacy: 0,
+    insertedRows: 0,
+    durationMs: 0,
+    items: [],
+  };
   progress(0, ids.length);
   for (const [i, requestIdx] of ids.entries()) {
     const item = await restoreOne(d, requestIdx, source);

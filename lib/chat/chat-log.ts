@@ -4,6 +4,7 @@ import { readLua, readLuaWithPrelude, withScripts, type ScriptCommand } from '..
 import { TurnBatch } from '../async/turn-batch';
 import type { ChatMessage } from './chat-message';
 import type { PersistIndex } from './persist-index';
+import type { ChatMessageRepository, RebuildState } from './chat-message-repository';
 import { appendOutcome, type AppendLimits, type AppendOutcome } from './append-outcome';
 
 const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state', name);
@@ -49,6 +50,8 @@ export interface ChatLogDeps {
   readonly limits: AppendLimits;
   /** On one Redis server the append indexes its room for persistence in the same call. */
   readonly persistIndex: PersistIndex;
+  /** PostgreSQL's answer for ids older than a room's dedupe window (its unique index on sender and clientMsgId). */
+  readonly durable: Pick<ChatMessageRepository, 'originalSeqs'>;
 }
 
 /** One message waiting for its room's batch of this event-loop turn. */
@@ -61,6 +64,17 @@ interface PendingAppend {
 
 /** Most messages in one append script call (a longer turn's worth goes in several, in order). */
 const MAX_APPEND_BATCH = 64;
+/** chat-append.lua's status for an id older than the dedupe window that PostgreSQL must judge. */
+const UNCHECKED = -6;
+/** Rooms whose dedupe base this process remembers (a forgotten one costs one extra round trip). */
+const MAX_KNOWN_DEDUPE_BASES = 10_000;
+
+/** One message's answer from chat-append.lua. */
+interface RawOutcome {
+  status: number;
+  seq: number;
+  lease: number;
+}
 
 /**
  * The room's hot log in Redis (CONTRACT §6), a self-checking cache of PostgreSQL: every append and read
@@ -73,6 +87,9 @@ export class ChatLog {
   private readonly turnAppends = new TurnBatch<PendingAppend, void>(async (pending) => this.flushAppends(pending));
 
   private readonly keys: RedisKeys;
+  /** Rooms known to have trimmed dedupe entries → the dedupe base last seen. */
+  private readonly dedupeBases = new Map<number, number>();
+  private readonly roomChains = new Map<number, Promise<void>>();
 
   constructor(private readonly d: ChatLogDeps) {
     this.redis = withScripts<ChatScripts>(d.redis, SCRIPTS);
@@ -109,7 +126,9 @@ export class ChatLog {
           }
           chunk.push(queued[i]!);
         }
-        this.appendBatch(id, chunk, senders).then(
+        // A room known to have trimmed dedupe entries checks its ids against PostgreSQL first, in order behind its earlier checks.
+        const done = this.dedupeBases.has(id) ? this.onRoomChain(id, () => this.checkedAppend(id, chunk, senders)) : this.directAppend(id, chunk, senders);
+        done.then(
           (outcomes) => chunk.forEach((p, j) => p.resolve(outcomes[j]!)),
           (err: unknown) => chunk.forEach((p) => p.reject(err)),
         );
@@ -117,7 +136,86 @@ export class ChatLog {
     }
   }
 
-  private async appendBatch(id: number, chunk: readonly PendingAppend[], senders: readonly string[]): Promise<AppendOutcome[]> {
+  /** Straight to Redis; ids the script could not judge (-6: older than the room's dedupe window) are checked against PostgreSQL. */
+  private async directAppend(id: number, chunk: readonly PendingAppend[], senders: readonly string[]): Promise<AppendOutcome[]> {
+    const raw = await this.appendBatch(id, chunk, senders, 0);
+    const bounced = chunk.flatMap((_, j) => (raw[j]!.status === UNCHECKED ? [j] : []));
+    if (bounced.length === 0) return raw.map((r) => appendOutcome(r.status, r.seq, r.lease));
+    this.rememberDedupeBase(id, raw[bounced[0]!]!.lease);
+    const checked = await this.onRoomChain(id, () =>
+      this.checkedAppend(
+        id,
+        bounced.map((j) => chunk[j]!),
+        senders,
+      ),
+    );
+    const out = raw.map((r) => appendOutcome(r.status, r.seq, r.lease));
+    bounced.forEach((j, i) => (out[j] = checked[i]!));
+    return out;
+  }
+
+  /**
+   * Answers ids PostgreSQL holds with their original seq (a retry older than the dedupe window: never stored
+   * or delivered twice) and appends the others, telling the script the dedupe base seen *before* the lookup:
+   * every id trimmed up to it was committed before the lookup, so the lookup saw it. If the base moved
+   * meanwhile the script refuses again and the lookup is redone.
+   */
+  private async checkedAppend(id: number, chunk: readonly PendingAppend[], senders: readonly string[]): Promise<AppendOutcome[]> {
+    const out: AppendOutcome[] = new Array<AppendOutcome>(chunk.length);
+    let todo = chunk.map((_, j) => j);
+    while (todo.length) {
+      const base = this.dedupeBases.get(id) ?? 0;
+      const originals = await this.d.durable.originalSeqs(
+        id,
+        todo.map((j) => chunk[j]!.message),
+      );
+      const fresh: number[] = [];
+      for (const j of todo) {
+        const m = chunk[j]!.message;
+        const seq = originals.get(dedupeField(m.senderId, m.clientMsgId));
+        if (seq === undefined) fresh.push(j);
+        else out[j] = { kind: 'duplicate', seq };
+      }
+      if (fresh.length === 0) break;
+      const raw = await this.appendBatch(
+        id,
+        fresh.map((j) => chunk[j]!),
+        senders,
+        base,
+      );
+      todo = [];
+      raw.forEach((r, i) => {
+        if (r.status !== UNCHECKED) out[fresh[i]!] = appendOutcome(r.status, r.seq, r.lease);
+        else {
+          todo.push(fresh[i]!);
+          this.rememberDedupeBase(id, r.lease);
+        }
+      });
+    }
+    return out;
+  }
+
+  private rememberDedupeBase(id: number, base: number): void {
+    this.dedupeBases.delete(id);
+    this.dedupeBases.set(id, base);
+    if (this.dedupeBases.size > MAX_KNOWN_DEDUPE_BASES) this.dedupeBases.delete(this.dedupeBases.keys().next().value!);
+  }
+
+  /** Runs a room's checked appends one after another, so a room's messages keep their order through the lookups. */
+  private onRoomChain<T>(id: number, work: () => Promise<T>): Promise<T> {
+    const next = (this.roomChains.get(id) ?? Promise.resolve()).then(work, work);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.roomChains.set(id, tail);
+    void tail.then(() => {
+      if (this.roomChains.get(id) === tail) this.roomChains.delete(id);
+    });
+    return next;
+  }
+
+  private async appendBatch(id: number, chunk: readonly PendingAppend[], senders: readonly string[], checkedBase: number): Promise<RawOutcome[]> {
     const k = this.keys;
     const l = this.d.limits;
     const indexKeys = this.d.persistIndex.appendKeys(id);
@@ -140,6 +238,7 @@ export class ChatLog {
       // The seq is spliced in by the script, so the JSON is built here once, in contract field order.
       `{"requestIdx":${id},"seq":`,
       id,
+      checkedBase,
     ];
     for (const { message } of chunk) {
       args.push(
@@ -157,7 +256,7 @@ export class ChatLog {
       );
     }
     const out = await (indexKeys.length ? this.redis.ohChatAppendIndexed(...args) : this.redis.ohChatAppend(...args));
-    return chunk.map((_, j) => appendOutcome(out[j * 3]!, out[j * 3 + 1]!, out[j * 3 + 2]!));
+    return chunk.map((_, j) => ({ status: out[j * 3]!, seq: out[j * 3 + 1]!, lease: out[j * 3 + 2]! }));
   }
 
   /** Messages with seq in (max(afterSeq, base), …], at most `limit`, after verifying the room. */
@@ -185,7 +284,16 @@ export class ChatLog {
   async rebuild(requestIdx: number, seq: number, lease: number, state: RebuildState): Promise<void> {
     const args: Args = [];
     for (const d of state.dedupe) args.push(dedupeField(d.senderId, d.clientMsgId), d.seq);
-    await this.redis.ohChatRebuild(...this.keys.roomStateKeys(requestIdx), seq, lease, this.d.ttlMs, state.contentBytes, state.messages, state.dedupeBase, ...args);
+    await this.redis.ohChatRebuild(
+      ...this.keys.roomStateKeys(requestIdx),
+      seq,
+      lease,
+      this.d.ttlMs,
+      state.contentBytes,
+      state.messages,
+      state.dedupeBase,
+      ...args,
+    );
   }
 
   /** The room's current seq and lease, as the lease extension reads them. */

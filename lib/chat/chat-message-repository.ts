@@ -102,11 +102,17 @@ export class ChatMessageRepository {
    */
   async rebuildState(requestIdx: number, window: number): Promise<RebuildState> {
     const [totals, rows] = await Promise.all([
-      this.knex(TABLE).where('request_idx', requestIdx).first(this.knex.raw('count(*) AS n'), this.knex.raw('coalesce(sum(octet_length(content)), 0) AS bytes')),
+      this.knex(TABLE)
+        .where('request_idx', requestIdx)
+        .first(this.knex.raw('count(*) AS n'), this.knex.raw('coalesce(sum(octet_length(content)), 0) AS bytes')),
       this.knex(TABLE).where('request_idx', requestIdx).orderBy('seq', 'desc').limit(window).select('sender_id', 'client_msg_id', 'seq'),
     ]);
     const messages = Number((totals as { n: string }).n);
-    const dedupe = (rows as { sender_id: string; client_msg_id: string; seq: number }[]).map((r) => ({ senderId: r.sender_id, clientMsgId: r.client_msg_id, seq: r.seq }));
+    const dedupe = (rows as { sender_id: string; client_msg_id: string; seq: number }[]).map((r) => ({
+      senderId: r.sender_id,
+      clientMsgId: r.client_msg_id,
+      seq: r.seq,
+    }));
     const dedupeBase = messages > dedupe.length && dedupe.length ? dedupe[dedupe.length - 1]!.seq - 1 : 0;
     return { dedupe, contentBytes: Number((totals as { bytes: string }).bytes), messages, dedupeBase };
   }

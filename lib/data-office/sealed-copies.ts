@@ -50,7 +50,13 @@ export class SealedCopies {
     if (snapshot) {
       const position = await this.positionOf(requestIdx, 'snapshot', snapshotObjectKey(requestIdx));
       const upTo = position?.upTo ?? Number.MAX_SAFE_INTEGER;
-      await this.seal(c, 'snapshot', snapshotObjectKey(requestIdx), messages.filter((m) => m.seq <= upTo), position);
+      await this.seal(
+        c,
+        'snapshot',
+        snapshotObjectKey(requestIdx),
+        messages.filter((m) => m.seq <= upTo),
+        position,
+      );
     }
     for (const s of segments) {
       const position = await this.positionOf(requestIdx, 'segment', s.key);
@@ -59,7 +65,13 @@ export class SealedCopies {
         continue;
       }
       const { after, upTo } = position;
-      await this.seal(c, 'segment', s.key, messages.filter((m) => m.seq > after && m.seq <= upTo), position);
+      await this.seal(
+        c,
+        'segment',
+        s.key,
+        messages.filter((m) => m.seq > after && m.seq <= upTo),
+        position,
+      );
     }
     return { archive, snapshot };
   }

@@ -76,8 +76,15 @@ function buildHotLog(config: AppConfig, clients: { knex: Knex; redis: Redis; key
   const { knex, redis, keys } = clients;
   const persistIndex = new PersistIndex(redis, keys, config.chat.ttlMs);
   const { sendRatePerSec, sendBurst, maxLogMessages, maxLogBytes } = config.chat;
-  const chatLog = new ChatLog({ redis, keys, ttlMs: config.chat.ttlMs, limits: { sendRatePerSec, sendBurst, maxLogMessages, maxLogBytes }, persistIndex });
   const chatMessages = new ChatMessageRepository(knex);
+  const chatLog = new ChatLog({
+    redis,
+    keys,
+    ttlMs: config.chat.ttlMs,
+    limits: { sendRatePerSec, sendBurst, maxLogMessages, maxLogBytes },
+    persistIndex,
+    durable: chatMessages,
+  });
   const durability = new DurabilityMetrics(registry);
   const reservations = new SeqReservations(knex);
   const commit = new DurableCommit({ messages: chatMessages, reservations, chatLog, log, observer: durability });
@@ -104,7 +111,7 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
   const consultations = new ConsultationRepository(knex);
   const events = new EventPublisher(redis, keys);
   const queueConnection = createRedis(config, `${role}-queues`, { forBullQueues: true, log });
-  const queues = new QueueClient(queueConnection, config.redisPrefix);
+  const queues = new QueueClient(queueConnection, config.redisPrefix, log);
   const pushes = new PushScheduler(queues);
   const audit = new AuditLog(knex);
   const lifecycle = new ConsultationLifecycle(consultations, users, events, audit, [

@@ -6,6 +6,8 @@ export const TEST_PACKAGES = [
   { binary: '/usr/bin/chromium', pkg: 'chromium' },
   { binary: '/usr/bin/promtool', pkg: 'prometheus' },
   { binary: '/usr/sbin/nginx', pkg: 'nginx-light' },
+  // Korean glyphs for the console's screenshots (headless Chromium has no CJK font of its own).
+  { binary: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', pkg: 'fonts-noto-cjk' },
 ] as const;
 
 /**

@@ -65,6 +65,13 @@ describe('claim mapping (JWT_ROLE_CLAIM, JWT_ROLE_MAP, JWT_NAME_CLAIM)', () => {
     expect(loadConfig({ JWT_JWKS_URL: 'https://idp.example/jwks', JWT_SECRET: 'explicit' }).config.jwt.secret).toBe('explicit');
     expect(loadConfig({ JWT_JWKS_URL: 'http://idp.example/jwks' }).warnings.join('\n')).toMatch(/JWT_JWKS_URL is not https/);
     // Production with only a JWKS starts.
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/jwks', ARCHIVE_KEYS: `a:${Buffer.alloc(32, 1).toString('base64')}`, DASHBOARD_PASSWORD: 'x' })).not.toThrow();
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        JWT_JWKS_URL: 'https://idp.example/jwks',
+        ARCHIVE_KEYS: `a:${Buffer.alloc(32, 1).toString('base64')}`,
+        DASHBOARD_PASSWORD: 'x',
+      }),
+    ).not.toThrow();
   });
 });

@@ -1,1 +1,1 @@
-window.hierarchyData = "eJyrVirKzy8pVrKKjtVRKkpNy0lNLsnMzytWsqqurQUAmx4Kpg=="
+window.hierarchyData = "eJyFjTELwjAUhP/LzakS20HeJi5uQtfSoSSvNJgmkpdOJf9dSh0EQZcbju/uW5FizALqat30ColHzya7GAS0otkiDDODcB9HZ/gWlyRX7zhkKDxcsCB9OissyYNg/CDCcvyCD1OePdQOgJDFVtu62ouiUOtPW8uSL0/3y/FG/jwrmMl5mziAuqYvpbwAhx1Q0Q=="
