@@ -79,3 +79,37 @@ it('a bad token in a page: unauthenticated after at most two sockets', async () 
   }, new URL(sys.baseUrl).host);
   expect(result).toEqual({ code: 'UNAUTHENTICATED', state: 'unauthenticated', sockets: 2 });
 }, 60_000);
+
+it.each([
+  ['the browser comes back online', 'online'],
+  ['the tab becomes visible again', 'visibilitychange'],
+])(
+  'reconnects at once when %s, not at the end of its backoff',
+  async (_name, event) => {
+    const page = await pageWithLibrary();
+    const result = await page.evaluate(
+      async ({ token, host, event }) => {
+        const OH = (globalThis as unknown as { OfficeHours: typeof import('../client/src') }).OfficeHours;
+        // A clock whose retry timers never fire: only the browser's event can bring the client back.
+        const clock = { ...OH.systemClock, setTimeout: () => 0, clearTimeout: () => undefined };
+        let attempts = 0;
+        const chat = OH.connect({
+          url: () => (attempts++ === 0 ? 'ws://127.0.0.1:1/ws/chat' : `ws://${host}/ws/chat`),
+          getToken: () => token,
+          clock,
+        });
+        const failure = await new Promise<{ reason?: string }>((r) => chat.once('connectError', r));
+        const before = chat.state;
+        if (event === 'online') window.dispatchEvent(new Event('online'));
+        else document.dispatchEvent(new Event('visibilitychange'));
+        await chat.ready;
+        const out = { reason: failure.reason, before, after: chat.state, attempts };
+        await chat.close();
+        return out;
+      },
+      { token: sys.token('s-wake', 'STUDENT'), host: new URL(sys.baseUrl).host, event },
+    );
+    expect(result).toEqual({ reason: 'unreachable', before: 'reconnecting', after: 'connected', attempts: 2 });
+  },
+  60_000,
+);

@@ -107,6 +107,8 @@ it('a wrong URL is a connectError with a reason, retried with backoff', async ()
 it('REST helpers: request, approve, lists, search, start, end, export; refusals carry the code and HTTP status', async () => {
   const student = open({ getToken: () => sys.token('s-rest', 'STUDENT', { name: 'Kim' }) });
   const professor = open({ getToken: () => sys.token('p1', 'PROFESSOR', { name: 'Prof. Lee' }) });
+  // The professor becomes known (and searchable) when their first authenticated call lands.
+  await professor.client.ready;
   const [found] = (await student.client.searchProfessors('lee')).items;
   expect(found).toEqual({ id: 'p1', name: 'Prof. Lee' });
   const asked = await student.client.requestConsultation({ professorId: found!.id, title: 'Midterm', content: 'Problem 3?' });

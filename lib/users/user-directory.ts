@@ -27,6 +27,8 @@ const UPSERT = {
  */
 export class UserDirectory {
   private readonly seen = new Map<string, string>();
+  /** Writes under way, by id and fingerprint: a burst of one user's requests waits on one write. */
+  private readonly writing = new Map<string, Promise<void>>();
   /** Users first seen in one event-loop turn: a connect storm writes them in one statement. */
   private readonly firstSeen = new TurnBatch<DirectoryUser, void>((users) => this.upsertMany(users));
 
@@ -39,14 +41,21 @@ export class UserDirectory {
   async upsert(user: DirectoryUser): Promise<void> {
     const fingerprint = `${user.role}\u0000${user.name}`;
     if (this.seen.get(user.id) === fingerprint) return;
-    return this.firstSeen.add(user);
+    const key = `${user.id}\u0000${fingerprint}`;
+    let write = this.writing.get(key);
+    if (!write) {
+      write = this.firstSeen.add(user).finally(() => this.writing.delete(key));
+      this.writing.set(key, write);
+    }
+    return write;
   }
 
   async upsertMany(users: readonly DirectoryUser[]): Promise<void> {
     if (users.length === 0) return;
     // One row per id: a statement may not update the same row twice (the last claim wins).
     const byId = new Map(users.map((u) => [u.id, u]));
-    const rows = [...byId.values()];
+    // Rows locked in one order by every statement, so concurrent upserts cannot deadlock.
+    const rows = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     await preparedQuery(this.knex, UPSERT, [rows.map((u) => u.id), rows.map((u) => u.name), rows.map((u) => u.role)]);
     for (const u of rows) this.remember(u.id, `${u.role}\u0000${u.name}`);
   }
