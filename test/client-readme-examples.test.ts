@@ -143,10 +143,10 @@ function showTyping() {} function signInAgain() {}</script>${html}`,
   await page.goto(`${origin}/readme.html`);
   const prof = await professor(room);
   await prof.send(room, 'Hello student');
-  await page.waitForFunction(() => (window as unknown as { rendered: string[] }).rendered.includes('Hello student'));
+  await page.waitForFunction(() => (globalThis as unknown as { rendered: string[] }).rendered.includes('Hello student'));
   await page.fill('#input', 'Hello professor');
   await page.press('#input', 'Enter');
-  await page.waitForFunction(() => (window as unknown as { rendered: string[] }).rendered.includes('Hello professor'));
+  await page.waitForFunction(() => (globalThis as unknown as { rendered: string[] }).rendered.includes('Hello professor'));
   await expect(page.inputValue('#input')).resolves.toBe('');
   expect(problems).toEqual([]);
   const mine = await sys.http('GET', '/api/consultation/my-requests?size=50', { token });
