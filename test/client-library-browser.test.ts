@@ -100,8 +100,9 @@ it.each([
         });
         const failure = await new Promise<{ reason?: string }>((r) => chat.once('connectError', r));
         const before = chat.state;
-        if (event === 'online') window.dispatchEvent(new Event('online'));
-        else document.dispatchEvent(new Event('visibilitychange'));
+        const page = globalThis as unknown as { dispatchEvent(e: Event): void; document: { dispatchEvent(e: Event): void } };
+        if (event === 'online') page.dispatchEvent(new Event('online'));
+        else page.document.dispatchEvent(new Event('visibilitychange'));
         await chat.ready;
         const out = { reason: failure.reason, before, after: chat.state, attempts };
         await chat.close();
