@@ -79,9 +79,9 @@ async function main(): Promise<void> {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${f(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`);
   const results: Record<string, unknown> = {};
   if (want('startup')) {
-    const rows = await startupSuite();
+    const rows = await startupSuite((line) => console.log(line));
     results['startup'] = rows;
-    console.log('\n## startup: spawn → health URL answers (gateway /readyz), then idle RSS 3 s later (needs `npm run build` first)');
+    console.log('\n## startup: spawn → health URL answers (gateway /readyz), then idle RSS 3 s later');
     console.log('| role | from | ready ms | idle RSS MiB |');
     console.log('|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.role} | ${r.from} | ${r.readyMs} | ${r.idleRssMiB.toFixed(0)} |`);
@@ -162,6 +162,14 @@ async function main(): Promise<void> {
     console.log(
       `ratio: one thread / pool time = ${f(r.allChangedSingle.durationMs / r.allChangedPool.durationMs, 2)}×; 1 % changed / all changed time = ${f(r.onePercentChanged.durationMs / r.allChangedPool.durationMs, 3)}×`,
     );
+    console.log('\n## backup: one room, its base cycle, then one cycle after new messages (segments)');
+    console.log('| room messages | base: bytes | base: time | new messages | cycle: bytes uploaded | of the base | cycle: time |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const c of r.byChange) {
+      console.log(
+        `| ${f(c.roomMessages, 0)} | ${f(c.baseBytes / 1024, 0)} KiB | ${f(c.baseMs, 0)} ms | ${f(c.newMessages, 0)} | ${f(c.uploadedBytes / 1024, 1)} KiB | ${f((100 * c.uploadedBytes) / c.baseBytes, 2)} % | ${f(c.cycleMs, 0)} ms |`,
+      );
+    }
   }
   if (want('scan')) {
     const r = await scanSuite(quick);

@@ -1,18 +1,20 @@
-import { parseArgs } from 'node:util';
 import { createKnex } from '../lib/db/knex-client';
 import { retentionDryRun } from '../lib/data-office/retention-purge';
 import { QUEUE_NAMES } from '../lib/queues/queue-names';
 import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
 import { buildCoreServices } from '../lib/runtime/core-services';
+import { readCommandLine } from './command-line';
 
-/**
- * npm run retention -- --dry-run   what the purge would take under RETENTION_DAYS (JSON; nothing deleted)
- * npm run retention -- --now       queue a purge run now (the workers run it, as the schedule does)
- */
+const USAGE = `usage: npm run retention -- --dry-run | --now
+  --dry-run   print as JSON what the purge would take under RETENTION_DAYS (reads PostgreSQL; nothing deleted)
+  --now       queue a purge run now (the workers run it, as the schedule does; docs/data-office.md)
+`;
+
+/** npm run retention: a dry run of the retention purge, or a purge run queued now. */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean' }, now: { type: 'boolean' } } });
+  const { values } = readCommandLine(USAGE, { options: { 'dry-run': { type: 'boolean' }, now: { type: 'boolean' } } });
   if (Boolean(values['dry-run']) === Boolean(values.now)) {
-    process.stderr.write('usage: npm run retention -- --dry-run | --now\n');
+    process.stderr.write(USAGE);
     process.exit(2);
   }
   const { config, log } = bootProcess('retention');

@@ -4,16 +4,31 @@ import { createKnex } from '../lib/db/knex-client';
 import { normalizeRole } from '../lib/identity/roles';
 import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
 import { UserDirectory, type DirectoryUser } from '../lib/users/user-directory';
+import { readCommandLine } from './command-line';
+
+const USAGE = `usage: npm run users:import -- users.csv
+  upserts users from a CSV with the header id,name,role (role STUDENT, PROFESSOR or ADMIN, ROLE_ prefix
+  allowed), e.g. professors who have not signed in yet; a line without an id or a known role is skipped
+  with a message on stderr
+`;
 
 /** npm run users:import -- users.csv: upserts users from a CSV with a header `id,name,role`. */
 async function main(): Promise<void> {
-  const { config, log } = bootProcess('users-import');
-  const file = process.argv[2];
-  if (!file) {
-    process.stderr.write('usage: npm run users:import -- users.csv   (columns: id,name,role)\n');
+  const { positionals } = readCommandLine(USAGE, { options: {}, allowPositionals: true });
+  const file = positionals[0];
+  if (!file || positionals.length > 1) {
+    process.stderr.write(USAGE);
     process.exit(2);
   }
-  const rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  const { config, log } = bootProcess('users-import');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`office-hours users-import: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})\n`);
+    process.exit(2);
+  }
+  const rows = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
   const users: DirectoryUser[] = [];
   rows.forEach((row, i) => {
     const role = normalizeRole(row['role']);

@@ -76,6 +76,28 @@ describe('npm run users:import', () => {
   });
 });
 
+describe('--help on every script', () => {
+  // Nothing to connect to: help must not need PostgreSQL, Redis or S3 (the addresses point at closed ports).
+  const unreachable = { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/office_hours', REDIS_URL: 'redis://127.0.0.1:1', MINIO_ENDPOINT: 'http://127.0.0.1:1' };
+  it.each([
+    ['scripts/start-all.ts', /^usage: npm start\n/],
+    ['scripts/migrate.ts', /^usage: npm run migrate\n/],
+    ['scripts/retention.ts', /^usage: npm run retention -- --dry-run \| --now\n/],
+    ['scripts/users-import.ts', /^usage: npm run users:import -- users\.csv\n/],
+    ['scripts/token.ts', /^usage: npm run token -- --sub/],
+  ])('%s --help prints its usage and exits 0 without connecting', async (entry, usage) => {
+    for (const flag of ['--help', '-h']) {
+      const r = await script(entry, [flag], unreachable);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(r.stdout).toMatch(usage);
+    }
+    const bad = await script(entry, ['--no-such-option'], unreachable);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^Unknown option '--no-such-option'.*\nusage: /);
+    expect(bad.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
+  });
+});
+
 describe('start-up with a service down', () => {
   it('migrate says in one line that PostgreSQL is unreachable, with the fix', async () => {
     const r = await script('scripts/migrate.ts', [], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/office_hours' });

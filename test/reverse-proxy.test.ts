@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import path from 'node:path';
 import { approvedRoom } from './support/approved-room';
 import { consultationIn } from './support/consultation-in-state';
 import { startGatewayProcess, type RoleProcess } from './support/child-process';
@@ -21,7 +22,7 @@ describe('behind nginx (deploy/nginx)', () => {
   beforeAll(async () => {
     sys = await startTestSystem({}, {}, { s3: true });
     await sys.core.users.upsert({ id: 'p1', name: 'Lee', role: 'PROFESSOR' });
-    const env = { ...process.env, ...sys.env, TRUST_PROXY: '127.0.0.1/32', REST_IP_RATE_PER_SEC: '3' };
+    const env = { ...process.env, ...sys.env, TRUST_PROXY: '127.0.0.1/32', REST_IP_RATE_PER_SEC: '3', WS_SESSIONS_PER_IP_PER_SEC: '5' };
     for (let i = 0; i < 2; i++) gateways.push(await startGatewayProcess(env));
     nginx = await startOwnNginx(gateways.map((g) => g.port));
   }, 60_000);
@@ -86,6 +87,12 @@ describe('behind nginx (deploy/nginx)', () => {
 
   it('keeps SockJS session ids and query strings out of the access log', async () => {
     await call(nginx.port, '127.0.0.14', {}, '/ws/chat/123/secret-session-id-42/xhr_send?t=1', {});
+    for (const transport of ['jsonp?c=cb', 'htmlfile?c=cb', 'eventsource', 'websocket', 'xhr_streaming'])
+      await call(nginx.port, '127.0.0.14', {}, `/ws/chat/123/secret-session-id-44/${transport}`);
+    // Malformed paths the gateway does not serve may still carry an id: logged as "-".
+    for (const path of ['/ws/chat//secret-session-id-45/xhr', '/ws/chat/./123/secret-session-id-46/xhr', '/ws/chat/123%2Fsecret-session-id-47/xhr'])
+      await call(nginx.port, '127.0.0.14', {}, path);
+    await call(nginx.port, '127.0.0.14', {}, '/ws/chat/websocket?access_token=secret-token-48');
     await call(nginx.port, '127.0.0.14', {}, '/api/consultation/active?access_token=secret-token-43');
     const log = await eventually(
       async () => {
@@ -96,8 +103,48 @@ describe('behind nginx (deploy/nginx)', () => {
       'access log lines',
     );
     expect(log).toContain('"POST /ws/chat/123/-/xhr_send HTTP/1.1"');
-    expect(log).not.toContain('secret-session-id-42');
-    expect(log).not.toContain('secret-token-43');
+    expect(log).toContain('"GET /ws/chat/123/-/jsonp HTTP/1.1"');
+    expect(log).toContain('"GET /ws/chat/123/-/htmlfile HTTP/1.1"');
+    expect(log).not.toMatch(/secret-session-id|secret-token/);
+  });
+
+  it('answers a request with 200 headers at once (nginx passes on only what the gateway reads); oversized headers get 431 from nginx', async () => {
+    const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`x-filler-${i}`, String(i)]));
+    const started = Date.now();
+    expect((await call(nginx.port, '127.0.0.15', many)).status).toBe(401);
+    expect((await call(nginx.port, '127.0.0.15', many, '/ws/chat/000/many-headers/xhr', {})).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // No gateway stalled on them, so nginx marked none failed.
+    expect(readFileSync(path.join(path.dirname(nginx.accessLog), 'error.log'), 'utf8')).not.toMatch(/upstream/);
+    expect((await call(nginx.port, '127.0.0.15', { cookie: `a=${'x'.repeat(20 * 1024)}` })).status).toBe(431);
+  });
+
+  it('keeps new SockJS sessions per client address, whatever forwarding headers the client sends', async () => {
+    const open = (from: string, i: number) =>
+      new Promise<string>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: nginx.port,
+            path: `/ws/chat/000/budget-${from.replaceAll('.', '-')}-${i}/xhr`,
+            method: 'POST',
+            localAddress: from,
+            agent: false,
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve(text));
+          },
+        );
+        req.on('error', reject);
+        req.setHeader('x-forwarded-for', `198.51.100.${i}`);
+        req.setHeader('forwarded', `for=192.0.2.${i}`);
+        req.end();
+      });
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => open('127.0.0.17', i)));
+    expect(answers.filter((a) => a.startsWith('c[1013,"RATE_LIMITED')).length).toBeGreaterThan(0);
+    expect(await open('127.0.0.18', 0)).toBe('o\n');
   });
 
   it('keys a request straight to a gateway with a forged header on its peer', async () => {

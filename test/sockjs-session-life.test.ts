@@ -1,5 +1,6 @@
 import SockJS from 'sockjs-client';
 import { Client } from '@stomp/stompjs';
+import { scanKeys } from '../lib/redis/redis-client';
 import { startGatewayProcess, type RoleProcess } from './support/child-process';
 import { startRoundRobinProxy, type RoundRobinProxy } from './support/round-robin-proxy';
 import { startTestSystem, testEnv, type TestSystem } from './support/test-system';
@@ -68,7 +69,8 @@ describe('a reused SockJS session id', () => {
         (await raw(first, 'POST', `/000/${sid}/xhr_send`, frames(`SUBSCRIBE\nid:1\ndestination:/user/queue/errors\nreceipt:${secret}\n\n\u0000`))).status,
       ).toBe(204);
       const queued = async () => {
-        const keys = await sys.core.redis.keys(`${sys.config.redisPrefix}:sockjs:outbox:{${sid}}*`);
+        const keys: string[] = [];
+        for await (const found of scanKeys(sys.core.redis, `${sys.config.redisPrefix}:sockjs:outbox:{${sid}}*`)) keys.push(...found);
         return (await Promise.all(keys.map((k) => sys.core.redis.lrange(k, 0, -1)))).flat().join('');
       };
       const deadline = Date.now() + 10_000;
@@ -121,12 +123,13 @@ function refusedConnect(port: number, transport: string): Promise<string[]> {
   });
 }
 
-describe('a refused CONNECT over the SockJS HTTP transports', () => {
+describe('a refused CONNECT over each SockJS transport', () => {
   it.each([
     ['xhr-polling', 'one gateway'],
     ['xhr-streaming', 'one gateway'],
     ['eventsource', 'one gateway'],
     ['xhr-polling', 'two gateways, each request to the other'],
+    ['websocket', 'one gateway'],
   ])('%s, %s: the ERROR frame arrives, then the close', async (transport, where) => {
     const port = where === 'one gateway' ? sys.gateway.port : proxy.port;
     for (let i = 0; i < 3; i++) {

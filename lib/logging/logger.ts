@@ -2,6 +2,9 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
+/** How pretty logs look (pino-pretty), for this logger and for role lines `npm start` prettifies. */
+export const PRETTY_LOG_OPTIONS = { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' };
+
 /**
  * One root logger per process, built by the entry point and passed down; callers use `.child({...})`
  * for context (requestIdx, queue, jobId, userId). Message contents and tokens are never logged;
@@ -15,6 +18,6 @@ export function createLogger(options: { level: string; role: string; pretty?: bo
       paths: ['token', 'authorization', 'content', '*.token', '*.authorization', '*.content', 'passcode', '*.passcode'],
       censor: '[redacted]',
     },
-    transport: options.pretty ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
+    transport: options.pretty ? { target: 'pino-pretty', options: PRETTY_LOG_OPTIONS } : undefined,
   });
 }
