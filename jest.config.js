@@ -18,6 +18,8 @@ const base = {
 const onCluster = [
   'stomp-chat',
   'stomp-multi-gateway',
+  'sockjs-session-life',
+  'connection-budgets',
   'chat-crash-durability',
   'consultation-archive',
   'consultation-lifecycle',
@@ -28,6 +30,9 @@ const onCluster = [
   'data-office-retention',
   'data-office-erasure',
   'data-office-export-audit',
+  'restore-exact',
+  'dedupe-memory',
+  'backup-segments',
 ];
 
 /** @type {import('jest').Config} */

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { ArchiveRestorer, type RestoreSource } from '../lib/archive/archive-restorer';
+import type { RestoreSource } from '../lib/archive/archive-restorer';
 import { restoreAll } from '../lib/archive/restore-all';
 import { bootProcess, exitOnStartupError } from '../lib/runtime/process-boot';
-import { buildCoreServices } from '../lib/runtime/core-services';
+import { buildArchiveRestorer, buildCoreServices } from '../lib/runtime/core-services';
+import { readCommandLine } from './command-line';
 
 const USAGE = `usage: npm run restore -- --request <requestIdx> [--from archive|temp]
        npm run restore -- --all [--from archive|temp] [--report <file>]
@@ -19,34 +19,36 @@ a restore can be repeated: a second run inserts nothing.
   --from archive   the final archives (default); temp: the temp snapshots with their segments
 `;
 
-/** One line on stderr, redrawn in place on a terminal, every tenth of the way otherwise. */
-function progressBar(label: string): (done: number, total: number) => void {
-  const tty = process.stderr.isTTY === true;
+/**
+ * Progress on stderr: a bar redrawn in place on a terminal; elsewhere (a log file, a pipe) a plain line at
+ * every tenth of the way, so the output stays one readable line per step.
+ */
+function progressReporter(label: string): (done: number, total: number) => void {
+  if (process.stderr.isTTY === true) {
+    return (done, total) => {
+      const ratio = total === 0 ? 1 : done / total;
+      const bar = '#'.repeat(Math.round(ratio * 30)).padEnd(30, '.');
+      process.stderr.write(`\r${label} [${bar}] ${done}/${total}${done < total ? '' : '\n'}`);
+    };
+  }
   let lastTenth = -1;
   return (done, total) => {
-    const ratio = total === 0 ? 1 : done / total;
-    const tenth = Math.floor(ratio * 10);
-    if (!tty && tenth === lastTenth && done !== total) return;
+    const tenth = total === 0 ? 10 : Math.floor((done / total) * 10);
+    if (tenth === lastTenth && done !== total) return;
     lastTenth = tenth;
-    const bar = '#'.repeat(Math.round(ratio * 30)).padEnd(30, '.');
-    process.stderr.write(`${tty ? '\r' : ''}${label} [${bar}] ${done}/${total}${tty && done < total ? '' : '\n'}`);
+    process.stderr.write(`${label}: ${done}/${total} consultations (${tenth * 10} %)\n`);
   };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = readCommandLine(USAGE, {
     options: {
       request: { type: 'string' },
       all: { type: 'boolean', default: false },
       from: { type: 'string', default: 'archive' },
       report: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
   const requestIdx = Number(values.request);
   const one = values.request !== undefined && Number.isSafeInteger(requestIdx) && requestIdx > 0;
   if (one === values.all || (values.from !== 'archive' && values.from !== 'temp')) {
@@ -57,17 +59,13 @@ async function main(): Promise<void> {
   const { config, log } = bootProcess('restore');
   const core = buildCoreServices(config, 'restore', log);
   try {
-    const restorer = new ArchiveRestorer({
-      consultations: core.consultations,
-      messages: core.hotLog.chatMessages,
-      chatLog: core.hotLog.chatLog,
-      rebuilder: core.hotLog.rebuilder,
-      store: core.store,
-      keyring: core.keyring,
-      timeZone: config.archiveTimezone,
-    });
+    const restorer = buildArchiveRestorer(core);
     if (values.all) {
-      const report = await restoreAll({ restorer, store: core.store, consultations: core.consultations }, source, progressBar(`restore --all from ${source}`));
+      const report = await restoreAll(
+        { restorer, store: core.store, consultations: core.consultations },
+        source,
+        progressReporter(`restore --all from ${source}`),
+      );
       const json = JSON.stringify(report);
       if (values.report) writeFileSync(values.report, `${json}\n`);
       process.stdout.write(`${json}\n`);

@@ -1,5 +1,5 @@
 import { readSealedObject } from '../lib/archive/archive-reader';
-import { ArchiveRestorer } from '../lib/archive/archive-restorer';
+import { buildArchiveRestorer } from '../lib/runtime/core-services';
 import { runSealTask } from '../lib/archive/seal-task';
 import type { SealTask } from '../lib/archive/sealer';
 import { listSegments } from '../lib/archive/snapshot-chain';
@@ -78,15 +78,7 @@ describe('backup segments', () => {
     expect(baseText).toContain('message 3000:');
     expect(baseText).not.toContain('message 3001:');
     await sys.db.knex('chat_message').where({ request_idx: id }).del();
-    const restorer = new ArchiveRestorer({
-      rebuilder: sys.core.hotLog.rebuilder,
-      consultations: sys.core.consultations,
-      messages: sys.core.hotLog.chatMessages,
-      chatLog: sys.core.hotLog.chatLog,
-      store: sys.core.store,
-      keyring: sys.core.keyring,
-      timeZone: 'Asia/Seoul',
-    });
+    const restorer = buildArchiveRestorer(sys.core);
     expect(await restorer.restore(id, 'temp')).toMatchObject({ lines: 3050, inserted: 3050, segments: 5, skippedSegments: 0 });
   }, 120_000);
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { readSealedObject } from '../lib/archive/archive-reader';
-import { ArchiveRestorer } from '../lib/archive/archive-restorer';
+import { buildArchiveRestorer } from '../lib/runtime/core-services';
 import { loadConfig } from '../lib/config/config';
 import { formatArchive } from '../lib/archive/archive-text';
 import { headerOf } from '../lib/archive/consultation-archiver';
@@ -53,16 +53,7 @@ const archived = (id: number) =>
     .first()
     .then((r) => (r.archived_at ? r : undefined));
 
-const restorer = () =>
-  new ArchiveRestorer({
-    rebuilder: sys.core.hotLog.rebuilder,
-    consultations: sys.core.consultations,
-    messages: sys.core.hotLog.chatMessages,
-    chatLog: sys.core.hotLog.chatLog,
-    store: sys.core.store,
-    keyring: sys.core.keyring,
-    timeZone: 'Asia/Seoul',
-  });
+const restorer = () => buildArchiveRestorer(sys.core);
 
 describe('persistence', () => {
   it('commits every receipted message to PostgreSQL once, in seq order', async () => {

@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { seal } from '../lib/archive/archive-cipher';
-import { ArchiveRestorer } from '../lib/archive/archive-restorer';
+import { buildArchiveRestorer } from '../lib/runtime/core-services';
+import type { RestoreAllReport } from '../lib/archive/restore-all';
 import { formatArchive } from '../lib/archive/archive-text';
 import { headerOf } from '../lib/archive/consultation-archiver';
 import { runSealTask } from '../lib/archive/seal-task';
-import { listSegments } from '../lib/archive/snapshot-chain';
+import { listSegments, removeSnapshot } from '../lib/archive/snapshot-chain';
 import { createLogger } from '../lib/logging/logger';
 import { buildBackupCycle } from '../lib/runtime/backup-composition';
 import { snapshotObjectKey, snapshotSegmentKey } from '../lib/storage/object-keys';
@@ -32,16 +33,7 @@ afterAll(async () => {
   await sys.close();
 });
 
-const restorer = () =>
-  new ArchiveRestorer({
-    rebuilder: sys.core.hotLog.rebuilder,
-    consultations: sys.core.consultations,
-    messages: sys.core.hotLog.chatMessages,
-    chatLog: sys.core.hotLog.chatLog,
-    store: sys.core.store,
-    keyring: sys.core.keyring,
-    timeZone: 'Asia/Seoul',
-  });
+const restorer = () => buildArchiveRestorer(sys.core);
 const backup = () => buildBackupCycle(sys.core, { seal: async (t) => runSealTask(t) }, createLogger({ level: 'silent', role: 'test' }));
 
 /** Every column a restore must give back, in seq order. */
@@ -62,6 +54,34 @@ const archived = (id: number) =>
     .where({ request_idx: id })
     .first()
     .then((r) => (r.archived_at ? r : undefined));
+
+/**
+ * `npm run restore -- --all …` as a process: its JSON report (the last line of stdout) and its stderr. With
+ * `tty` it runs on a terminal of its own (util-linux `script`), where stdout and stderr are one stream.
+ */
+async function restoreAll(args: string[], tty = false): Promise<{ report: RestoreAllReport; stderr: string }> {
+  const command = [process.execPath, '--import', 'tsx', RESTORE_SCRIPT, '--all', ...args];
+  const [file, argv] = tty ? ['script', ['-qec', command.join(' '), '/dev/null']] : [command[0]!, command.slice(1)];
+  const out = await promisify(execFile)(file, argv, { env: { ...process.env, ...sys.env, LOG_LEVEL: 'warn' }, timeout: 60_000 });
+  const lines = out.stdout.trim().split(/\r?\n/);
+  return { report: JSON.parse(lines.at(-1)!) as RestoreAllReport, stderr: tty ? out.stdout : out.stderr };
+}
+const RESTORE_SCRIPT = path.join(__dirname, '..', 'scripts', 'restore.ts');
+const item = (report: RestoreAllReport, id: number) => report.items.find((i) => i.requestIdx === id);
+
+/** Seals the room's temp snapshot without its restore section, as older code did; returns the sealed body. */
+async function putOldFormatSnapshot(id: number): Promise<Uint8Array> {
+  const c = (await sys.core.consultations.findById(id))!;
+  const messages = await sys.core.hotLog.chatMessages.listAfter(id, 0, 100);
+  const old = seal(
+    Buffer.from(formatArchive(headerOf(c), messages, 'Asia/Seoul')),
+    { kind: 'snapshot', requestIdx: id },
+    'k1',
+    sys.core.keyring.keys.get('k1')!,
+  );
+  await sys.core.store.put(snapshotObjectKey(id), old.body, old.metadata);
+  return old.body;
+}
 
 /** A room whose seqs jump: half its messages before a loss of the room's Redis keys, half after (the reservation is skipped). */
 async function roomWithSkippedSeqs(n: number): Promise<{ id: number; student: TestStompClient; professor: TestStompClient }> {
@@ -145,6 +165,8 @@ describe('exact restore', () => {
     await sys.core.store.remove(segB!.key);
     await sys.core.store.put(snapshotSegmentKey(b.id, segB!.after + 1), objB.body, objB.metadata);
     await expect(restorer().restore(b.id, 'temp')).rejects.toThrow(/another link of the chain/);
+    // The tampered chain would fail the --all runs below.
+    await removeSnapshot(sys.core.store, b.id);
   }, 60_000);
 
   it('restore --all restores every consultation with missing rows, with a progress bar and a JSON report; a second run is a no-op', async () => {
@@ -155,22 +177,19 @@ describe('exact restore', () => {
     await sys.db.knex('chat_message').where({ request_idx: rooms[0]!.id }).del();
     await sys.db.knex('chat_message').where({ request_idx: rooms[1]!.id }).andWhere('seq', '>', before[1]![1]!.seq).del();
 
-    const run = async () => {
-      const out = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'restore.ts'), '--all'], {
-        env: { ...process.env, ...sys.env, LOG_LEVEL: 'warn' },
-        timeout: 60_000,
-      });
-      return { report: JSON.parse(out.stdout.trim().split('\n').at(-1)!), stderr: out.stderr };
-    };
-    const first = await run();
-    expect(first.stderr).toMatch(/restore --all from archive \[#+\] \d+\/\d+/);
-    const item = (report: { items: { requestIdx: number }[] }, id: number) => report.items.find((i) => i.requestIdx === id);
+    const first = await restoreAll([]);
+    // Not a terminal: plain progress lines, no bar.
+    expect(first.stderr).toMatch(/^restore --all from archive: 0\/\d+ consultations \(0 %\)$/m);
+    expect(first.stderr).toMatch(/^restore --all from archive: (\d+)\/\1 consultations \(100 %\)$/m);
+    expect(first.stderr).not.toContain('[');
     expect(item(first.report, rooms[0]!.id)).toMatchObject({ outcome: 'restored', inserted: 4, legacy: false });
     expect(item(first.report, rooms[1]!.id)).toMatchObject({ outcome: 'restored', inserted: 2 });
     expect(first.report.failed).toBe(0);
     expect(await Promise.all(rooms.map((r) => rowsOf(r.id)))).toEqual(before);
 
-    const second = await run();
+    // On a terminal: one bar redrawn in place.
+    const second = await restoreAll([], true);
+    expect(second.stderr).toMatch(/\rrestore --all from archive \[#{30}\] (\d+)\/\1\r?\n/);
     expect(second.report).toMatchObject({ restored: 0, insertedRows: 0, failed: 0 });
     expect(second.report.intact).toBe(second.report.consultations - second.report.skipped);
     expect(await Promise.all(rooms.map((r) => rowsOf(r.id)))).toEqual(before);
@@ -181,20 +200,58 @@ describe('exact restore', () => {
     const c = (await sys.core.consultations.findById(id))!;
     const messages = await sys.core.hotLog.chatMessages.listAfter(id, 0, 10);
     const sealed = runSealTask({ kind: 'snapshot', header: headerOf(c), messages, timeZone: 'Asia/Seoul', keyId: 'k1', key: sys.core.keyring.keys.get('k1')! });
-    // Rewrite the plaintext without its section, as older code sealed it.
-    const old = seal(
-      Buffer.from(formatArchive(headerOf(c), messages, 'Asia/Seoul')),
-      { kind: 'snapshot', requestIdx: id },
-      'k1',
-      sys.core.keyring.keys.get('k1')!,
-    );
-    expect(sealed.body.length).toBeGreaterThan(old.body.length);
-    await sys.core.store.put(snapshotObjectKey(id), old.body, old.metadata);
+    expect(sealed.body.length).toBeGreaterThan((await putOldFormatSnapshot(id)).length);
     // Without the section seqs are line numbers again (the old behaviour), so nothing else may hold the room.
     await sys.db.knex('chat_message').where({ request_idx: id }).del();
     await sys.core.hotLog.chatLog.remove(id);
     const report = await restorer().restore(id, 'temp');
     expect(report).toMatchObject({ legacy: true, lines: 2 });
     expect((await rowsOf(id)).map((r) => r.content)).toEqual(messages.map((m) => m.content));
+  }, 60_000);
+  it('restore --all --from temp restores open rooms from base and segments, flags an old-format object as legacy; a second run is a no-op', async () => {
+    const { id, student } = await roomWithSkippedSeqs(4);
+    const legacyRoom = (await roomWithSkippedSeqs(2)).id;
+    await backup().run();
+    await student.send(id, 'in a segment', `all-temp-${id}`);
+    await eventually(async () => (await count(id)) === 5, 10_000, 'committed');
+    await backup().run();
+    expect(await listSegments(sys.core.store, id)).toHaveLength(1);
+    await putOldFormatSnapshot(legacyRoom);
+    const before = await rowsOf(id);
+    // PostgreSQL and Redis both lose the two rooms (legacy seqs are line numbers: nothing else may hold that room).
+    await sys.db.knex('chat_message').whereIn('request_idx', [id, legacyRoom]).del();
+    for (const r of [id, legacyRoom]) await sys.core.hotLog.chatLog.remove(r);
+
+    const first = await restoreAll(['--from', 'temp']);
+    expect(first.report).toMatchObject({ source: 'temp', failed: 0 });
+    expect(item(first.report, id)).toMatchObject({ outcome: 'restored', inserted: 5, segments: 1, skippedSegments: 0, legacy: false, redisRebuilt: true });
+    expect(item(first.report, legacyRoom)).toMatchObject({ outcome: 'restored', legacy: true });
+    expect(first.report.legacy).toBe(1);
+    expect(await rowsOf(id)).toEqual(before);
+
+    const second = await restoreAll(['--from', 'temp']);
+    expect(second.report).toMatchObject({ restored: 0, insertedRows: 0, failed: 0 });
+    expect(await rowsOf(id)).toEqual(before);
+    // The room goes on after its last restored seq.
+    expect(Number((await student.send(id, 'after the restore', `all-temp-${id}-after`))['seq'])).toBeGreaterThan(before.at(-1)!.seq);
+  }, 120_000);
+
+  it('--help prints the usage and exits 0 without connecting to anything; a wrong option prints the usage, no stack trace', async () => {
+    // Every service address points at a closed port: a connection attempt would hang or fail.
+    const nowhere = { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1', MINIO_ENDPOINT: 'http://127.0.0.1:1' };
+    const run = (args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', RESTORE_SCRIPT, ...args], { env: { ...process.env, ...nowhere }, timeout: 30_000 }).then(
+        (out) => ({ code: 0, ...out }),
+        (err: { code: number; stdout: string; stderr: string }) => err,
+      );
+    const help = await run(['--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^usage: npm run restore -- --request <requestIdx>/);
+    expect(help.stdout).toContain('--all');
+    const wrong = await run(['--bogus']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("Unknown option '--bogus'");
+    expect(wrong.stderr).toContain('usage: npm run restore');
+    expect(wrong.stderr).not.toMatch(/^\s+at /m);
   }, 60_000);
 });

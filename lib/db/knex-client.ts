@@ -1,13 +1,26 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import type { Logger } from '../logging/logger';
 
 export type { Knex };
 
 // BIGINT ids (bigserial) as JS numbers: request ids stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
-export function createKnex(databaseUrl: string, pool: { min: number; max: number } = { min: 0, max: 10 }): Knex {
-  return knexFactory({ client: 'pg', connection: databaseUrl, pool });
+/** With `log`, knex's own warnings (a dropped or refused connection) are JSON lines of it instead of raw console text. */
+export function createKnex(databaseUrl: string, pool: { min: number; max: number } = { min: 0, max: 10 }, log?: Logger): Knex {
+  const db = log?.child({ db: 'knex' });
+  return knexFactory({
+    client: 'pg',
+    connection: databaseUrl,
+    pool,
+    log: db && {
+      warn: (message: string) => db.warn(message),
+      error: (message: string) => db.error(message),
+      deprecate: (method: string, alternative: string) => db.warn({ method, alternative }, 'knex deprecation'),
+      debug: (message: string) => db.debug(message),
+    },
+  });
 }
 
 /** Creates the database named in `databaseUrl` when it does not exist (connects to `postgres` to do so). */

@@ -21,6 +21,7 @@ import type { Logger } from '../logging/logger';
 import { createRedis } from '../redis/redis-client';
 import { createRedisKeys, type RedisKeys } from '../redis/redis-keys';
 import { UserDirectory } from '../users/user-directory';
+import { ArchiveRestorer } from '../archive/archive-restorer';
 import { ArchiveScheduler } from '../archive/archive-scheduler';
 import { resolveArchiveKeyring, type ArchiveKeyring } from '../archive/archive-keyring';
 import { QueueClient } from '../queues/queue-client';
@@ -102,7 +103,7 @@ function buildObjectStore(config: AppConfig): ObjectStore {
 }
 
 export function buildCoreServices(config: AppConfig, role: string, log: Logger, options: { registry?: Registry } = {}): CoreServices {
-  const knex = createKnex(config.databaseUrl);
+  const knex = createKnex(config.databaseUrl, undefined, log);
   const redis = createRedis(config, role, { log });
   const keys = createRedisKeys(config.redisPrefix);
   const registry = options.registry ?? new Registry();
@@ -149,4 +150,17 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
       await Promise.allSettled([knex.destroy(), redis.quit(), queueConnection.quit()]);
     },
   };
+}
+
+/** The disaster-recovery restorer over these services (the restore script, and the tests that drill it). */
+export function buildArchiveRestorer(core: CoreServices): ArchiveRestorer {
+  return new ArchiveRestorer({
+    consultations: core.consultations,
+    messages: core.hotLog.chatMessages,
+    chatLog: core.hotLog.chatLog,
+    rebuilder: core.hotLog.rebuilder,
+    store: core.store,
+    keyring: core.keyring,
+    timeZone: core.config.archiveTimezone,
+  });
 }
