@@ -47,7 +47,8 @@ it('a bad token: two attempts at most, then unauthenticated; ready and pending s
     ['UNAUTHENTICATED', 'refused'],
     ['UNAUTHENTICATED', 'refused'],
   ]);
-  expect(c.connectErrors[0]!.message).toMatch(/^UNAUTHENTICATED: /); // the STOMP escape `\c` decoded
+  // The STOMP escape `\c` decoded, and the code not repeated in the message (as a REST refusal says it).
+  expect(c.connectErrors[0]!.message).toBe('invalid token');
   await new Promise((r) => setTimeout(r, 1500)); // a retry loop would show within this
   expect(asked).toBe(2);
   expect((await metricValue(sys.gateway.metrics.registry, 'oh_gateway_stomp_auth_failures_total')) - before).toBe(2);
@@ -128,6 +129,45 @@ it('REST helpers: request, approve, lists, search, start, end, export; refusals 
   await expect(student.client.downloadArchive(asked.requestIdx)).rejects.toMatchObject({ code: 'NOT_FOUND' }); // no worker here
   const ndjson = await student.client.exportMyData();
   expect(JSON.parse(ndjson.split('\n')[0]!)).toMatchObject({ userId: 's-rest' });
+});
+
+it('a URL that cannot be opened at all stops the client at once, with a connectError heard right after connect()', async () => {
+  const c = open({ url: 'localhost:8080/ws/chat', getToken: () => sys.token('s-badurl', 'STUDENT') });
+  await expect(c.client.ready).rejects.toMatchObject({ code: 'CONNECTION_FAILED', reason: 'unreachable' });
+  expect(c.client.state).toBe('closed');
+  expect(c.connectErrors.map((e) => e.code)).toEqual(['CONNECTION_FAILED']);
+  expect(c.connectErrors[0]!.message).toMatch(/cannot open localhost:8080/);
+  await expect(c.client.send(1, 'x')).rejects.toMatchObject({ code: 'CLOSED' });
+  await expect(c.client.activeConsultations()).rejects.toMatchObject({ code: 'CONNECTION_FAILED', message: /no valid REST base URL/ });
+});
+
+it('a getToken() that throws: the connection and the REST helpers reject with UNAUTHENTICATED and its reason', async () => {
+  const c = open({
+    getToken: () => {
+      throw new Error('identity provider unreachable');
+    },
+  });
+  await expect(c.client.ready).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  // Thrown synchronously inside connect(): still a connectError the listeners attached after connect() hear.
+  expect(c.connectErrors.map((e) => e.message)).toContain('getToken failed: identity provider unreachable');
+  await expect(c.client.activeConsultations()).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'getToken failed: identity provider unreachable' });
+});
+
+it('a send left unawaited is no unhandled rejection when the client closes under it; awaiting it still rejects', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const c = open({ url: 'ws://127.0.0.1:1/ws/chat', getToken: () => sys.token('s-fire', 'STUDENT') });
+    const kept = c.client.send(1, 'awaited');
+    void c.client.send(1, 'fire and forget');
+    await c.client.close();
+    await expect(kept).rejects.toMatchObject({ code: 'CLOSED' });
+    await new Promise((r) => setTimeout(r, 50)); // unhandled rejections are reported after the turn that made them
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 });
 
 async function collect<T>(gen: AsyncGenerator<T>): Promise<T[]> {

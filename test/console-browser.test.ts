@@ -184,12 +184,12 @@ it('ends a consultation and downloads its archive, names in it (en-US)', async (
   await sp.locator('#room-actions button', { hasText: 'End consultation' }).click();
   await sp.locator('#room-state[data-status="COMPLETED"]').waitFor();
   expect(await sp.locator('#message').isDisabled()).toBe(true);
-  // The archive is written by the worker; the STATUS of the archived room is not an event, so reopen.
+  expect(await sp.locator('#message').getAttribute('placeholder')).toBe('This consultation is closed; no more messages can be sent.');
+  // The worker writes the archive a little later and no event says so: the open room shows that it is coming,
+  // then its Download button, with no reload or reopening.
+  await sp.locator('#archive-pending', { hasText: 'The archive is being prepared' }).waitFor();
   const download = sp.locator('#room-actions button', { hasText: 'Download archive' });
-  for (let i = 0; i < 100 && !(await download.isVisible()); i++) {
-    await roomButton(sp, idx).click();
-    await sp.waitForTimeout(200);
-  }
+  await download.waitFor({ timeout: 60_000 });
   const [file] = await Promise.all([sp.waitForEvent('download'), download.click()]);
   expect(file.suggestedFilename()).toBe(`chat_${idx}_final.txt`);
   expect(readFileSync((await file.path())!, 'utf8')).toContain('Jung (STUDENT): Thank you');

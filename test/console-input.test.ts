@@ -112,6 +112,21 @@ it('a refused token shows a sign-in error and stops after a couple of connection
   await screenshot(p.page, 'en-signin-refused');
 }, 60_000);
 
+it('an expired token says it expired, a token that is not a JWT says it cannot be read, and a refused page cannot be used', async () => {
+  const expired = await openConsole(browser, sys.baseUrl, badTokens.expired('s-old'), { waitConnected: false, locale: 'ko-KR' });
+  pages.push(expired);
+  await expired.page.locator('#signin-error', { hasText: '토큰이 만료되었습니다' }).waitFor();
+  await expired.page.locator('#connection[data-state="unauthenticated"]').waitFor();
+  expect(await expired.page.evaluate("document.querySelector('main').inert")).toBe(true);
+  await expired.page.locator('#professor-search').focus(); // an inert field takes no focus
+  expect(await expired.page.evaluate('document.activeElement && document.activeElement.id')).not.toBe('professor-search');
+
+  const garbage = await openConsole(browser, sys.baseUrl, 'not-a-jwt', { waitConnected: false, locale: 'en-US' });
+  pages.push(garbage);
+  await garbage.page.locator('#signin-error', { hasText: 'The token in this link cannot be read' }).waitFor();
+  expect(garbage.sockets).toEqual([]);
+}, 60_000);
+
 it('a 400-character URL in a title, a question and a message keeps a 360 px page from widening', async () => {
   const url = `https://example.com/${'a1b2c3d4'.repeat(48)}`.slice(0, 400);
   const idx = await approvedRoom('s-wide', url.slice(0, 200), `See ${url}`);

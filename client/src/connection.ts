@@ -94,7 +94,8 @@ export class Connection {
     this.watchdog = this.o.clock.setInterval(() => this.tick(), WATCHDOG_MS);
     this.browser.addEventListener?.('online', this.wake);
     this.browser.document?.addEventListener('visibilitychange', this.onVisibility);
-    void this.open();
+    // Next microtask: listeners attached right after connect() hear even a first failure that is synchronous.
+    queueMicrotask(() => void this.open());
   }
 
   /** Stops for good: no further attempt. */
@@ -141,7 +142,9 @@ export class Connection {
     try {
       token = await this.o.getToken();
     } catch (err) {
-      return this.refused(new OfficeHoursError('UNAUTHENTICATED', `getToken failed: ${String(err)}`, { reason: 'refused' }));
+      return this.refused(
+        new OfficeHoursError('UNAUTHENTICATED', `getToken failed: ${err instanceof Error ? err.message : String(err)}`, { reason: 'refused' }),
+      );
     }
     try {
       this.factory ??= await defaultWebSocketFactory();
@@ -155,8 +158,11 @@ export class Connection {
     try {
       socket = this.factory(url) as typeof socket;
     } catch (err) {
-      // A malformed URL throws in the WebSocket constructor.
-      return this.failed(attempt, new OfficeHoursError('CONNECTION_FAILED', `cannot open ${url}: ${String(err)}`, { reason: 'unreachable' }));
+      // A URL the platform refuses to open (not ws:/wss:, malformed) throws in the WebSocket constructor: no
+      // retry can open it, so the client stops instead of retrying for ever.
+      const failure = new OfficeHoursError('CONNECTION_FAILED', `cannot open ${url}: ${String(err)}`, { reason: 'unreachable' });
+      this.events.emit('connectError', failure);
+      return void this.stop('closed', failure);
     }
     socket.addEventListener?.('open', () => (attempt.opened = true));
     const stomp = new Client({

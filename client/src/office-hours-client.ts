@@ -175,9 +175,9 @@ export class OfficeHoursClient extends RestApi {
    * VALIDATION_FAILED past `maxMessageChars`.
    */
   send(requestIdx: number, content: string): Promise<number> {
-    if (this.connection.stopped) return Promise.reject(this.stoppedError(requestIdx));
+    if (this.connection.stopped) return quiet(Promise.reject(this.stoppedError(requestIdx)));
     const refusal = sizeRefusal(requestIdx, content, this.limits);
-    return refusal ? Promise.reject(refusal) : this.outbox.add(requestIdx, content);
+    return quiet(refusal ? Promise.reject(refusal) : this.outbox.add(requestIdx, content));
   }
 
   /** Marks the room read (a READ event reaches both participants); resolves at its RECEIPT. */

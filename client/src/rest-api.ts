@@ -112,14 +112,30 @@ export class RestApi {
     }
   }
 
+  /** The app's token; a getToken() that fails is UNAUTHENTICATED, as it is for the connection. */
+  private async token(requestIdx: number | undefined): Promise<string> {
+    try {
+      return await this.rest.getToken();
+    } catch (err) {
+      throw new OfficeHoursError('UNAUTHENTICATED', `getToken failed: ${err instanceof Error ? err.message : String(err)}`, { requestIdx });
+    }
+  }
+
   private async requestJson<T>(path: string, call: Call): Promise<T> {
     return (await (await this.request(path, call)).json()) as T;
   }
 
   private async request(path: string, { method = 'GET', body, query, requestIdx }: Call): Promise<Response> {
-    const url = new URL(path, this.rest.baseUrl());
+    let url: URL;
+    try {
+      url = new URL(path, this.rest.baseUrl());
+    } catch (err) {
+      throw new OfficeHoursError('CONNECTION_FAILED', `${method} ${path}: no valid REST base URL (${err instanceof Error ? err.message : String(err)})`, {
+        requestIdx,
+      });
+    }
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { authorization: `Bearer ${await this.rest.getToken()}` };
+    const headers: Record<string, string> = { authorization: `Bearer ${await this.token(requestIdx)}` };
     if (body) headers['content-type'] = 'application/json';
     let res: Response;
     try {

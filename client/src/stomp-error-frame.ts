@@ -12,7 +12,8 @@ export interface StompErrorFrame {
 
 /**
  * An ERROR frame (it always comes with a close): the contract's code at the front of its message
- * (`UNAUTHENTICATED: invalid token`), else what the server's wording means: an oversized frame is
+ * (`UNAUTHENTICATED: invalid token` → code UNAUTHENTICATED, message `invalid token`, as a REST refusal would
+ * say it), else what the server's wording means: an oversized frame is
  * PAYLOAD_TOO_LARGE, a frame the server could not accept is VALIDATION_FAILED (resending it cannot help),
  * anything else (heart-beat or CONNECT timeouts, an internal error) is INTERNAL, which a reconnect may cure.
  */
@@ -20,7 +21,7 @@ export function classifyErrorFrame(headers: Record<string, string | undefined>, 
   // The body holds the whole message unescaped; the header is cut at 200 characters.
   const message = body?.trim() || decodeHeaderValue(headers['message'] ?? '') || 'ERROR frame';
   const lead = /^([A-Z_]+):/.exec(message)?.[1];
-  if (isServerErrorCode(lead)) return { code: lead, message };
+  if (isServerErrorCode(lead)) return { code: lead, message: message.slice(lead.length + 1).trim() || lead };
   if (/frame exceeds/i.test(message)) return { code: 'PAYLOAD_TOO_LARGE', message };
   if (/^malformed|needs |before CONNECT|already connected|supported versions/i.test(message)) return { code: 'VALIDATION_FAILED', message };
   return { code: 'INTERNAL', message };

@@ -47,8 +47,10 @@ export function setupComposer(client, { onSend, onTyping }) {
       box.value = '';
       refresh();
     },
-    enable(enabled) {
+    /** `hint` is the box's placeholder: how to send, or why nothing can be sent here. */
+    enable(enabled, hint) {
       box.disabled = !enabled;
+      box.placeholder = hint;
     },
   };
 }

@@ -4,9 +4,9 @@
 import { $, applyCatalog, showError } from './dom.js';
 import { setupComposer } from './composer.js';
 import { renderMessages } from './message-list.js';
-import { language, t } from './messages.js';
+import { formatWhen, language, t } from './messages.js';
 import { renderRoomList } from './room-list.js';
-import { canChat, clearRoomError, renderRoomHeader, showWarning } from './room-view.js';
+import { canChat, clearRoomError, composerHint, renderRoomHeader, showWarning, watchArchive } from './room-view.js';
 import { setupRequestForm } from './request-form.js';
 import { readSession } from './session.js';
 
@@ -40,6 +40,7 @@ function start(session) {
     onSend: (content) => store.open && send(store.open, content),
     onTyping: () => store.open && settle(client.typing(store.open)),
   });
+  const watchForArchive = watchArchive(client, { isOpen: (idx) => store.open === idx, onArchived: (c) => updateRoom(c) });
 
   const myLastRead = (c) => (c.studentId === store.me.id ? c.lastReadTimeStudent : c.lastReadTimeProfessor);
   const roomsChanged = () => renderRoomList(store, (idx) => void openRoom(idx));
@@ -51,7 +52,8 @@ function start(session) {
     roomsChanged();
     if (store.open === c.requestIdx) {
       renderRoomHeader(client, store, c, updateRoom);
-      composer.enable(canChat(c, store.me));
+      composer.enable(canChat(c, store.me), composerHint(c, store.me));
+      watchForArchive(c);
     }
     // Approved while its history was read (or with none to read): from now on the library follows it.
     if (canChat(c, store.me) && store.loaded.has(c.requestIdx)) followRoom(c.requestIdx);
@@ -171,8 +173,7 @@ function start(session) {
 
   client.on('CHAT', onChat);
   client.on('READ', (e) => {
-    if (store.open === e.requestIdx && e.readerId !== store.me.id)
-      $('read-mark').textContent = t('room.readAt', { time: new Date(e.readAt).toLocaleTimeString(document.documentElement.lang) });
+    if (store.open === e.requestIdx && e.readerId !== store.me.id) $('read-mark').textContent = t('room.readAt', { time: formatWhen(e.readAt) });
   });
   client.on('TYPING', (e) => {
     const c = store.rooms.get(e.requestIdx);
@@ -191,9 +192,12 @@ function start(session) {
     const connection = $('connection');
     connection.textContent = t(`state.${state}`);
     connection.dataset.state = state;
-    // Refused for good: the library has stopped; only a fresh token helps, so say so where it is seen.
+    // Refused for good: the library has stopped; only a fresh token helps, so say so where it is seen, and
+    // leave the page to be read but not used (every action would be refused too).
     const refused = state === 'unauthenticated';
-    showError($('signin-error'), refused ? t('signin.refused') : undefined);
+    const expired = session.expiresAt > 0 && session.expiresAt <= Date.now();
+    showError($('signin-error'), refused ? t(expired ? 'signin.expired' : 'signin.refused') : undefined);
+    document.querySelector('main').inert = refused;
   });
   document.addEventListener('visibilitychange', () => {
     if (store.open && isReading(store.open) && store.unread.get(store.open)) markRead(store.open);
@@ -232,6 +236,7 @@ applyCatalog();
 document.title = t('app.title');
 const session = readSession();
 if (!session) showError($('signin-error'), t('signin.hint'));
+else if (!session.me) showError($('signin-error'), t('signin.unreadable'));
 else {
   document.querySelector('main').hidden = false;
   const roles = session.me.roles.map((r) => t(`who.roles.${r}`)).join(', ');

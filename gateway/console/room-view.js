@@ -1,12 +1,22 @@
 // The open consultation's header: title, who with whom, status, the student's question, and the actions
-// the person may take in this state (approve, reject with a reason, cancel, end, download the archive).
+// the person may take in this state (approve, reject with a reason, cancel, end, download the archive once
+// it is written).
 import { $, el, runAction, showError } from './dom.js';
 import { formatDateTime, t } from './messages.js';
+
+const FIRST_ARCHIVE_CHECK_MS = 2000;
+const LONGEST_ARCHIVE_WAIT_MS = 30_000;
 
 const isOpenForChat = (c) => c.status === 'SCHEDULED' || c.status === 'IN_PROGRESS';
 
 export function canChat(c, me) {
   return isOpenForChat(c) && (c.studentId === me.id || c.professorId === me.id);
+}
+
+/** What the message box says: how to send, or why nothing can be sent in this consultation (yet). */
+export function composerHint(c, me) {
+  if (canChat(c, me)) return t('composer.placeholder');
+  return t(c.status === 'PENDING' ? 'composer.pending' : 'composer.closed');
 }
 
 function statusLine(c) {
@@ -65,6 +75,7 @@ export function renderRoomHeader(client, store, c, onChanged) {
   if ((c.status === 'PENDING' || c.status === 'SCHEDULED') && isStudent) actions.push(act(t('action.cancel'), () => client.cancelConsultation(c.requestIdx)));
   if (isOpenForChat(c) && (isStudent || c.professorId === me.id)) actions.push(act(t('action.end'), () => client.endConsultation(c.requestIdx)));
   if (c.archived) actions.push(act(t('action.download'), () => download(client, c.requestIdx)));
+  else if (c.status === 'COMPLETED') actions.push(el('span', { id: 'archive-pending', className: 'hint', text: t('action.download.pending') }));
   $('room-actions').replaceChildren(...actions);
   rejectForm.onsubmit = (event) => {
     event.preventDefault();
@@ -86,4 +97,42 @@ export function showWarning(endsAt) {
 
 export function clearRoomError() {
   showError($('room-error'), undefined);
+}
+
+/**
+ * An ended consultation's archive is written by a worker a little later, and no event says when: while such a
+ * room is open it is asked for again (from 2 s, doubling to 30 s) until it is archived, so its Download button
+ * appears without a reload. Returns `watch(c)`, to call with every fresh copy of the open consultation.
+ */
+export function watchArchive(client, { isOpen, onArchived }) {
+  let watching;
+  let timer;
+
+  const check = (idx, delay) => {
+    timer = setTimeout(async () => {
+      if (watching !== idx) return;
+      if (!isOpen(idx)) {
+        watching = undefined;
+        return;
+      }
+      const fresh = await client.consultation(idx).catch(() => undefined);
+      if (watching !== idx) return;
+      if (fresh?.archived) {
+        watching = undefined;
+        onArchived(fresh);
+      } else check(idx, Math.min(delay * 2, LONGEST_ARCHIVE_WAIT_MS));
+    }, delay);
+  };
+
+  return (c) => {
+    const waiting = c.status === 'COMPLETED' && !c.archived && isOpen(c.requestIdx);
+    if (!waiting) {
+      if (watching === c.requestIdx) watching = undefined;
+      return;
+    }
+    if (watching === c.requestIdx) return;
+    clearTimeout(timer);
+    watching = c.requestIdx;
+    check(c.requestIdx, FIRST_ARCHIVE_CHECK_MS);
+  };
 }

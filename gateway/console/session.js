@@ -10,12 +10,17 @@ function claimsOf(token) {
   }
 }
 
-/** `{token, me: {id, name, roles}}` from `#token=…`, or undefined when there is none or it cannot be read. */
+/**
+ * `{token, me: {id, name, roles}, expiresAt}` from `#token=…` (`expiresAt` in ms, 0 when the token has no
+ * `exp`); `me` is undefined when the token cannot be read as a JWT; undefined when there is no token at all.
+ */
 export function readSession() {
   const token = new URLSearchParams(location.hash.slice(1)).get('token');
-  const claims = token ? claimsOf(token) : undefined;
-  if (!claims || typeof claims.sub !== 'string') return undefined;
+  if (!token) return undefined;
+  const claims = claimsOf(token);
+  if (!claims || typeof claims.sub !== 'string') return { token, me: undefined, expiresAt: 0 };
   const raw = Array.isArray(claims.roles) ? claims.roles : [claims.role];
   const roles = raw.filter(Boolean).map((r) => String(r).replace(/^ROLE_/, ''));
-  return { token, me: { id: claims.sub, name: typeof claims.name === 'string' && claims.name ? claims.name : claims.sub, roles } };
+  const expiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : 0;
+  return { token, me: { id: claims.sub, name: typeof claims.name === 'string' && claims.name ? claims.name : claims.sub, roles }, expiresAt };
 }
