@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { TurnBatch } from '../async/turn-batch';
 import { preparedQuery } from '../db/prepared-query';
 import type { ChatMessage } from './chat-message';
 
@@ -43,7 +44,41 @@ const toMessage = (r: Row): ChatMessage => ({
 });
 
 /** The durable copy of chat messages in PostgreSQL. */
+/**
+ * The stored seqs of (room, sender, clientMsgId) triples: one index probe each on the unique index (the
+ * lateral join keeps the planner from scanning a room's rows for a hash join).
+ */
+const ORIGINAL_SEQS = {
+  name: 'oh-chat-original-seqs',
+  text: `SELECT m.request_idx, m.sender_id, m.client_msg_id, c.seq
+    FROM unnest($1::bigint[], $2::text[], $3::text[]) AS m(request_idx, sender_id, client_msg_id)
+    JOIN LATERAL (SELECT seq FROM ${TABLE} c WHERE c.request_idx = m.request_idx AND c.sender_id = m.sender_id
+      AND c.client_msg_id = m.client_msg_id) c ON true`,
+};
+
+interface OriginalSeqQuery {
+  readonly requestIdx: number;
+  readonly senderId: string;
+  readonly clientMsgId: string;
+}
+
+const originalKey = (requestIdx: number, senderId: string, clientMsgId: string) => `${requestIdx}\u0000${senderId}\u0000${clientMsgId}`;
+
 export class ChatMessageRepository {
+  /**
+   * Every room's lookups of one turn in one prepared statement: past its dedupe window a room checks each
+   * new id here before it is appended, so at thousands of messages a second this is one query a turn, not
+   * one a message (which queued sends behind the connection pool without bound).
+   */
+  private readonly originalsOfTurn = new TurnBatch<OriginalSeqQuery, Map<string, number>>(async (queries) => {
+    const rows = await preparedQuery(this.knex, ORIGINAL_SEQS, [
+      queries.map((q) => q.requestIdx),
+      queries.map((q) => q.senderId),
+      queries.map((q) => q.clientMsgId),
+    ]);
+    return new Map(rows.map((r) => [originalKey(Number(r['request_idx']), String(r['sender_id']), String(r['client_msg_id'])), Number(r['seq'])]));
+  });
+
   constructor(private readonly knex: Knex) {}
 
   /**
@@ -117,16 +152,19 @@ export class ChatMessageRepository {
     return { dedupe, contentBytes: Number((totals as { bytes: string }).bytes), messages, dedupeBase };
   }
 
-  /** The stored seq of each (sender, clientMsgId) of a room that has one, keyed `${senderId}\u0000${clientMsgId}`: one query on the unique index. */
+  /** The stored seq of each (sender, clientMsgId) of a room that has one, keyed `${senderId}\u0000${clientMsgId}` (in the turn's one query). */
   async originalSeqs(requestIdx: number, ids: readonly { senderId: string; clientMsgId: string }[]): Promise<Map<string, number>> {
     if (ids.length === 0) return new Map();
-    const res = await this.knex.raw(
-      `SELECT c.sender_id, c.client_msg_id, c.seq FROM ${TABLE} c JOIN unnest(?::text[], ?::text[]) AS m(sender_id, client_msg_id)
-         ON c.request_idx = ? AND c.sender_id = m.sender_id AND c.client_msg_id = m.client_msg_id`,
-      [ids.map((i) => i.senderId), ids.map((i) => i.clientMsgId), requestIdx],
-    );
-    const rows = (res as { rows: { sender_id: string; client_msg_id: string; seq: number }[] }).rows;
-    return new Map(rows.map((r) => [`${r.sender_id}\u0000${r.client_msg_id}`, r.seq]));
+    // Added in one turn, so every id lands in the same batch and shares its answer.
+    let found: Promise<Map<string, number>> | undefined;
+    for (const i of ids) found = this.originalsOfTurn.add({ requestIdx, ...i });
+    const stored = await found!;
+    const out = new Map<string, number>();
+    for (const i of ids) {
+      const seq = stored.get(originalKey(requestIdx, i.senderId, i.clientMsgId));
+      if (seq !== undefined) out.set(`${i.senderId}\u0000${i.clientMsgId}`, seq);
+    }
+    return out;
   }
 
   async exists(requestIdx: number, seq: number): Promise<boolean> {
