@@ -128,12 +128,9 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   const router = buildGatewayRouter(core, sending.chat, metrics, limits, () => draining);
   const trustedProxies = core.config.trustedProxies;
   const pipeline = { verifier: core.verifier, users: core.users, erasureFence: core.erasureFence, origins, trustedProxies, limits, log };
-
   const app = uWS.App();
-  const admitSession = (ip: string) => newSessionRefusal(limits, metrics, ip);
-  registerStompEndpoint(app, { host: sessionHost, registry, origins, trustedProxies, metrics, log, isDraining: () => draining, admitSession });
-  registerSockJsInfoRoutes(app);
-  const sockJs = await startSockJsHttp(app, core, {
+  // The STOMP endpoint and the SockJS transports admit sessions by the same rules.
+  const endpoint = {
     host: sessionHost,
     registry,
     origins,
@@ -141,15 +138,16 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
     metrics,
     log,
     isDraining: () => draining,
-    admitSession,
-  });
+    admitSession: (ip: string) => newSessionRefusal(limits, metrics, ip),
+  };
+  registerStompEndpoint(app, endpoint);
+  registerSockJsInfoRoutes(app);
+  const sockJs = await startSockJsHttp(app, core, endpoint);
   app.any(
     '/*',
     createHttpPipeline({ ...pipeline, router, observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) } }),
   );
-
   const presenceTimer = startPresenceRefresh(registry, core, log);
-
   const token = await listen(app, host, port, 'gateway');
   const metricsToken = await listenMetrics(options, host, metrics, pipeline);
   const boundPort = uWS.us_socket_local_port(token);
@@ -168,15 +166,29 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
       clearInterval(presenceTimer);
       uWS.us_listen_socket_close(token);
       if (metricsToken) uWS.us_listen_socket_close(metricsToken);
-      const deadline = Date.now() + (options.drainTimeoutMs ?? 10_000);
-      while (inFlight.size > 0 && Date.now() < deadline) await Promise.race([Promise.allSettled([...inFlight]), delay(100)]);
-      for (const s of registry.all()) s.fail('server is restarting; reconnect', CLOSE.goingAway);
-      await sending.close();
-      await sockJs.close();
-      await subscriber.quit().catch(() => undefined);
+      await drainSessions({ inFlight, registry, sending, sockJs, subscriber }, options.drainTimeoutMs ?? 10_000);
       log.info('gateway drained');
     },
   };
+}
+
+/** Lets in-flight work finish (up to the timeout), then closes every session and the clients behind them. */
+async function drainSessions(
+  g: {
+    inFlight: Set<Promise<unknown>>;
+    registry: SessionRegistry;
+    sending: { close(): Promise<void> };
+    sockJs: { close(): Promise<void> };
+    subscriber: { quit(): Promise<unknown> };
+  },
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (g.inFlight.size > 0 && Date.now() < deadline) await Promise.race([Promise.allSettled([...g.inFlight]), delay(100)]);
+  for (const s of g.registry.all()) s.fail('server is restarting; reconnect', CLOSE.goingAway);
+  await g.sending.close();
+  await g.sockJs.close();
+  await g.subscriber.quit().catch(() => undefined);
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
