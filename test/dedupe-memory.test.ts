@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { ChatLog } from '../lib/chat/chat-log';
 import { ChatPersister } from '../lib/chat/chat-persister';
 import { HOT_TAIL_MESSAGES } from '../lib/chat/hot-tail';
 import { approvedRoom } from './support/approved-room';
 import { eventually } from './support/eventually';
+import { messageToAppend } from './support/message-to-append';
 import { TestStompClient } from './support/stomp-test-client';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
@@ -30,7 +33,8 @@ afterAll(async () => {
 const stored = async (id: number) => Number((await sys.db.knex('chat_message').where({ request_idx: id }).count<{ n: string }[]>('* as n'))[0]!.n);
 const roomBytes = async (id: number) => {
   const k = sys.core.keys;
-  const sizes = await Promise.all([k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id)].map((key) => sys.core.redis.memory('USAGE', key)));
+  const keys = [k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.chatDedupeFilter(id), k.persistMarks(id)];
+  const sizes = await Promise.all(keys.map((key) => sys.core.redis.memory('USAGE', key)));
   return sizes.reduce<number>((a, b) => a + Number(b ?? 0), 0);
 };
 
@@ -87,5 +91,97 @@ describe('bounded Redis per room', () => {
     expect(await student.send(id, 'message 5', `d-${id}-5`)).toMatchObject({ duplicate: 'true' });
     await persister.persistRoom(id);
     expect(await stored(id)).toBe(2002);
+  }, 120_000);
+
+  it('fresh ids past the window are appended without asking PostgreSQL: the trimmed-id filter vouches for them', async () => {
+    const id = await approvedRoom(sys, 's2');
+    const student = await TestStompClient.connect(sys.gateway.port, sys.token('s2', 'STUDENT'), { subscribe: false });
+    clients.push(student);
+    const first = await student.send(id, 'the very first', `f-${id}-first`);
+    await sendCommitted(student, id, 0, 1000);
+    const k = sys.core.keys;
+    expect(await sys.core.redis.hexists(k.chatDedupe(id), `s2\u0000f-${id}-first`)).toBe(0);
+    expect(await sys.core.redis.strlen(k.chatDedupeFilter(id))).toBeLessThanOrEqual(8192);
+
+    const lookups = jest.spyOn(sys.core.hotLog.chatMessages, 'originalSeqs');
+    try {
+      await sendCommitted(student, id, 1000, 300);
+      // A false "maybe" costs one lookup; at about 1,300 trimmed ids it comes once in some 6,000 sends.
+      expect(lookups.mock.calls.length).toBeLessThanOrEqual(2);
+      const callsBefore = lookups.mock.calls.length;
+      // A retry of a trimmed id is still PostgreSQL's to answer.
+      expect(await student.send(id, 'the very first', `f-${id}-first`)).toMatchObject({ seq: first['seq'], duplicate: 'true' });
+      expect(lookups.mock.calls.length).toBeGreaterThan(callsBefore);
+    } finally {
+      lookups.mockRestore();
+    }
+    await persister.persistRoom(id);
+    expect(await stored(id)).toBe(1301);
+  }, 120_000);
+
+  it("when the filter cannot vouch, a sender's pipelined sends are checked against PostgreSQL and keep their order", async () => {
+    const id = await approvedRoom(sys, 's3');
+    const student = await TestStompClient.connect(sys.gateway.port, sys.token('s3', 'STUDENT'), { subscribe: false });
+    clients.push(student);
+    await sendCommitted(student, id, 0, 400);
+    // A filter with every bit set answers "maybe" for every id: the worst case of false positives.
+    await sys.core.redis.set(sys.core.keys.chatDedupeFilter(id), Buffer.alloc(8192, 0xff), 'KEEPTTL');
+    const receipts = await Promise.all(Array.from({ length: 30 }, (_, i) => student.send(id, `pipelined ${i}`, `o-${id}-${i}`)));
+    const seqs = receipts.map((r) => Number(r['seq']));
+    expect(receipts.every((r) => r['duplicate'] === undefined)).toBe(true);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(30);
+    await persister.persistRoom(id);
+    expect(await stored(id)).toBe(430);
+  }, 120_000);
+
+  it('a refusal holds the room: a fresh id sent meanwhile (from another gateway) is checked too, so none overtakes', async () => {
+    const id = await approvedRoom(sys, 's4');
+    const student = await TestStompClient.connect(sys.gateway.port, sys.token('s4', 'STUDENT'), { subscribe: false });
+    clients.push(student);
+    await sendCommitted(student, id, 0, 400);
+    const k = sys.core.keys;
+    const c = sys.core.config.chat;
+    const { chatLog: gatewayA, chatMessages, persistIndex } = sys.core.hotLog;
+    const gatewayB = new ChatLog({
+      redis: sys.core.redis,
+      keys: k,
+      ttlMs: c.ttlMs,
+      limits: { sendRatePerSec: c.sendRatePerSec, sendBurst: c.sendBurst, maxLogMessages: c.maxLogMessages, maxLogBytes: c.maxLogBytes },
+      persistIndex,
+      durable: chatMessages,
+    });
+    // A false "maybe" for one id: its three bits set by hand.
+    const sha = createHash('sha1').update(`s4\u0000h-${id}-0`).digest('hex');
+    for (const at of [0, 4, 8]) await sys.core.redis.setbit(k.chatDedupeFilter(id), parseInt(sha.slice(at, at + 4), 16), 1);
+
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const original = chatMessages.originalSeqs.bind(chatMessages);
+    let calls = 0;
+    let firstLookup!: () => void;
+    const looked = new Promise<void>((resolve) => (firstLookup = resolve));
+    const lookups = jest.spyOn(chatMessages, 'originalSeqs').mockImplementation(async (room, messages) => {
+      if (++calls === 1) {
+        firstLookup();
+        await gate;
+      }
+      return original(room, messages);
+    });
+    try {
+      const held = gatewayA.append(messageToAppend(id, 's4', `h-${id}-0`), Date.now());
+      await looked;
+      const meanwhile = await gatewayB.append(messageToAppend(id, 's4', `h-${id}-1`), Date.now());
+      expect(calls).toBe(2);
+      release();
+      const first = await held;
+      expect(first.kind).toBe('appended');
+      expect(meanwhile.kind).toBe('appended');
+    } finally {
+      lookups.mockRestore();
+      release();
+    }
+    await persister.persistRoom(id);
+    expect(await stored(id)).toBe(402);
   }, 120_000);
 });

@@ -8,13 +8,14 @@ import type { ChatMessageRepository, RebuildState } from './chat-message-reposit
 import { appendOutcome, type AppendLimits, type AppendOutcome } from './append-outcome';
 
 const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state', name);
+const appendLua = readLuaWithPrelude(__dirname, 'hot-log-state', 'trimmed-id-filter', 'chat-append');
 const SCRIPTS = {
-  ohChatAppend: { lua: withState('chat-append'), keys: 8 },
+  ohChatAppend: { lua: appendLua, keys: 9 },
   // The same script with the shard's index keys (one Redis server: the room is indexed in the same call).
-  ohChatAppendIndexed: { lua: withState('chat-append'), keys: 10 },
+  ohChatAppendIndexed: { lua: appendLua, keys: 11 },
   ohChatRead: { lua: withState('chat-read'), keys: 4 },
   ohChatInspect: { lua: withState('chat-inspect'), keys: 4 },
-  ohChatRebuild: { lua: withState('chat-rebuild'), keys: 4 },
+  ohChatRebuild: { lua: withState('chat-rebuild'), keys: 5 },
   ohChatLease: { lua: readLua(__dirname, 'chat-lease'), keys: 1 },
 };
 
@@ -66,8 +67,6 @@ interface PendingAppend {
 const MAX_APPEND_BATCH = 64;
 /** chat-append.lua's status for an id older than the dedupe window that PostgreSQL must judge. */
 const UNCHECKED = -6;
-/** Rooms whose dedupe base this process remembers (a forgotten one costs one extra round trip). */
-const MAX_KNOWN_DEDUPE_BASES = 10_000;
 
 /** One message's answer from chat-append.lua. */
 interface RawOutcome {
@@ -87,8 +86,6 @@ export class ChatLog {
   private readonly turnAppends = new TurnBatch<PendingAppend, void>(async (pending) => this.flushAppends(pending));
 
   private readonly keys: RedisKeys;
-  /** Rooms known to have trimmed dedupe entries → the dedupe base last seen. */
-  private readonly dedupeBases = new Map<number, number>();
   private readonly roomChains = new Map<number, Promise<void>>();
 
   constructor(private readonly d: ChatLogDeps) {
@@ -126,8 +123,8 @@ export class ChatLog {
           }
           chunk.push(queued[i]!);
         }
-        // A room known to have trimmed dedupe entries checks its ids against PostgreSQL first, in order behind its earlier checks.
-        const done = this.dedupeBases.has(id) ? this.onRoomChain(id, () => this.checkedAppend(id, chunk, senders)) : this.directAppend(id, chunk, senders);
+        // Behind the room's PostgreSQL check in flight, if any, so a sender's messages keep their order.
+        const done = this.roomChains.has(id) ? this.onRoomChain(id, () => this.appendChecking(id, chunk, senders, false)) : this.appendChecking(id, chunk, senders, true);
         done.then(
           (outcomes) => chunk.forEach((p, j) => p.resolve(outcomes[j]!)),
           (err: unknown) => chunk.forEach((p) => p.reject(err)),
@@ -136,20 +133,23 @@ export class ChatLog {
     }
   }
 
-  /** Straight to Redis; ids the script could not judge (-6: older than the room's dedupe window) are checked against PostgreSQL. */
-  private async directAppend(id: number, chunk: readonly PendingAppend[], senders: readonly string[]): Promise<AppendOutcome[]> {
+  /**
+   * Straight to Redis; ids the script could not judge (-6: older than the room's dedupe window, and not vouched
+   * for by its trimmed-id filter) are checked against PostgreSQL, on the room's chain unless already on it.
+   */
+  private async appendChecking(id: number, chunk: readonly PendingAppend[], senders: readonly string[], chain: boolean): Promise<AppendOutcome[]> {
     const raw = await this.appendBatch(id, chunk, senders, 0);
+    const out = raw.map((r) => appendOutcome(r.status, r.seq, r.lease));
     const bounced = chunk.flatMap((_, j) => (raw[j]!.status === UNCHECKED ? [j] : []));
-    if (bounced.length === 0) return raw.map((r) => appendOutcome(r.status, r.seq, r.lease));
-    this.rememberDedupeBase(id, raw[bounced[0]!]!.lease);
-    const checked = await this.onRoomChain(id, () =>
+    if (bounced.length === 0) return out;
+    const check = () =>
       this.checkedAppend(
         id,
         bounced.map((j) => chunk[j]!),
         senders,
-      ),
-    );
-    const out = raw.map((r) => appendOutcome(r.status, r.seq, r.lease));
+        raw[bounced[0]!]!.lease,
+      );
+    const checked = await (chain ? this.onRoomChain(id, check) : check());
     bounced.forEach((j, i) => (out[j] = checked[i]!));
     return out;
   }
@@ -160,11 +160,11 @@ export class ChatLog {
    * every id trimmed up to it was committed before the lookup, so the lookup saw it. If the base moved
    * meanwhile the script refuses again and the lookup is redone.
    */
-  private async checkedAppend(id: number, chunk: readonly PendingAppend[], senders: readonly string[]): Promise<AppendOutcome[]> {
+  private async checkedAppend(id: number, chunk: readonly PendingAppend[], senders: readonly string[], dedupeBase: number): Promise<AppendOutcome[]> {
     const out: AppendOutcome[] = new Array<AppendOutcome>(chunk.length);
     let todo = chunk.map((_, j) => j);
+    let base = dedupeBase;
     while (todo.length) {
-      const base = this.dedupeBases.get(id) ?? 0;
       const originals = await this.d.durable.originalSeqs(
         id,
         todo.map((j) => chunk[j]!.message),
@@ -188,17 +188,11 @@ export class ChatLog {
         if (r.status !== UNCHECKED) out[fresh[i]!] = appendOutcome(r.status, r.seq, r.lease);
         else {
           todo.push(fresh[i]!);
-          this.rememberDedupeBase(id, r.lease);
+          base = r.lease;
         }
       });
     }
     return out;
-  }
-
-  private rememberDedupeBase(id: number, base: number): void {
-    this.dedupeBases.delete(id);
-    this.dedupeBases.set(id, base);
-    if (this.dedupeBases.size > MAX_KNOWN_DEDUPE_BASES) this.dedupeBases.delete(this.dedupeBases.keys().next().value!);
   }
 
   /** Runs a room's checked appends one after another, so a room's messages keep their order through the lookups. */
@@ -228,6 +222,7 @@ export class ChatLog {
       k.roomEvents(id),
       k.sendBucket(id, senders[0]!),
       k.sendBucket(id, senders[1] ?? senders[0]!),
+      k.chatDedupeFilter(id),
       ...indexKeys,
       this.d.ttlMs,
       Math.max(...chunk.map((p) => p.nowMs)),
@@ -286,6 +281,7 @@ export class ChatLog {
     for (const d of state.dedupe) args.push(dedupeField(d.senderId, d.clientMsgId), d.seq);
     await this.redis.ohChatRebuild(
       ...this.keys.roomStateKeys(requestIdx),
+      this.keys.chatDedupeFilter(requestIdx),
       seq,
       lease,
       this.d.ttlMs,
@@ -321,7 +317,7 @@ export class ChatLog {
   async remove(requestIdx: number): Promise<void> {
     const k = this.keys;
     const id = requestIdx;
-    await this.redis.unlink(k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.persistMarks(id), k.backupSnapshotSeq(id));
+    await this.redis.unlink(k.chatRoom(id), k.chatMeta(id), k.chatDedupe(id), k.chatDedupeFilter(id), k.persistMarks(id), k.backupSnapshotSeq(id));
     await this.d.persistIndex.remove(id);
   }
 }

@@ -6,10 +6,10 @@ import { PERSIST_SHARDS, persistShardOf, roomOfKey, type RedisKeys } from '../re
 const SCRIPTS = {
   ohPersistIndex: { lua: readLua(__dirname, 'persist-index'), keys: 2 },
   ohPersistRead: { lua: readLuaWithPrelude(__dirname, 'hot-log-state', 'persist-read'), keys: 4 },
-  ohPersistAck: { lua: readLua(__dirname, 'persist-ack'), keys: 4 },
+  ohPersistAck: { lua: readLuaWithPrelude(__dirname, 'trimmed-id-filter', 'persist-ack'), keys: 5 },
   // The same scripts over a round's rooms at once (one Redis server: no slots to keep to).
   ohPersistReadMany: { lua: readLuaWithPrelude(__dirname, 'hot-log-state', 'persist-read'), keys: 'counted' as const },
-  ohPersistAckMany: { lua: readLua(__dirname, 'persist-ack'), keys: 'counted' as const },
+  ohPersistAckMany: { lua: readLuaWithPrelude(__dirname, 'trimmed-id-filter', 'persist-ack'), keys: 'counted' as const },
   ohPersistAdvance: { lua: readLua(__dirname, 'persist-advance'), keys: 1 },
   ohPersistUnindex: { lua: readLua(__dirname, 'persist-unindex'), keys: 1 },
 };
@@ -76,7 +76,7 @@ export class PersistIndex {
     return !this.redis.isCluster;
   }
 
-  /** The index keys the append script takes on one server (KEYS[9], KEYS[10]); none on a cluster. */
+  /** The index keys the append script takes on one server (KEYS[10], KEYS[11]); none on a cluster. */
   appendKeys(requestIdx: number): string[] {
     if (!this.onOneServer) return [];
     const shard = persistShardOf(requestIdx);
@@ -124,13 +124,13 @@ export class PersistIndex {
   /** Marks rooms committed up to their `newest` and trims their hot logs (and, in steps, dedupe hashes) to `tail` committed messages. */
   async ack(rooms: readonly PendingRoom[], tail: number): Promise<void> {
     const k = this.keys;
-    const keysOf = (id: number) => [k.chatRoom(id), k.chatMeta(id), k.persistMarks(id), k.chatDedupe(id)];
+    const keysOf = (id: number) => [k.chatRoom(id), k.chatMeta(id), k.persistMarks(id), k.chatDedupe(id), k.chatDedupeFilter(id)];
     if (!this.onOneServer) {
       await Promise.all(rooms.map((r) => this.redis.ohPersistAck(...keysOf(r.requestIdx), r.newest, this.ttlMs, tail)));
       return;
     }
     if (rooms.length === 0) return;
-    await this.redis.ohPersistAckMany(rooms.length * 4, ...rooms.flatMap((r) => keysOf(r.requestIdx)), ...rooms.map((r) => r.newest), this.ttlMs, tail);
+    await this.redis.ohPersistAckMany(rooms.length * 5, ...rooms.flatMap((r) => keysOf(r.requestIdx)), ...rooms.map((r) => r.newest), this.ttlMs, tail);
   }
 
   /** Moves a room's committed mark over seqs another writer committed, as far as they continue it. */

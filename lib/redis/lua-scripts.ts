@@ -7,9 +7,9 @@ export function readLua(dir: string, name: string): string {
   return readFileSync(path.join(dir, 'lua', `${name}.lua`), 'utf8');
 }
 
-/** A script with shared Lua prepended (e.g. a function several scripts use). */
-export function readLuaWithPrelude(dir: string, prelude: string, name: string): string {
-  return `${readLua(dir, prelude)}\n${readLua(dir, name)}`;
+/** A script with shared Lua prepended (functions several scripts use): the preludes in order, then the script. */
+export function readLuaWithPrelude(dir: string, ...names: [string, string, ...string[]]): string {
+  return names.map((name) => readLua(dir, name)).join('\n');
 }
 
 /** A script command as ioredis defines it: its keys, then arguments. */

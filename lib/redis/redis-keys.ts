@@ -18,6 +18,8 @@ export interface RedisKeys {
   chatMeta(requestIdx: number): string;
   /** Hash: `{senderId}\u0000{clientMsgId}` → seq, for idempotent sends. */
   chatDedupe(requestIdx: number): string;
+  /** String (8 KiB bitmap): a Bloom filter of the ids trimmed from `chatDedupe` (chat/lua/trimmed-id-filter.lua). */
+  chatDedupeFilter(requestIdx: number): string;
   /** Set while a consultation is no longer open for chat: the append script refuses messages. */
   chatClosed(requestIdx: number): string;
   /** The four keys hot-log-state.lua verifies, in its order: list, meta, dedupe, persistence marks (one slot). */
@@ -100,6 +102,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     chatRoom,
     chatMeta,
     chatDedupe,
+    chatDedupeFilter: room('chat:dedupe-filter'),
     chatClosed: room('chat:closed'),
     persistMarks,
     roomStateKeys: (id) => [chatRoom(id), chatMeta(id), chatDedupe(id), persistMarks(id)],

@@ -7,7 +7,8 @@
   KEYS[1] room list        KEYS[2] room meta hash   KEYS[3] dedupe hash     KEYS[4] closed flag
   KEYS[5] persistence marks                          KEYS[6] the room's event channel (sharded)
   KEYS[7], KEYS[8] the send buckets of the batch's (at most two) senders in this room
-  KEYS[9], KEYS[10] (one Redis server only) the shard's pending index and wake list: the room is indexed in
+  KEYS[9] the room's trimmed-id filter (trimmed-id-filter.lua)
+  KEYS[10], KEYS[11] (one Redis server only) the shard's pending index and wake list: the room is indexed in
   the same call, so the RECEIPT needs one round trip and no crash can leave an appended room unindexed. On a
   Redis Cluster they live in another slot and PersistIndex writes them after the append.
   ARGV[1] ttl ms   ARGV[2] now (epoch ms)   ARGV[3] send rate per second   ARGV[4] burst
@@ -20,11 +21,14 @@
   Returns {status, seq, lease} per message, flattened: status 1 appended, 0 duplicate (seq = the original),
   -1 room not valid (rebuild it), -2 closed, -3 seq lease used up (extend it in PostgreSQL first), -4 the
   sender's rate limit (a token bucket; duplicates do not spend), -5 the room's log is full (its cap), -6 the id
-  is not in the dedupe window and entries older than it were trimmed after ARGV[9] (lease = the room's dedupe
-  base): check the id against PostgreSQL, then send again with that base.
+  is not in the dedupe window, entries older than it were trimmed after ARGV[9] and the trimmed-id filter cannot
+  vouch that it was never trimmed (lease = the room's dedupe base): check the id against PostgreSQL, then send
+  again with that base. Such a refusal holds the room's unchecked ids for HOLD_MS (meta `hold`): a later call
+  that was sent before the caller saw the refusal must not let a sender's next message overtake it.
   Once the lease is used up, or a message needs that check, every later new message of the batch gets the same
   status, so none overtakes another.
 ]]
+local HOLD_MS = 5000
 local n = (#ARGV - 9) / 4
 local out = {}
 local function all(status)
@@ -44,6 +48,15 @@ local events = {}
 local appended = 0
 local leaseOut = false
 local unchecked = false
+local filterValid
+-- True when the id is surely new though the room's window no longer holds every id it had.
+local function vouched(field)
+  if filterValid == nil then
+    filterValid = state[10] == dedupeBase and tonumber(redis.call('HGET', KEYS[2], 'hold') or '0') <= now
+      and redis.call('EXISTS', KEYS[9]) == 1
+  end
+  return filterValid and oh_filter_lacks(KEYS[9], field)
+end
 for i = 0, n - 1 do
   local a = 10 + i * 4
   local bucketKey = KEYS[6 + tonumber(ARGV[a])]
@@ -58,7 +71,8 @@ for i = 0, n - 1 do
       buckets[bucketKey] = b
     end
     local size = tonumber(ARGV[a + 3])
-    if unchecked or dedupeBase > checkedBase then
+    if unchecked or (dedupeBase > checkedBase and not vouched(ARGV[a + 1])) then
+      if not unchecked then redis.call('HSET', KEYS[2], 'hold', now + HOLD_MS) end
       unchecked = true
       out[#out + 1] = -6; out[#out + 1] = 0; out[#out + 1] = dedupeBase
     elseif b.tokens < 1 then
@@ -99,7 +113,7 @@ redis.call('SPUBLISH', KEYS[6], table.concat(events, '\n'))
 redis.call('HSET', KEYS[2], 'seq', seq, 'dd', dd, 'n', count, 'bytes', bytes, 'lastActivityMs', now)
 redis.call('HSET', KEYS[5], 'pending', seq)
 -- Scores only rise; a room entering the index leaves one wake token for its shard's drain.
-if KEYS[9] and redis.call('ZADD', KEYS[9], 'GT', seq, ARGV[8]) == 1 then redis.call('RPUSH', KEYS[10], 1) end
+if KEYS[10] and redis.call('ZADD', KEYS[10], 'GT', seq, ARGV[8]) == 1 then redis.call('RPUSH', KEYS[11], 1) end
 -- The list's TTL restarts with every message (CONTRACT §6). The room's other keys are refreshed at most every
 -- 1/64 of the TTL (and whenever the dedupe hash was just created): fewer commands per message; they may
 -- expire that much before the list, and a room without its meta is rebuilt from PostgreSQL.
@@ -108,6 +122,7 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 if state[4] == 0 or now - state[7] >= ttl / 64 then
   redis.call('PEXPIRE', KEYS[3], ttl)
   redis.call('PEXPIRE', KEYS[5], ttl)
+  redis.call('PEXPIRE', KEYS[9], ttl)
   redis.call('HSET', KEYS[2], 'ttlAt', now)
   redis.call('PEXPIRE', KEYS[2], ttl)
 end

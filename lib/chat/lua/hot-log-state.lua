@@ -8,9 +8,11 @@
     - the list holds exactly the seqs base+1..seq (LLEN = seq - base) and its last entry is seq;
     - the dedupe hash holds every entry it should (HLEN = dd);
     - seq is not behind what persistence has seen (the room's committed and pending marks).
-  Returns nil when any check fails, else {seq, base, lease, dd, committed, bytes, ttlAt, messages, dedupeBase}: `messages` is
-  the room's message count (the log cap; rooms written before it existed count their dedupe entries), `dedupeBase`
-  the seq up to which dedupe entries were trimmed to PostgreSQL (persist-ack.lua). All keys are the room's (one slot).
+  Returns nil when any check fails, else {seq, base, lease, dd, committed, bytes, ttlAt, messages, dedupeBase, filterBase}:
+  `messages` is the room's message count (the log cap; rooms written before it existed count their dedupe entries),
+  `dedupeBase` the seq up to which dedupe entries were trimmed to PostgreSQL (persist-ack.lua), `filterBase` the seq up
+  to which the room's trimmed-id filter holds every trimmed id (it vouches for new ids only when it equals dedupeBase).
+  All keys are the room's (one slot).
 ]]
 local oh_run_id_seen
 local function oh_run_id()
@@ -21,7 +23,7 @@ local function oh_run_id()
 end
 
 local function oh_room_state(list, meta, dedupe, marks)
-  local m = redis.call('HMGET', meta, 'seq', 'base', 'lease', 'dd', 'epoch', 'bytes', 'ttlAt', 'n', 'dbase')
+  local m = redis.call('HMGET', meta, 'seq', 'base', 'lease', 'dd', 'epoch', 'bytes', 'ttlAt', 'n', 'dbase', 'fbase')
   if not m[1] or not m[5] or m[5] ~= oh_run_id() then return nil end
   local seq, base, lease, dd = tonumber(m[1]), tonumber(m[2] or '0'), tonumber(m[3] or '0'), tonumber(m[4] or '0')
   if redis.call('LLEN', list) ~= seq - base then return nil end
@@ -33,5 +35,5 @@ local function oh_room_state(list, meta, dedupe, marks)
   local p = redis.call('HMGET', marks, 'committed', 'pending')
   local committed = tonumber(p[1] or '0')
   if seq < committed or seq < tonumber(p[2] or '0') then return nil end
-  return {seq, base, lease, dd, committed, tonumber(m[6] or '0'), tonumber(m[7] or '0'), tonumber(m[8] or m[4] or '0'), tonumber(m[9] or '0')}
+  return {seq, base, lease, dd, committed, tonumber(m[6] or '0'), tonumber(m[7] or '0'), tonumber(m[8] or m[4] or '0'), tonumber(m[9] or '0'), tonumber(m[10] or '0')}
 end

@@ -4,24 +4,27 @@
   past them (reads below base come from PostgreSQL, which holds them). The dedupe hash is trimmed in steps:
   once it holds twice the tail, every entry at or below the list's base (committed) leaves it and the meta's
   `dbase` moves there; a send whose id is not in the hash is then checked against PostgreSQL's unique index
-  (chat-append.lua's -6). So a room's Redis memory stays bounded however long its history. One room per call
+  (chat-append.lua's -6) unless the room's trimmed-id filter vouches that it was never trimmed: the trimmed ids
+  go into the filter, whose `fbase` follows `dbase` as long as the filter holds every id trimmed (a rebuilt room
+  starts without one). So a room's Redis memory stays bounded however long its history. One room per call
   on a Redis Cluster (its keys share a slot), a round's rooms in one call on one server.
 
-  KEYS, four per room: room list, room meta hash, the room's persistence marks, the room's dedupe hash
+  KEYS, five per room: room list, room meta hash, the room's persistence marks, the room's dedupe hash, its
+  trimmed-id filter
   ARGV: per room its committed seq, then the ttl ms (the marks outlive the room's other keys by no more than
   they do), then the messages each list keeps at least (the hot tail)
 ]]
-local rooms = #KEYS / 4
+local rooms = #KEYS / 5
 local ttl, tail = ARGV[rooms + 1], tonumber(ARGV[rooms + 2])
 for r = 0, rooms - 1 do
-  local list, meta, marks, dedupe = KEYS[r * 4 + 1], KEYS[r * 4 + 2], KEYS[r * 4 + 3], KEYS[r * 4 + 4]
+  local list, meta, marks, dedupe, filter = KEYS[r * 5 + 1], KEYS[r * 5 + 2], KEYS[r * 5 + 3], KEYS[r * 5 + 4], KEYS[r * 5 + 5]
   local acked = tonumber(ARGV[r + 1])
   local had = tonumber(redis.call('HGET', marks, 'committed') or '0')
   local committed = math.max(acked, had)
   if acked > had then redis.call('HSET', marks, 'committed', acked) end
   if redis.call('PTTL', marks) < 0 then redis.call('PEXPIRE', marks, ttl) end
   -- Trim only a list that agrees with its meta (a drifted room is left for verification to catch).
-  local m = redis.call('HMGET', meta, 'seq', 'base', 'dd', 'n', 'dbase')
+  local m = redis.call('HMGET', meta, 'seq', 'base', 'dd', 'n', 'dbase', 'fbase')
   local seq, base = tonumber(m[1]), tonumber(m[2] or '0')
   if seq and redis.call('LLEN', list) == seq - base then
     local newBase = math.min(committed, seq - tail)
@@ -38,8 +41,14 @@ for r = 0, rooms - 1 do
         if tonumber(all[i + 1]) <= base then gone[#gone + 1] = all[i] end
       end
       for i = 1, #gone, 500 do redis.call('HDEL', dedupe, unpack(gone, i, math.min(i + 499, #gone))) end
+      local filterBase = tonumber(m[6] or '0')
+      if filterBase == tonumber(m[5] or '0') then
+        for i = 1, #gone do oh_filter_add(filter, gone[i]) end
+        filterBase = base
+        redis.call('PEXPIRE', filter, ttl)
+      end
       -- `n` (the message count the log cap reads) was the dedupe count in rooms written before it existed.
-      redis.call('HSET', meta, 'dd', dd - #gone, 'dbase', base, 'n', m[4] or dd)
+      redis.call('HSET', meta, 'dd', dd - #gone, 'dbase', base, 'n', m[4] or dd, 'fbase', filterBase)
     end
   end
 end
