@@ -124,7 +124,9 @@ export class ChatLog {
           chunk.push(queued[i]!);
         }
         // Behind the room's PostgreSQL check in flight, if any, so a sender's messages keep their order.
-        const done = this.roomChains.has(id) ? this.onRoomChain(id, () => this.appendChecking(id, chunk, senders, false)) : this.appendChecking(id, chunk, senders, true);
+        const done = this.roomChains.has(id)
+          ? this.onRoomChain(id, () => this.appendChecking(id, chunk, senders, false))
+          : this.appendChecking(id, chunk, senders, true);
         done.then(
           (outcomes) => chunk.forEach((p, j) => p.resolve(outcomes[j]!)),
           (err: unknown) => chunk.forEach((p) => p.reject(err)),
