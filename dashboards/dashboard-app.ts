@@ -4,13 +4,14 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express from 'express';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { AppConfig } from '../lib/config/config';
 import type { Logger } from '../lib/logging/logger';
 import { QueueClient } from '../lib/queues/queue-client';
 import { ALL_QUEUES } from '../lib/queues/queue-names';
 import { createRedis } from '../lib/redis/redis-client';
 import { basicAuth } from './basic-auth';
+import { collectProcessMetrics } from '../lib/runtime/process-metrics';
 
 export const BOARD_PATH = '/admin/queues';
 
@@ -31,7 +32,7 @@ export async function startDashboards(config: AppConfig, log: Logger, port = con
     options: { uiConfig: { boardTitle: 'Office Hours' } },
   });
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'oh_dashboards_' });
+  collectProcessMetrics(registry, 'oh_dashboards_');
 
   const app = express();
   app.disable('x-powered-by');

@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { LIMITED_ENTRIES } from '../lib/limits/rate-limits';
+import { collectProcessMetrics } from '../lib/runtime/process-metrics';
 
 /** What a refusal was for: a chat.send, a session's inbound frame queue, or a limited entry. */
 const RATE_LIMIT_KINDS = ['send', 'frames', 'sessions', ...LIMITED_ENTRIES] as const;
@@ -23,7 +24,7 @@ export class GatewayMetrics {
   private pendingDelivered = 0;
 
   constructor(readonly registry: Registry) {
-    collectDefaultMetrics({ register: registry, prefix: 'oh_gateway_' });
+    collectProcessMetrics(registry, 'oh_gateway_');
     const r = [registry];
     this.connections = new Gauge({
       name: 'oh_gateway_connections',

@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ChatMessage } from '../lib/chat/chat-message';
+import { collectProcessMetrics } from '../lib/runtime/process-metrics';
 
 /** Worker series (names are what dashboards/ and alert rules use; bounded labels only). */
 export class WorkerMetrics {
@@ -20,7 +21,7 @@ export class WorkerMetrics {
   readonly erasures: Counter<'outcome'>;
 
   constructor(readonly registry: Registry) {
-    collectDefaultMetrics({ register: registry, prefix: 'oh_worker_' });
+    collectProcessMetrics(registry, 'oh_worker_');
     const r = [registry];
     this.queueJobs = new Gauge({ name: 'oh_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: r });
     this.jobDuration = new Histogram({
