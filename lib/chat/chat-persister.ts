@@ -4,6 +4,7 @@ import type { HotLogRebuilder } from './hot-log-rebuilder';
 import type { PendingRoom, PersistIndex } from './persist-index';
 import { HOT_TAIL_MESSAGES } from './hot-tail';
 
+/** Most rooms a round takes of one shard. */
 const ROOMS_PER_ROUND = 200;
 /** Most messages of one room per round: a long backlog is committed over several rounds, memory stays bounded. */
 const MESSAGES_PER_ROOM = 5000;
@@ -33,11 +34,15 @@ export interface ChatPersisterDeps {
 export class ChatPersister {
   constructor(private readonly d: ChatPersisterDeps) {}
 
-  /** One round over a shard's oldest-indexed rooms; `full` when it took as many as a round takes (a backlog). */
-  async persistRound(shard: number): Promise<{ rooms: number; written: number; full: boolean }> {
-    const rooms = await this.d.index.rooms(shard, ROOMS_PER_ROUND);
+  /**
+   * One round over the shards' oldest-indexed rooms (one commit for all of them); `full` when a shard gave as
+   * many as a round takes of it (a backlog).
+   */
+  async persistRound(shards: readonly number[]): Promise<{ rooms: number; written: number; full: boolean }> {
+    const listed = await Promise.all(shards.map((s) => this.d.index.rooms(s, ROOMS_PER_ROUND)));
+    const rooms = listed.flat();
     if (rooms.length === 0) return { rooms: 0, written: 0, full: false };
-    return { rooms: rooms.length, written: await this.persistRooms(rooms), full: rooms.length === ROOMS_PER_ROUND };
+    return { rooms: rooms.length, written: await this.persistRooms(rooms), full: listed.some((l) => l.length === ROOMS_PER_ROUND) };
   }
 
   /** Commits one room's pending messages now (the archive does this before reading PostgreSQL). */
@@ -51,9 +56,9 @@ export class ChatPersister {
   }
 
   /**
-   * One round over rooms of one shard: read each room's uncommitted slice (with its committed mark), commit
+   * One round over rooms: read each room's uncommitted slice (with its committed mark), commit
    * them together, ack the rooms' marks (trimming their hot logs to the tail), then take the rooms off the
-   * index in one call. On one Redis server the reads and the acks are one script call each for the round.
+   * index (a call per shard). On one Redis server the reads and the acks are one script call each for the round.
    */
   private async persistRooms(rooms: readonly PendingRoom[]): Promise<number> {
     const cap = this.d.messagesPerRoom ?? MESSAGES_PER_ROOM;

@@ -76,7 +76,7 @@ export class PersistIndex {
     return !this.redis.isCluster;
   }
 
-  /** The index keys the append script takes on one server (KEYS[10], KEYS[11]); none on a cluster. */
+  /** The index keys the append script takes on one server (KEYS[8], KEYS[9]); none on a cluster. */
   appendKeys(requestIdx: number): string[] {
     if (!this.onOneServer) return [];
     const shard = persistShardOf(requestIdx);
@@ -138,11 +138,16 @@ export class PersistIndex {
     await this.redis.ohPersistAdvance(this.keys.persistMarks(requestIdx), ...[...seqs].sort((a, b) => a - b));
   }
 
-  /** Takes rooms (of one shard) off the index unless an append re-indexed them past `newest` meanwhile. */
+  /** Takes rooms off their shards' index unless an append re-indexed them past `newest` meanwhile (a call per shard). */
   async unindex(rooms: readonly PendingRoom[]): Promise<void> {
-    if (rooms.length === 0) return;
-    const pairs = rooms.flatMap((r) => [r.requestIdx, r.newest]);
-    await this.redis.ohPersistUnindex(this.keys.persistPending(persistShardOf(rooms[0]!.requestIdx)), ...pairs);
+    const pairs = new Map<number, (number | string)[]>();
+    for (const r of rooms) {
+      const shard = persistShardOf(r.requestIdx);
+      const list = pairs.get(shard) ?? [];
+      list.push(r.requestIdx, r.newest);
+      pairs.set(shard, list);
+    }
+    await Promise.all([...pairs].map(([shard, list]) => this.redis.ohPersistUnindex(this.keys.persistPending(shard), ...list)));
   }
 
   /** Drops a room from its index (its hot log is gone: archived or cleaned up). */
@@ -161,14 +166,21 @@ export class PersistIndex {
     await this.redis.rpush(this.keys.persistWake(shard), 1);
   }
 
-  /** Takes every wake token of a shard: done before reading its index, so a later entry leaves a new one. */
-  async takeWakes(shard: number): Promise<void> {
-    await this.redis.del(this.keys.persistWake(shard));
+  /** Takes every wake token of the shards: done before reading their index, so a later entry leaves a new one. */
+  async takeWakes(shards: readonly number[]): Promise<void> {
+    const keys = shards.map((s) => this.keys.persistWake(s));
+    if (keys.length === 0) return;
+    // One server: one DEL for every shard; a cluster: one per shard (each in its slot).
+    if (this.onOneServer) await this.redis.del(...keys);
+    else await Promise.all(keys.map((k) => this.redis.del(k)));
   }
 
-  /** Blocks on `blocking` (a connection of its own) until a shard's wake token arrives; false after `timeoutSec`. */
-  async waitForWake(blocking: Redis, shard: number, timeoutSec: number): Promise<boolean> {
-    return (await blocking.blpop(this.keys.persistWake(shard), timeoutSec)) !== null;
+  /**
+   * Blocks on `blocking` (a connection of its own) until a wake token of one of the shards arrives; false
+   * after `timeoutSec`. Several shards only on one Redis server (their wake lists are in different slots).
+   */
+  async waitForWake(blocking: Redis, shards: readonly number[], timeoutSec: number): Promise<boolean> {
+    return (await blocking.blpop(...shards.map((s) => this.keys.persistWake(s)), timeoutSec)) !== null;
   }
 
   /**
