@@ -10,9 +10,9 @@ import { appendOutcome, type AppendLimits, type AppendOutcome } from './append-o
 const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state', name);
 const appendLua = readLuaWithPrelude(__dirname, 'hot-log-state', 'trimmed-id-filter', 'chat-append');
 const SCRIPTS = {
-  ohChatAppend: { lua: appendLua, keys: 9 },
+  ohChatAppend: { lua: appendLua, keys: 7 },
   // The same script with the shard's index keys (one Redis server: the room is indexed in the same call).
-  ohChatAppendIndexed: { lua: appendLua, keys: 11 },
+  ohChatAppendIndexed: { lua: appendLua, keys: 9 },
   ohChatRead: { lua: withState('chat-read'), keys: 4 },
   ohChatInspect: { lua: withState('chat-inspect'), keys: 4 },
   ohChatRebuild: { lua: withState('chat-rebuild'), keys: 5 },
@@ -222,8 +222,6 @@ export class ChatLog {
       k.chatClosed(id),
       k.persistMarks(id),
       k.roomEvents(id),
-      k.sendBucket(id, senders[0]!),
-      k.sendBucket(id, senders[1] ?? senders[0]!),
       k.chatDedupeFilter(id),
       ...indexKeys,
       this.d.ttlMs,
@@ -236,6 +234,8 @@ export class ChatLog {
       `{"requestIdx":${id},"seq":`,
       id,
       checkedBase,
+      senders[0]!,
+      senders[1] ?? senders[0]!,
     ];
     for (const { message } of chunk) {
       args.push(

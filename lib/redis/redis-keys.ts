@@ -14,7 +14,8 @@ export interface RedisKeys {
   /** CONTRACT §6: the room's hot log, a list of message JSON in seq order. */
   chatRoom(requestIdx: number): string;
   /** Hash: `seq` (last assigned), `base` (seqs up to it live in PostgreSQL only), `lease` (highest seq PostgreSQL
-   *  reserved for this state), `dd` (dedupe entries), `epoch`, `lastActivityMs`, `ttlAt` (when the TTLs were last refreshed). See chat/lua/hot-log-state.lua. */
+   *  reserved for this state), `dd` (dedupe entries), `epoch`, `lastActivityMs`, `ttlAt` (when the TTLs were last refreshed), and per sender
+   *  the chat.send token bucket (`bt:{userId}`, `bs:{userId}`). See chat/lua/hot-log-state.lua and chat-append.lua. */
   chatMeta(requestIdx: number): string;
   /** Hash: `{senderId}\u0000{clientMsgId}` → seq, for idempotent sends. */
   chatDedupe(requestIdx: number): string;
@@ -30,8 +31,6 @@ export interface RedisKeys {
   persistPending(shard: number): string;
   /** List per shard (same slot as its index): one token each time a room enters the index; the shard's drain blocks on it. */
   persistWake(shard: number): string;
-  /** Hash: a sender's chat.send token bucket in one room (checked inside the append script). */
-  sendBucket(requestIdx: number, userId: string): string;
   /** Prefix of the shared rate-limit counters (rate-limiter-flexible adds entry and key). */
   rateLimitPrefix(): string;
   /** Sharded channel of a room's CHAT events, published by the append script (so in seq order), one per line. */
@@ -108,7 +107,6 @@ export function createRedisKeys(prefix: string): RedisKeys {
     roomStateKeys: (id) => [chatRoom(id), chatMeta(id), chatDedupe(id), persistMarks(id)],
     persistPending: (shard) => `${prefix}:persist:pending:{shard-${shard}}`,
     persistWake: (shard) => `${prefix}:persist:wake:{shard-${shard}}`,
-    sendBucket: (id, userId) => `${prefix}:rl:send:{${id}}:${userId}`,
     rateLimitPrefix: () => `${prefix}:rl:`,
     roomEvents: (id) => `${roomChannel}${id}}`,
     userChannel: (userId) => `${userChannel}${userId}}`,

@@ -6,16 +6,17 @@
 
   KEYS[1] room list        KEYS[2] room meta hash   KEYS[3] dedupe hash     KEYS[4] closed flag
   KEYS[5] persistence marks                          KEYS[6] the room's event channel (sharded)
-  KEYS[7], KEYS[8] the send buckets of the batch's (at most two) senders in this room
-  KEYS[9] the room's trimmed-id filter (trimmed-id-filter.lua)
-  KEYS[10], KEYS[11] (one Redis server only) the shard's pending index and wake list: the room is indexed in
+  KEYS[7] the room's trimmed-id filter (trimmed-id-filter.lua)
+  KEYS[8], KEYS[9] (one Redis server only) the shard's pending index and wake list: the room is indexed in
   the same call, so the RECEIPT needs one round trip and no crash can leave an appended room unindexed. On a
   Redis Cluster they live in another slot and PersistIndex writes them after the append.
   ARGV[1] ttl ms   ARGV[2] now (epoch ms)   ARGV[3] send rate per second   ARGV[4] burst
   ARGV[5] log cap: messages   ARGV[6] log cap: content bytes
   ARGV[7] message JSON before the seq   '{"requestIdx":1,"seq":'   ARGV[8] the requestIdx
   ARGV[9] the dedupe base the caller checked these messages' ids against PostgreSQL at (0: not checked)
-  then four per message: bucket (1 or 2: KEYS[7] or KEYS[8]), dedupe field (senderId .. "\0" .. clientMsgId),
+  ARGV[10], ARGV[11] the batch's (at most two) senders: each sender's send bucket in this room is two fields of
+  the meta hash (`bt:` tokens, `bs:` when last spent), read and written with the meta's own commands
+  then four per message: sender (1 or 2: ARGV[10] or ARGV[11]), dedupe field (senderId .. "\0" .. clientMsgId),
   message JSON after the seq (',"messageId":...}'), content bytes
 
   Returns {status, seq, lease} per message, flattened: status 1 appended, 0 duplicate (seq = the original),
@@ -29,7 +30,7 @@
   status, so none overtakes another.
 ]]
 local HOLD_MS = 5000
-local n = (#ARGV - 9) / 4
+local n = (#ARGV - 11) / 4
 local out = {}
 local function all(status)
   for i = 1, n do out[#out + 1] = status; out[#out + 1] = 0; out[#out + 1] = 0 end
@@ -43,6 +44,7 @@ local seq, lease, dd, bytes, count, dedupeBase = state[1], state[3], state[4], s
 local checkedBase = tonumber(ARGV[9])
 local now, rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local maxMessages, maxBytes = tonumber(ARGV[5]), tonumber(ARGV[6])
+local bucketFields = redis.call('HMGET', KEYS[2], 'bt:' .. ARGV[10], 'bs:' .. ARGV[10], 'bt:' .. ARGV[11], 'bs:' .. ARGV[11])
 local buckets = {}
 local events = {}
 local appended = 0
@@ -53,22 +55,22 @@ local filterValid
 local function vouched(field)
   if filterValid == nil then
     filterValid = state[10] == dedupeBase and tonumber(redis.call('HGET', KEYS[2], 'hold') or '0') <= now
-      and redis.call('EXISTS', KEYS[9]) == 1
+      and redis.call('EXISTS', KEYS[7]) == 1
   end
-  return filterValid and oh_filter_lacks(KEYS[9], field)
+  return filterValid and oh_filter_lacks(KEYS[7], field)
 end
 for i = 0, n - 1 do
-  local a = 10 + i * 4
-  local bucketKey = KEYS[6 + tonumber(ARGV[a])]
+  local a = 12 + i * 4
+  local sender = tonumber(ARGV[a])
   local existing = redis.call('HGET', KEYS[3], ARGV[a + 1])
   if existing then
     out[#out + 1] = 0; out[#out + 1] = tonumber(existing); out[#out + 1] = lease
   else
-    local b = buckets[bucketKey]
+    local b = buckets[sender]
     if not b then
-      local h = redis.call('HMGET', bucketKey, 't', 'ts')
-      b = {tokens = math.min(burst, tonumber(h[1] or burst) + (now - tonumber(h[2] or now)) * rate / 1000), spent = false}
-      buckets[bucketKey] = b
+      local t, ts = bucketFields[sender * 2 - 1], bucketFields[sender * 2]
+      b = {tokens = math.min(burst, tonumber(t or burst) + (now - tonumber(ts or now)) * rate / 1000), spent = false}
+      buckets[sender] = b
     end
     local size = tonumber(ARGV[a + 3])
     if unchecked or (dedupeBase > checkedBase and not vouched(ARGV[a + 1])) then
@@ -99,21 +101,24 @@ for i = 0, n - 1 do
   end
 end
 
-for key, b in pairs(buckets) do
-  if b.spent then
-    redis.call('HSET', key, 't', b.tokens, 'ts', now)
-    redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
-  end
-end
 if appended == 0 then return out end
 
 -- One publish for the batch: its CHAT events in seq order, one per line (JSON never holds a raw newline).
 redis.call('SPUBLISH', KEYS[6], table.concat(events, '\n'))
 
-redis.call('HSET', KEYS[2], 'seq', seq, 'dd', dd, 'n', count, 'bytes', bytes, 'lastActivityMs', now)
+local meta = {'seq', seq, 'dd', dd, 'n', count, 'bytes', bytes, 'lastActivityMs', now}
+-- Only a sender who appended spent tokens (the bucket keeps its two fields for the room's life).
+for sender, b in pairs(buckets) do
+  if b.spent then
+    local id = ARGV[9 + sender]
+    meta[#meta + 1] = 'bt:' .. id; meta[#meta + 1] = b.tokens
+    meta[#meta + 1] = 'bs:' .. id; meta[#meta + 1] = now
+  end
+end
+redis.call('HSET', KEYS[2], unpack(meta))
 redis.call('HSET', KEYS[5], 'pending', seq)
 -- Scores only rise; a room entering the index leaves one wake token for its shard's drain.
-if KEYS[10] and redis.call('ZADD', KEYS[10], 'GT', seq, ARGV[8]) == 1 then redis.call('RPUSH', KEYS[11], 1) end
+if KEYS[8] and redis.call('ZADD', KEYS[8], 'GT', seq, ARGV[8]) == 1 then redis.call('RPUSH', KEYS[9], 1) end
 -- The list's TTL restarts with every message (CONTRACT §6). The room's other keys are refreshed at most every
 -- 1/64 of the TTL (and whenever the dedupe hash was just created): fewer commands per message; they may
 -- expire that much before the list, and a room without its meta is rebuilt from PostgreSQL.
@@ -122,7 +127,7 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 if state[4] == 0 or now - state[7] >= ttl / 64 then
   redis.call('PEXPIRE', KEYS[3], ttl)
   redis.call('PEXPIRE', KEYS[5], ttl)
-  redis.call('PEXPIRE', KEYS[9], ttl)
+  redis.call('PEXPIRE', KEYS[7], ttl)
   redis.call('HSET', KEYS[2], 'ttlAt', now)
   redis.call('PEXPIRE', KEYS[2], ttl)
 end
