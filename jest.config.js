@@ -27,6 +27,7 @@ const onCluster = [
   'push-notifications',
   'npm-start',
   'persist-index',
+  'persist-drains',
   'data-office-retention',
   'data-office-erasure',
   'data-office-export-audit',

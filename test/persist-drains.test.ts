@@ -59,7 +59,8 @@ describe('persist drains', () => {
     const woken = oneServer ? nextRound([0, 1]) : nextRound([1]);
     await wake(1);
     await woken;
-    if (oneServer) expect(rounds.every((r) => r.length === 2 || r.length === 0)).toBe(true);
+    // One server: the first round may come before the second shard joined; every later one covers both.
+    if (oneServer) expect(rounds.slice(rounds.findIndex((r) => r.length === 2)).every((r) => r.length === 2)).toBe(true);
     else expect(rounds.every((r) => r.length === 1)).toBe(true);
 
     // A released shard is let go; the other goes on and still wakes.
