@@ -90,9 +90,7 @@ export class ChatDestinations {
         .send(actor, input, issued)
         .then((result) => {
           if (!result.duplicate) this.metrics.sent();
-          return result.receiptable.then((seq) =>
-            result.duplicate ? session.receipt(frame, { seq: String(seq), duplicate: 'true' }) : session.receiptWithEcho(frame, input.requestIdx, seq),
-          );
+          return result.receiptable.then((seq) => session.receipt(frame, result.duplicate ? { seq: String(seq), duplicate: 'true' } : { seq: String(seq) }));
         })
         .catch(refuse)
         .finally(issued);

@@ -9,13 +9,6 @@ import type { GatewayMetrics } from '../gateway-metrics';
 import type { StompSession } from './stomp-session';
 
 const SENT_AT = '"sentAt":"';
-const SEQ = '"seq":';
-
-/** A CHAT event's seq (the append script writes it right after the requestIdx); 0 if it has none. */
-function seqOf(event: string): number {
-  const at = event.indexOf(SEQ);
-  return at < 0 ? 0 : parseInt(event.slice(at + SEQ.length, at + SEQ.length + 20), 10) || 0;
-}
 const STATUS_PREFIX = '{"type":"STATUS"';
 
 export interface EventChannelHubDeps {
@@ -159,8 +152,7 @@ export class EventChannelHub {
         from = end < 0 ? payload.length : end + 1;
         this.observeLatency(event);
         const bytes = Buffer.byteLength(event);
-        const seq = seqOf(event);
-        for (const u of users) for (const s of this.sessionsByUser.get(u) ?? []) s.deliverChat(parsed.requestIdx, seq, event, bytes);
+        for (const u of users) for (const s of this.sessionsByUser.get(u) ?? []) s.deliver(event, bytes);
       }
       return;
     }

@@ -4,7 +4,6 @@ import type { Principal } from '../../lib/identity/principal';
 import { messageFrame, serializeFrame, type StompFrame } from './stomp-frame';
 import { InboundFrames } from './inbound-frames';
 import { SessionOutbox } from './session-outbox';
-import { EchoReceipts } from './echo-receipts';
 import { CLOSE, type SessionTransport } from './session-transport';
 import { CHAT_QUEUE, ERROR_QUEUE, SUBSCRIBABLE } from './stomp-destinations';
 import type { StompSessionHost } from './stomp-session-host';
@@ -35,7 +34,6 @@ export class StompSession {
   private readonly outbox: SessionOutbox;
   /** Set at CONNECT: when the token must be refreshed (undefined for a token without `exp`). */
   private deadline: SessionDeadline | undefined;
-  private readonly echoes = new EchoReceipts((frame) => this.write(frame));
 
   constructor(
     private readonly transport: SessionTransport,
@@ -75,7 +73,6 @@ export class StompSession {
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
     this.inbound.stop();
-    this.echoes.clear();
     if (wasConnected) this.host.detach(this);
   }
 
@@ -94,12 +91,6 @@ export class StompSession {
   /** A room event from the user's channel: one MESSAGE per subscription to /user/queue/chat. */
   deliver(payload: string, byteLength: number): void {
     this.writeMessage(CHAT_QUEUE, payload, byteLength);
-  }
-
-  /** A CHAT event of a room (one of this session's own messages carries its waiting RECEIPT along). */
-  deliverChat(requestIdx: number, seq: number, payload: string, byteLength: number): void {
-    this.writeMessage(CHAT_QUEUE, payload, byteLength);
-    this.echoes.echo(requestIdx, seq);
   }
 
   /** An event on /user/queue/errors (errors, TOKEN_EXPIRING; the connection stays open). */
@@ -135,14 +126,6 @@ export class StompSession {
   receipt(frame: StompFrame, extra: Record<string, string> = {}): void {
     const id = frame.headers.get('receipt');
     if (id !== undefined) this.write(serializeFrame('RECEIPT', { 'receipt-id': id, ...extra }));
-  }
-
-  /** The RECEIPT of this session's new message `seq`, in the same write as the message's echo (EchoReceipts). */
-  receiptWithEcho(frame: StompFrame, requestIdx: number, seq: number): void {
-    const id = frame.headers.get('receipt');
-    if (id === undefined) return;
-    const echoExpected = this.subs.some((s) => s.destination === CHAT_QUEUE);
-    this.echoes.receipt(requestIdx, seq, serializeFrame('RECEIPT', { 'receipt-id': id, seq: String(seq) }), echoExpected);
   }
 
   /** Sends an ERROR frame and closes: protocol violations, auth failures, shutdown. */
