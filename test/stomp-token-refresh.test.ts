@@ -34,6 +34,8 @@ describe('STOMP token refresh', () => {
       await c.send(id, `after refresh ${round}`, `r-${round}`);
     }
     expect(c.closed).toBeUndefined();
+    // The echo travels by pub/sub and may follow the RECEIPT, so wait for it rather than read at once.
+    await c.waitFor(() => c.chat(id).length === 3, 5_000, 'three echoes');
     expect(c.chat(id).map((e) => e.content)).toEqual(['after refresh 1', 'after refresh 2', 'after refresh 3']);
     // The refreshed claims are the session's now (the directory has the last token's name).
     expect((await sys.db.knex('users').where({ id: 's1' }).first())?.name).toBe('Kim 3');
