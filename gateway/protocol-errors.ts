@@ -2,6 +2,7 @@ import { toAppError, type AppError } from '../lib/errors/app-error';
 import type { Logger } from '../lib/logging/logger';
 import type { HttpResponse } from 'uWebSockets.js';
 import type { HttpExchange } from './http/http-exchange';
+import type { ErrorEvent } from '../protocol/room-events';
 
 /**
  * The one place errors leave the gateway: as `{"error":{code,message}}` with the contract's HTTP status,
@@ -31,17 +32,9 @@ export function refuseUpgrade(res: HttpResponse, err: AppError): void {
   );
 }
 
-export interface StompErrorEvent {
-  type: 'ERROR';
-  code: string;
-  message: string;
-  requestIdx?: number;
-  clientMsgId?: string;
-}
-
-export function stompErrorEvent(err: unknown, log: Logger, context: { requestIdx?: unknown; clientMsgId?: unknown }): StompErrorEvent {
+export function stompErrorEvent(err: unknown, log: Logger, context: { requestIdx?: unknown; clientMsgId?: unknown }): ErrorEvent {
   const e = normalize(err, log);
-  const event: StompErrorEvent = { type: 'ERROR', code: e.code, message: e.message };
+  const event: ErrorEvent = { type: 'ERROR', code: e.code, message: e.message };
   if (typeof context.requestIdx === 'number' && Number.isSafeInteger(context.requestIdx)) event.requestIdx = context.requestIdx;
   else if (typeof context.requestIdx === 'string' && /^\d{1,15}$/.test(context.requestIdx)) event.requestIdx = Number(context.requestIdx);
   if (typeof context.clientMsgId === 'string' && context.clientMsgId.length <= 128) event.clientMsgId = context.clientMsgId;

@@ -3,7 +3,7 @@ import { buildArchiveRestorer } from '../lib/runtime/core-services';
 import { runSealTask } from '../lib/archive/seal-task';
 import type { SealTask } from '../lib/archive/sealer';
 import { listSegments } from '../lib/archive/snapshot-chain';
-import type { ChatMessage } from '../lib/chat/chat-message';
+import type { ChatMessage } from '../protocol/chat-message';
 import { ConsultationScans } from '../lib/consultation/consultation-scans';
 import { createLogger } from '../lib/logging/logger';
 import { CleanupCycle } from '../lib/maintenance/cleanup-cycle';

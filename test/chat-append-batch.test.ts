@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../lib/chat/chat-message';
+import type { ChatMessage } from '../protocol/chat-message';
 import { approvedRoom } from './support/approved-room';
 import { messageToAppend } from './support/message-to-append';
 import { TestStompClient } from './support/stomp-test-client';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ChatMessage } from '../lib/chat/chat-message';
+import type { ChatMessage } from '../protocol/chat-message';
 import { collectProcessMetrics } from '../lib/runtime/process-metrics';
 
 /** Worker series (names are what dashboards/ and alert rules use; bounded labels only). */

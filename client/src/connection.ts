@@ -5,7 +5,8 @@ import { OfficeHoursError, type ConnectFailure } from './errors';
 import type { EventEmitter } from './event-emitter';
 import type { ConnectionState } from './events';
 import { classifyErrorFrame, type StompErrorFrame } from './stomp-error-frame';
-import { defaultWebSocketFactory, type WebSocketFactory } from './websocket-factory';
+import { WakeSignals } from './wake-signals';
+import { defaultWebSocketFactory, describeSocketError, type WebSocketFactory } from './websocket-factory';
 
 export interface ConnectionOptions {
   url: string | (() => string);
@@ -44,12 +45,6 @@ interface Attempt {
   errorFrame: StompErrorFrame | undefined;
 }
 
-interface BrowserGlobals {
-  addEventListener?(type: string, fn: () => void): void;
-  removeEventListener?(type: string, fn: () => void): void;
-  document?: { visibilityState?: string; addEventListener(type: string, fn: () => void): void; removeEventListener(type: string, fn: () => void): void };
-}
-
 /**
  * One STOMP connection at a time, and the rules for getting it back: reconnect with capped backoff and
  * jitter (at once when the browser comes back online or the tab becomes visible, or after a laptop
@@ -66,7 +61,7 @@ export class Connection {
   private watchdog: unknown;
   private lastTick = 0;
   private factory: WebSocketFactory | undefined;
-  private readonly browser = globalThis as BrowserGlobals;
+  private readonly wakeSignals = new WakeSignals(() => this.wake());
 
   constructor(
     private readonly o: ConnectionOptions,
@@ -92,8 +87,7 @@ export class Connection {
   start(): void {
     this.lastTick = this.o.clock.now();
     this.watchdog = this.o.clock.setInterval(() => this.tick(), WATCHDOG_MS);
-    this.browser.addEventListener?.('online', this.wake);
-    this.browser.document?.addEventListener('visibilitychange', this.onVisibility);
+    this.wakeSignals.attach();
     // Next microtask: listeners attached right after connect() hear even a first failure that is synchronous.
     queueMicrotask(() => void this.open());
   }
@@ -103,8 +97,7 @@ export class Connection {
     if (this.stopped) return Promise.resolve();
     this.o.clock.clearInterval(this.watchdog);
     this.o.clock.clearTimeout(this.retryTimer);
-    this.browser.removeEventListener?.('online', this.wake);
-    this.browser.document?.removeEventListener('visibilitychange', this.onVisibility);
+    this.wakeSignals.detach();
     const s = this.current;
     this.current = undefined;
     const wasConnected = s !== undefined && this.status === 'connected';
@@ -125,15 +118,11 @@ export class Connection {
   }
 
   /** The browser is back online, or the tab visible again: a pending retry happens now. */
-  private readonly wake = (): void => {
+  private wake(): void {
     if (this.status !== 'reconnecting' || this.current) return;
     this.o.clock.clearTimeout(this.retryTimer);
     void this.open();
-  };
-
-  private readonly onVisibility = (): void => {
-    if (this.browser.document?.visibilityState === 'visible') this.wake();
-  };
+  }
 
   private async open(): Promise<void> {
     this.retryTimer = undefined;
@@ -248,11 +237,4 @@ export class Connection {
     this.status = state;
     this.events.emit('state', state);
   }
-}
-
-/** What a socket error says: ws's ErrorEvent has a message (ECONNREFUSED, "Unexpected server response: 404"); a browser's says nothing. */
-function describeSocketError(ev: unknown): string {
-  const e = ev as { message?: unknown; error?: { message?: unknown } } | undefined;
-  const message = e?.message ?? e?.error?.message;
-  return typeof message === 'string' && message ? message : 'WebSocket error';
 }

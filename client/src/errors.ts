@@ -1,14 +1,6 @@
-/** The contract's error codes (CONTRACT §4). */
-export type ServerErrorCode =
-  | 'VALIDATION_FAILED'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_PARTICIPANT'
-  | 'NOT_FOUND'
-  | 'INVALID_STATE_TRANSITION'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'RATE_LIMITED'
-  | 'INTERNAL';
+import { isServerErrorCode, RETRYABLE_SERVER_CODES, SERVER_ERROR_CODES, type ServerErrorCode } from '../../protocol/error-codes';
+
+export { isServerErrorCode, SERVER_ERROR_CODES, type ServerErrorCode };
 
 /**
  * The library's own codes. `OUTBOX_FULL`: too many sends wait for a RECEIPT; `CLOSED`: the client was closed
@@ -19,23 +11,11 @@ export type ClientErrorCode = 'OUTBOX_FULL' | 'CLOSED' | 'CONNECTION_FAILED' | '
 
 export type ErrorCode = ServerErrorCode | ClientErrorCode;
 
-export const SERVER_ERROR_CODES: readonly ServerErrorCode[] = [
-  'VALIDATION_FAILED',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_PARTICIPANT',
-  'NOT_FOUND',
-  'INVALID_STATE_TRANSITION',
-  'PAYLOAD_TOO_LARGE',
-  'RATE_LIMITED',
-  'INTERNAL',
-];
-
 /** Why a connection attempt failed: no socket (wrong URL, refused, unreachable), an ERROR frame, or a close before CONNECTED. */
 export type ConnectFailure = 'unreachable' | 'refused' | 'closed';
 
 /** Codes worth retrying later (a send keeps its clientMsgId); every other refusal is final. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['RATE_LIMITED', 'INTERNAL', 'CONNECTION_FAILED', 'CONNECTION_LOST']);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([...RETRYABLE_SERVER_CODES, 'CONNECTION_FAILED', 'CONNECTION_LOST']);
 
 export interface ErrorDetails {
   readonly requestIdx?: number | undefined;
@@ -69,8 +49,4 @@ export class OfficeHoursError extends Error {
   get retryable(): boolean {
     return RETRYABLE.has(this.code);
   }
-}
-
-export function isServerErrorCode(code: unknown): code is ServerErrorCode {
-  return SERVER_ERROR_CODES.includes(code as ServerErrorCode);
 }

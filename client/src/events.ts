@@ -1,31 +1,5 @@
-import type { ChatMessage, ConsultationStatus, EndReason } from './contract-types';
+import type { ChatEvent, ReadEvent, StatusEvent, TypingEvent, WarningEvent } from '../../protocol/room-events';
 import type { OfficeHoursError } from './errors';
-
-/** Events on `/user/queue/chat` (CONTRACT §5). */
-export type ChatEvent = { type: 'CHAT' } & ChatMessage;
-export interface ReadEvent {
-  type: 'READ';
-  requestIdx: number;
-  readerId: string;
-  readAt: string;
-}
-export interface StatusEvent {
-  type: 'STATUS';
-  requestIdx: number;
-  status: ConsultationStatus;
-  endReason?: EndReason;
-}
-export interface WarningEvent {
-  type: 'WARNING';
-  requestIdx: number;
-  endsAt: string;
-}
-export interface TypingEvent {
-  type: 'TYPING';
-  requestIdx: number;
-  userId: string;
-}
-export type RoomEvent = ChatEvent | ReadEvent | StatusEvent | WarningEvent | TypingEvent;
 
 /**
  * `unauthenticated`: the server refused the token twice in a row (a fresh one from `getToken()` included);

@@ -2,7 +2,8 @@
  * The Office Hours client: one STOMP connection that keeps the contract's promises for an app, and the REST
  * routes (see client/README.md).
  */
-export { connect, OfficeHoursClient, type ConnectOptions } from './office-hours-client';
+export { connect, OfficeHoursClient } from './office-hours-client';
+export type { ConnectOptions } from './connect-options';
 export {
   OfficeHoursError,
   SERVER_ERROR_CODES,
@@ -12,8 +13,11 @@ export {
   type ErrorDetails,
   type ServerErrorCode,
 } from './errors';
-export type { ChatEvent, ConnectionState, EventMap, Listener, ReadEvent, RoomEvent, StatusEvent, TypingEvent, WarningEvent } from './events';
-export type { ChatMessage, Consultation, ConsultationStatus, EndReason, Page, PageQuery, Professor, SenderRole } from './contract-types';
+export type { ConnectionState, EventMap, Listener } from './events';
+export type { ChatEvent, ConsultationStatus, EndReason, ReadEvent, RoomEvent, StatusEvent, TypingEvent, WarningEvent } from '../../protocol/room-events';
+export type { ChatMessage, SenderRole } from '../../protocol/chat-message';
+export type { Consultation, Page, Professor } from '../../protocol/consultation';
+export type { PageQuery } from './rest-api';
 export { RestApi, type RestOptions } from './rest-api';
 export { DEFAULT_SEND_LIMITS, type SendLimits } from './send-limits';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';

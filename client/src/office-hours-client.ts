@@ -1,44 +1,20 @@
 import type { Client, IFrame } from '@stomp/stompjs';
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
+import { APP_AUTH_REFRESH, APP_READ, APP_TYPING, CHAT_QUEUE, ERROR_QUEUE } from '../../protocol/destinations';
+import type { ChatEvent, ErrorEvent, RoomEvent, TokenExpiringEvent } from '../../protocol/room-events';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { systemClock, type Clock } from './clock';
 import { Connection } from './connection';
 import { isServerErrorCode, OfficeHoursError } from './errors';
 import { EventEmitter } from './event-emitter';
-import type { ChatEvent, ConnectionState, EventMap, Listener, RoomEvent } from './events';
+import type { ConnectionState, EventMap, Listener } from './events';
+import { FollowedRooms } from './followed-rooms';
 import { Outbox } from './outbox';
 import { ReceiptBook } from './receipt-book';
 import { RestApi } from './rest-api';
-import { RoomCursors } from './room-cursors';
-import { RoomWaiters } from './room-waiters';
 import { DEFAULT_SEND_LIMITS, limitsFrom, sizeRefusal, type SendLimits } from './send-limits';
+import { StompCalls } from './stomp-calls';
 import { TokenRefresher } from './token-refresher';
-import type { WebSocketFactory } from './websocket-factory';
-
-export interface ConnectOptions {
-  /** The STOMP endpoint, e.g. `wss://campus.example/ws/chat`; a function is asked again on every reconnect. */
-  url: string | (() => string);
-  /** A valid access token; called at every connect, before every refresh and for every REST call. */
-  getToken(): string | Promise<string>;
-  /** Base URL of the REST API (default: the origin of `url`). */
-  restUrl?: string;
-  /** Default: the platform's WebSocket, or the `ws` package on Node 20 (`npm install ws`). */
-  webSocketFactory?: WebSocketFactory;
-  /** Rooms to follow from the start: they are synced after every reconnect (rooms seen in events are followed too). */
-  rooms?: readonly number[];
-  /** Sends waiting for their RECEIPT at most (default 100); past it `send()` rejects with OUTBOX_FULL. */
-  outboxLimit?: number;
-  /** Reconnect delays (default: full jitter from 0.5 s, capped at 10 s). */
-  backoff?: BackoffOptions;
-  /** How long before the session's deadline the token is refreshed (default 30 s; at most half the lifetime). */
-  refreshAheadMs?: number;
-  /** STOMP heart-beats both ways (default 10 s). */
-  heartbeatMs?: number;
-  /** A connection attempt without CONNECTED by then is given up and retried (default 10 s). */
-  connectTimeoutMs?: number;
-  clock?: Clock;
-  /** Default: the global `fetch`, bound to `globalThis` (browsers refuse it unbound). */
-  fetch?: typeof fetch;
-}
+import type { ConnectOptions } from './connect-options';
 
 /** Typing events are thrown away by the server past 4 per 2 s; one every 2 s per room is plenty. */
 const TYPING_EVERY_MS = 2000;
@@ -57,10 +33,10 @@ export function connect(options: ConnectOptions): OfficeHoursClient {
 }
 
 /**
- * The contract's client rules in one place: one STOMP session kept alive (`Connection`), sends retried with
- * their clientMsgId until a RECEIPT or a final refusal (`Outbox`), every other frame's answer matched in
- * one table (`ReceiptBook`), each CHAT event delivered once and in order across reconnects
- * (`RoomCursors`), the token refreshed ahead of expiry (`TokenRefresher`), and the REST routes (`RestApi`).
+ * The contract's client rules, wired: one STOMP session kept alive (`Connection`), sends retried with
+ * their clientMsgId until a RECEIPT or a final refusal (`Outbox`), every frame's answer matched by its
+ * receipt id (`StompCalls`, `ReceiptBook`), each CHAT event delivered once and in order across reconnects
+ * (`FollowedRooms`), the token refreshed ahead of expiry (`TokenRefresher`), and the REST routes (`RestApi`).
  */
 export class OfficeHoursClient extends RestApi {
   /** Resolves at the first CONNECTED; rejects when the client stops first (UNAUTHENTICATED, or CLOSED). */
@@ -69,8 +45,8 @@ export class OfficeHoursClient extends RestApi {
   private readonly events = new EventEmitter();
   private readonly connection: Connection;
   private readonly receipts = new ReceiptBook();
-  private readonly cursors = new RoomCursors();
-  private readonly followers = new RoomWaiters();
+  private readonly calls: StompCalls;
+  private readonly rooms: FollowedRooms;
   private readonly outbox: Outbox;
   private readonly refresher: TokenRefresher;
   private readonly typedAt = new Map<number, number>();
@@ -88,14 +64,6 @@ export class OfficeHoursClient extends RestApi {
     this.clock = options.clock ?? systemClock;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.ready = quiet(new Promise<void>((resolve, reject) => (this.settleReady = { resolve, reject })));
-    this.outbox = new Outbox({ limit: options.outboxLimit ?? 100, newId, clock: this.clock, backoff: this.backoff, wire: (...a) => this.wireSend(...a) });
-    this.refresher = new TokenRefresher({
-      clock: this.clock,
-      refreshAheadMs: options.refreshAheadMs ?? 30_000,
-      getToken: () => options.getToken(),
-      request: (token) => this.stompCall('/app/auth.refresh', undefined, undefined, { Authorization: `Bearer ${token}` }),
-      refused: (err) => this.events.emit('error', err),
-    });
     const o = { heartbeatMs: 10_000, connectTimeoutMs: 10_000, ...options };
     this.connection = new Connection(
       {
@@ -116,6 +84,16 @@ export class OfficeHoursClient extends RestApi {
         deadline: () => this.refresher.deadline,
       },
     );
+    this.calls = new StompCalls(this.connection, this.receipts);
+    this.rooms = new FollowedRooms({ connection: this.connection, calls: this.calls, events: this.events, clock: this.clock, backoff: this.backoff });
+    this.outbox = new Outbox({ limit: options.outboxLimit ?? 100, newId, clock: this.clock, backoff: this.backoff, wire: (...a) => this.calls.send(...a) });
+    this.refresher = new TokenRefresher({
+      clock: this.clock,
+      refreshAheadMs: options.refreshAheadMs ?? 30_000,
+      getToken: () => options.getToken(),
+      request: (token) => this.calls.call(APP_AUTH_REFRESH, undefined, undefined, { Authorization: `Bearer ${token}` }),
+      refused: (err) => this.events.emit('error', err),
+    });
     for (const room of options.rooms ?? []) void quiet(this.follow(room));
   }
 
@@ -157,16 +135,12 @@ export class OfficeHoursClient extends RestApi {
    */
   follow(requestIdx: number, afterSeq = 0): Promise<void> {
     if (this.connection.stopped) return quiet(Promise.reject(this.stoppedError(requestIdx)));
-    this.cursors.follow(requestIdx, afterSeq);
-    const synced = quiet(this.followers.wait(requestIdx));
-    if (this.connection.stomp && !this.cursors.isSyncing(requestIdx)) this.sync(requestIdx);
-    return synced;
+    return quiet(this.rooms.follow(requestIdx, afterSeq));
   }
 
   /** Stops following a room: no more sync after reconnects, and its CHAT events are not delivered until `follow()` again. */
   unfollow(requestIdx: number): void {
-    this.cursors.unfollow(requestIdx);
-    this.followers.reject(requestIdx, new OfficeHoursError('CLOSED', 'unfollowed', { requestIdx }));
+    this.rooms.unfollow(requestIdx);
   }
 
   /**
@@ -182,7 +156,7 @@ export class OfficeHoursClient extends RestApi {
 
   /** Marks the room read (a READ event reaches both participants); resolves at its RECEIPT. */
   markRead(requestIdx: number): Promise<void> {
-    return quiet(this.stompCall('/app/chat.read', { requestIdx }, requestIdx).then(ignore));
+    return quiet(this.calls.call(APP_READ, { requestIdx }, requestIdx).then(ignore));
   }
 
   /** Tells the peer the user is typing; at most once every 2 s per room (calls in between resolve at once). */
@@ -190,7 +164,7 @@ export class OfficeHoursClient extends RestApi {
     const now = this.clock.now();
     if (now - (this.typedAt.get(requestIdx) ?? -Infinity) < TYPING_EVERY_MS) return Promise.resolve();
     if (this.connection.stomp) this.typedAt.set(requestIdx, now);
-    return quiet(this.stompCall('/app/chat.typing', { requestIdx }, requestIdx).then(ignore));
+    return quiet(this.calls.call(APP_TYPING, { requestIdx }, requestIdx).then(ignore));
   }
 
   /** Stops for good: pending calls reject with CLOSED. */
@@ -202,16 +176,16 @@ export class OfficeHoursClient extends RestApi {
     this.limits = limitsFrom(frame, this.limits);
     this.refresher.setDeadline(frame.headers['session-expires']);
     stomp.onUnhandledReceipt = (f) => this.receipts.receipt(f);
-    stomp.subscribe('/user/queue/chat', (m) => this.onEvent(m.body));
-    stomp.subscribe('/user/queue/errors', (m) => this.onErrorEvent(m.body));
-    for (const room of this.cursors.rooms()) this.sync(room);
+    stomp.subscribe(CHAT_QUEUE, (m) => this.onEvent(m.body));
+    stomp.subscribe(ERROR_QUEUE, (m) => this.onErrorEvent(m.body));
+    this.rooms.syncAll();
     this.outbox.transmitAll();
     this.settleReady.resolve();
   }
 
   private onLost(): void {
     this.refresher.stop();
-    this.cursors.abandonSyncs();
+    this.rooms.abandonSyncs();
     this.receipts.dropAll(new OfficeHoursError('CONNECTION_LOST', 'the connection was lost before the answer'));
   }
 
@@ -219,7 +193,7 @@ export class OfficeHoursClient extends RestApi {
     this.refresher.stop();
     this.receipts.dropAll(err);
     this.outbox.failAll(err);
-    this.followers.rejectAll(err);
+    this.rooms.rejectAll(err);
     this.settleReady.reject(err);
     if (err.code !== 'CLOSED') this.events.emit('error', err);
   }
@@ -228,65 +202,15 @@ export class OfficeHoursClient extends RestApi {
     return new OfficeHoursError(this.state === 'unauthenticated' ? 'UNAUTHENTICATED' : 'CLOSED', `the client is ${this.state}`, { requestIdx });
   }
 
-  /** Replays the room after its last delivered seq; its live events wait meanwhile, so each arrives once, in order. */
-  private sync(requestIdx: number): void {
-    this.cursors.beginSync(requestIdx);
-    this.stompCall('/app/chat.sync', { requestIdx, afterSeq: this.cursors.lastSeq(requestIdx) }, requestIdx).then(
-      () => {
-        for (const e of this.cursors.endSync(requestIdx)) this.events.emit('CHAT', e);
-        this.followers.resolve(requestIdx);
-      },
-      (err: OfficeHoursError) => {
-        // Lost: synced again at the next CONNECTED. Stopped: the followers already know.
-        if (err.code === 'CONNECTION_LOST' || this.connection.stopped) return;
-        if (err.retryable) {
-          this.clock.setTimeout(() => this.connection.stomp && this.cursors.follows(requestIdx) && this.sync(requestIdx), backoffDelay(1, this.backoff) + 100);
-          return;
-        }
-        this.cursors.unfollow(requestIdx);
-        this.followers.reject(requestIdx, err);
-        this.events.emit('error', err);
-      },
-    );
-  }
-
-  private wireSend(requestIdx: number, content: string, clientMsgId: string, onAnswer: (answer: IFrame | OfficeHoursError) => void): boolean {
-    const stomp = this.connection.stomp;
-    if (!stomp) return false;
-    const receipt = this.receipts.expect({ requestIdx, clientMsgId, onAnswer });
-    stomp.publish({
-      destination: '/app/chat.send',
-      body: JSON.stringify({ requestIdx, content, clientMsgId }),
-      headers: { 'content-type': 'application/json', receipt },
-    });
-    return true;
-  }
-
-  /** A frame with a receipt: resolves with the RECEIPT, rejects with its error event or CONNECTION_LOST. */
-  private stompCall(destination: string, body: object | undefined, requestIdx: number | undefined, headers: Record<string, string> = {}): Promise<IFrame> {
-    return new Promise<IFrame>((resolve, reject) => {
-      const stomp = this.connection.stomp;
-      if (!stomp) {
-        const code = this.connection.stopped ? 'CLOSED' : 'CONNECTION_LOST';
-        return reject(new OfficeHoursError(code, `not connected (${this.state})`, { requestIdx }));
-      }
-      const receipt = this.receipts.expect({ requestIdx, clientMsgId: undefined, onAnswer: (a) => (a instanceof OfficeHoursError ? reject(a) : resolve(a)) });
-      const json = body
-        ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers, receipt } }
-        : { headers: { ...headers, receipt } };
-      stomp.publish({ destination, ...json });
-    });
-  }
-
   private onEvent(raw: string): void {
     const event = parse<RoomEvent>(raw);
     if (!event) return;
     if (event.type !== 'CHAT') return this.events.emit(event.type, event as never);
-    for (const e of this.cursors.offer(event as ChatEvent)) this.events.emit('CHAT', e);
+    this.rooms.offer(event as ChatEvent);
   }
 
   private onErrorEvent(raw: string): void {
-    const e = parse<{ type: string; code?: unknown; message?: string; requestIdx?: number; clientMsgId?: string }>(raw);
+    const e = parse<ErrorEvent | TokenExpiringEvent>(raw);
     if (!e) return;
     if (e.type === 'TOKEN_EXPIRING') return void this.refresher.refresh();
     const code = isServerErrorCode(e.code) ? e.code : 'INTERNAL';

@@ -1,5 +1,13 @@
-import type { ChatMessage, Consultation, ConsultationStatus, Page, PageQuery, Professor } from './contract-types';
-import { isServerErrorCode, OfficeHoursError, type ServerErrorCode } from './errors';
+import type { ChatMessage } from '../../protocol/chat-message';
+import type { Consultation, Page, Professor } from '../../protocol/consultation';
+import { ERROR_HTTP_STATUS, isServerErrorCode, SERVER_ERROR_CODES, type ServerErrorCode } from '../../protocol/error-codes';
+import type { ConsultationStatus } from '../../protocol/room-events';
+import { OfficeHoursError } from './errors';
+
+export interface PageQuery {
+  page?: number;
+  size?: number;
+}
 
 export interface RestOptions {
   /** Base URL of the REST API, e.g. `https://campus.example` (asked again for every call). */
@@ -9,15 +17,8 @@ export interface RestOptions {
 }
 
 /** The code for an error body that is not the contract's JSON (a proxy's page, say). */
-const CODE_BY_STATUS: Readonly<Record<number, ServerErrorCode>> = {
-  400: 'VALIDATION_FAILED',
-  401: 'UNAUTHENTICATED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  409: 'INVALID_STATE_TRANSITION',
-  413: 'PAYLOAD_TOO_LARGE',
-  429: 'RATE_LIMITED',
-};
+const CODE_BY_STATUS = new Map<number, ServerErrorCode>();
+for (const code of SERVER_ERROR_CODES) if (!CODE_BY_STATUS.has(ERROR_HTTP_STATUS[code])) CODE_BY_STATUS.set(ERROR_HTTP_STATUS[code], code);
 
 type Query = Record<string, string | number | undefined>;
 
@@ -151,7 +152,7 @@ export class RestApi {
     } catch {
       // Not the contract's error body: the status decides the code.
     }
-    const code = isServerErrorCode(error?.code) ? error.code : (CODE_BY_STATUS[res.status] ?? 'INTERNAL');
+    const code = isServerErrorCode(error?.code) ? error.code : (CODE_BY_STATUS.get(res.status) ?? 'INTERNAL');
     const message = typeof error?.message === 'string' ? error.message : `HTTP ${res.status}`;
     throw new OfficeHoursError(code, message, { requestIdx, status: res.status });
   }

@@ -1,4 +1,4 @@
-import type { ChatEvent } from './events';
+import type { ChatEvent } from '../../protocol/room-events';
 
 /**
  * The last seq delivered per room, so every CHAT event reaches the app exactly once and in order. While a

@@ -14,3 +14,10 @@ export async function defaultWebSocketFactory(): Promise<WebSocketFactory> {
   const Ws = mod.default;
   return (url) => new Ws(url, STOMP_SUBPROTOCOLS);
 }
+
+/** What a socket error says: ws's ErrorEvent has a message (ECONNREFUSED, "Unexpected server response: 404"); a browser's says nothing. */
+export function describeSocketError(ev: unknown): string {
+  const e = ev as { message?: unknown; error?: { message?: unknown } } | undefined;
+  const message = e?.message ?? e?.error?.message;
+  return typeof message === 'string' && message ? message : 'WebSocket error';
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_HTTP_STATUS, type ErrorCode } from '../../lib/errors/app-error';
+import { ERROR_HTTP_STATUS, type ServerErrorCode as ErrorCode } from '../../protocol/error-codes';
 import { errorSchema } from '../routes/response-schemas';
 import type { Router } from './router';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STATUSES } from '../../lib/consultation/consultation-status';
+import type { ChatMessage } from '../../protocol/chat-message';
 import { NOTIFICATION_STATUSES } from '../../lib/push/notification-log';
 import { AUDIT_ACTIONS } from '../../lib/audit/audit-actions';
 
@@ -39,6 +40,7 @@ export const consultationPageSchema = pageOf(consultationSchema, 'ConsultationPa
 
 export const professorPageSchema = pageOf(z.object({ id: z.string(), name: z.string() }).meta({ id: 'Professor' }), 'ProfessorPage');
 
+// `satisfies`: a field added to the protocol's message is refused here until the schema documents it.
 export const messageSchema = z
   .object({
     requestIdx: z.number().int().positive(),
@@ -49,7 +51,7 @@ export const messageSchema = z
     content: z.string(),
     sentAt: z.iso.datetime(),
     clientMsgId: z.string(),
-  })
+  } satisfies Record<keyof ChatMessage, z.ZodType>)
   .meta({ id: 'Message' });
 
 export const historySchema = z.object({ items: z.array(messageSchema), nextAfterSeq: z.number().int().min(0) }).meta({ id: 'MessagePage' });

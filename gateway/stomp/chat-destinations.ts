@@ -8,7 +8,8 @@ import type { Logger } from '../../lib/logging/logger';
 import type { LimitedEntry, RateLimits } from '../../lib/limits/rate-limits';
 import type { GatewayMetrics } from '../gateway-metrics';
 import { stompErrorEvent } from '../protocol-errors';
-import { APP_AUTH_REFRESH, APP_READ, APP_SEND, APP_SYNC, APP_TYPING } from './stomp-destinations';
+import { APP_AUTH_REFRESH, APP_READ, APP_SEND, APP_SYNC, APP_TYPING } from '../../protocol/destinations';
+import { seqOfEncoded, typedRecord } from '../../protocol/chat-message';
 import { bearerToken } from '../../lib/identity/bearer-token';
 import type { JwtVerifier } from '../../lib/identity/jwt-verifier';
 import type { UserDirectory } from '../../lib/users/user-directory';
@@ -120,11 +121,11 @@ export class ChatDestinations {
     for (;;) {
       const batch = await this.chat.sync(session.principal!, input.requestIdx, after);
       for (const raw of batch) {
-        const payload = `{"type":"CHAT",${raw.slice(1)}`;
+        const payload = typedRecord('CHAT', raw);
         session.deliver(payload, Buffer.byteLength(payload));
       }
       if (batch.length === 0 || session.closed) break;
-      after = (JSON.parse(batch[batch.length - 1]!) as { seq: number }).seq;
+      after = seqOfEncoded(batch[batch.length - 1]!);
     }
     session.receipt(frame);
   }

@@ -1,11 +1,13 @@
 import { AppError, forbidden } from '../../lib/errors/app-error';
-import { stompErrorEvent, type StompErrorEvent } from '../protocol-errors';
+import { stompErrorEvent } from '../protocol-errors';
+import type { ErrorEvent, TokenExpiringEvent } from '../../protocol/room-events';
 import type { Principal } from '../../lib/identity/principal';
 import { messageFrame, serializeFrame, type StompFrame } from './stomp-frame';
 import { InboundFrames } from './inbound-frames';
 import { SessionOutbox } from './session-outbox';
 import { CLOSE, type SessionTransport } from './session-transport';
-import { CHAT_QUEUE, ERROR_QUEUE, SUBSCRIBABLE } from './stomp-destinations';
+import { CHAT_QUEUE, ERROR_QUEUE } from '../../protocol/destinations';
+import { SUBSCRIBABLE } from './stomp-subscriptions';
 import type { StompSessionHost } from './stomp-session-host';
 import { SessionDeadline } from './session-deadline';
 import { authenticate, connectedFrame, readConnect } from './stomp-connect';
@@ -94,7 +96,7 @@ export class StompSession {
   }
 
   /** An event on /user/queue/errors (errors, TOKEN_EXPIRING; the connection stays open). */
-  deliverError(event: StompErrorEvent | { type: 'TOKEN_EXPIRING'; expiresAt: string }): void {
+  deliverError(event: ErrorEvent | TokenExpiringEvent): void {
     const payload = JSON.stringify(event);
     this.writeMessage(ERROR_QUEUE, payload, Buffer.byteLength(payload));
   }

@@ -1,5 +1,5 @@
 import type { StompFrame } from './stomp-frame';
-import { SUBSCRIBABLE } from './stomp-destinations';
+import { CHAT_QUEUE, ERROR_QUEUE } from '../../protocol/destinations';
 
 export interface Subscription {
   readonly id: string;
@@ -7,6 +7,9 @@ export interface Subscription {
   /** client / client-individual ack mode (MESSAGE frames then carry an `ack` header). */
   readonly ack: boolean;
 }
+
+/** Destinations a client may SUBSCRIBE to. */
+export const SUBSCRIBABLE: ReadonlySet<string> = new Set([CHAT_QUEUE, ERROR_QUEUE]);
 
 const MAX_SUBSCRIPTIONS = 16;
 const ACK_MODES = ['auto', 'client', 'client-individual'];

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ArchiveKeyring } from './archive-keyring';
 import type { ChatLog } from '../chat/chat-log';
 import type { HotLogRebuilder } from '../chat/hot-log-rebuilder';
-import type { ChatMessage } from '../chat/chat-message';
+import type { ChatMessage } from '../../protocol/chat-message';
 import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
 import type { ConsultationModel } from '../consultation/consultation.model';
@@ -71,17 +71,11 @@ export class ArchiveRestorer {
     const senderOf = (role: 'STUDENT' | 'PROFESSOR') => (role === 'STUDENT' ? c.studentId : c.professorId);
     const messages: ChatMessage[] = parsed.lines.map((line, i) => {
       const row = section?.rows[i];
-      const seq = row?.seq ?? i + 1;
-      return {
-        requestIdx,
-        seq,
-        messageId: row?.messageId ?? legacyMessageId(requestIdx, seq, line.content),
-        senderId: senderOf(line.role),
-        senderRole: line.role,
-        content: line.content,
-        sentAt: row?.sentAt ?? line.sentAt.toISOString(),
-        clientMsgId: row?.clientMsgId ?? `restored-${seq}`,
-      };
+      const fromLine = { requestIdx, senderId: senderOf(line.role), senderRole: line.role, content: line.content };
+      if (row) return { ...fromLine, ...row };
+      // An object sealed before the restore section: what the text cannot say is made up, stably.
+      const seq = i + 1;
+      return { ...fromLine, seq, messageId: legacyMessageId(requestIdx, seq, line.content), sentAt: line.sentAt.toISOString(), clientMsgId: `restored-${seq}` };
     });
     const tail = source === 'temp' ? await readChainTail(d.store, d.keyring, requestIdx, section?.position) : { messages: [], applied: 0, skipped: 0 };
     messages.push(...tail.messages.map((m) => ({ ...m, requestIdx })));

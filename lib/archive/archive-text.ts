@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../chat/chat-message';
+import type { ChatMessage } from '../../protocol/chat-message';
 import { formatZoned, parseZoned } from './zoned-time';
 
 /** What the archive header states about a consultation (CONTRACT §6). */

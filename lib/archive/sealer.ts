@@ -1,6 +1,6 @@
 import type { SealedKind } from './archive-cipher';
 import type { ArchiveHeader } from './archive-text';
-import type { ChatMessage } from '../chat/chat-message';
+import type { ChatMessage } from '../../protocol/chat-message';
 
 /** A snapshot's place in its room's chain: a base (holds up to `upTo`) or, with `after`, a segment of (after, upTo]. */
 export interface SealPosition {

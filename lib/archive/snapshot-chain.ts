@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../chat/chat-message';
+import type { ChatMessage } from '../../protocol/chat-message';
 import { AppError } from '../errors/app-error';
 import type { ObjectStore } from '../storage/object-store';
 import { segmentAfterOf, snapshotObjectKey, snapshotSegmentPrefix } from '../storage/object-keys';

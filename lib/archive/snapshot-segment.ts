@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../chat/chat-message';
+import { type ChatMessage, decodeChatMessage, encodeChatMessage } from '../../protocol/chat-message';
 
 /**
  * A sealed snapshot segment (CONTRACT §6, `temp/chat_{requestIdx}_snapshot/`): the messages a backup cycle
@@ -19,7 +19,7 @@ export interface SegmentPosition {
 
 export function formatSegment(position: SegmentPosition, messages: readonly ChatMessage[]): string {
   const { requestIdx, chain, after, upTo } = position;
-  const lines = messages.map((m) => JSON.stringify(m));
+  const lines = messages.map(encodeChatMessage);
   return `${MARKER} ${JSON.stringify({ requestIdx, chain, after, upTo })}\n${lines.length ? `${lines.join('\n')}\n` : ''}`;
 }
 
@@ -28,5 +28,5 @@ export function parseSegment(text: string): { position: SegmentPosition; message
   if (lines[lines.length - 1] === '') lines.pop();
   if (!lines[0]?.startsWith(`${MARKER} `)) throw new Error('not a snapshot segment');
   const position = JSON.parse(lines[0].slice(MARKER.length + 1)) as SegmentPosition;
-  return { position, messages: lines.slice(1).map((l) => JSON.parse(l) as ChatMessage) };
+  return { position, messages: lines.slice(1).map(decodeChatMessage) };
 }

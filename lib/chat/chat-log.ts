@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { dedupeField, type RedisKeys } from '../redis/redis-keys';
 import { readLua, readLuaWithPrelude, withScripts, type ScriptCommand } from '../redis/lua-scripts';
-import type { ChatMessage } from './chat-message';
+import type { ChatMessage } from '../../protocol/chat-message';
 import type { RebuildState } from './chat-message-repository';
 import type { AppendOutcome } from './append-outcome';
 import { HotLogAppends, type HotLogAppendsDeps } from './hot-log-appends';

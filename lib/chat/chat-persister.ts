@@ -1,4 +1,4 @@
-import type { ChatMessage } from './chat-message';
+import { type ChatMessage, decodeChatMessage } from '../../protocol/chat-message';
 import type { DurableCommit } from './durable-commit';
 import type { HotLogRebuilder } from './hot-log-rebuilder';
 import type { PendingRoom, PersistIndex } from './persist-index';
@@ -77,7 +77,7 @@ export class ChatPersister {
       }
       let last = read.committed;
       for (const raw of read.raw) {
-        const m = JSON.parse(raw) as ChatMessage;
+        const m = decodeChatMessage(raw);
         batch.push(m);
         last = m.seq;
       }

@@ -7,12 +7,12 @@ import type { Principal } from '../identity/principal';
 import type { ActivityRecorder } from './activity-recorder';
 import type { AppendOutcome } from './append-outcome';
 import type { ChatLog } from './chat-log';
-import type { RoomEvent } from './room-events';
+import type { RoomEvent } from '../../protocol/room-events';
 import type { CommitBatcher } from './commit-batcher';
 import type { HotLogRebuilder } from './hot-log-rebuilder';
 import type { RoomMessages } from './room-messages';
 import { SeqLease } from './seq-lease';
-import type { ChatMessage } from './chat-message';
+import { type ChatMessage, decodeChatMessage } from '../../protocol/chat-message';
 import type { ChatMessageRepository } from './chat-message-repository';
 import type { RoomDirectory, RoomInfo } from './room-directory';
 import type { ErasureFence } from '../data-office/erasure-fence';
@@ -140,7 +140,7 @@ export class ChatService {
     const room = await this.d.rooms.get(requestIdx, { fresh: true });
     if (actor.userId !== room.studentId && actor.userId !== room.professorId && !actor.roles.has('ADMIN')) throw notParticipant();
     const raw = await this.d.roomMessages.readRaw(requestIdx, afterSeq, limit, CHAT_OPEN_STATUSES.includes(room.status));
-    const items = raw.map((r) => JSON.parse(r) as ChatMessage);
+    const items = raw.map((r) => decodeChatMessage(r));
     return { items, nextAfterSeq: items.length ? items[items.length - 1]!.seq : afterSeq };
   }
 
@@ -178,7 +178,7 @@ export class ChatService {
     try {
       if (await this.d.durable.exists(requestIdx, seq)) return seq;
       const [raw] = await this.d.roomMessages.readRaw(requestIdx, seq - 1, 1, true);
-      const original = raw ? (JSON.parse(raw) as ChatMessage) : undefined;
+      const original = raw ? decodeChatMessage(raw) : undefined;
       if (!original || original.seq !== seq) throw notStored();
       return await this.d.batcher.commit(original);
     } catch {

@@ -1,4 +1,4 @@
-import type { ChatMessage } from './chat-message';
+import type { ChatMessage } from '../../protocol/chat-message';
 import type { DurableCommit } from './durable-commit';
 import type { PersistIndex } from './persist-index';
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { dedupeField, type RedisKeys } from '../redis/redis-keys';
 import { readLuaWithPrelude, withScripts, type ScriptCommand } from '../redis/lua-scripts';
 import { TurnBatch } from '../async/turn-batch';
-import type { ChatMessage } from './chat-message';
+import { encodeAroundSeq, type ChatMessage } from '../../protocol/chat-message';
 import type { PersistIndex } from './persist-index';
 import type { ChatMessageRepository } from './chat-message-repository';
 import { appendOutcome, type AppendLimits, type AppendOutcome } from './append-outcome';
@@ -204,8 +204,8 @@ export class HotLogAppends {
       l.sendBurst,
       l.maxLogMessages,
       l.maxLogBytes,
-      // The seq is spliced in by the script, so the JSON is built here once, in contract field order.
-      `{"requestIdx":${id},"seq":`,
+      // The seq is spliced in by the script between the head and each message's tail.
+      encodeAroundSeq(id, chunk[0]!.message).head,
       id,
       checkedBase,
       senders[0]!,
@@ -215,14 +215,7 @@ export class HotLogAppends {
       args.push(
         message.senderId === senders[0] ? 1 : 2,
         dedupeField(message.senderId, message.clientMsgId),
-        `,${JSON.stringify({
-          messageId: message.messageId,
-          senderId: message.senderId,
-          senderRole: message.senderRole,
-          content: message.content,
-          sentAt: message.sentAt,
-          clientMsgId: message.clientMsgId,
-        }).slice(1)}`,
+        encodeAroundSeq(id, message).tail,
         Buffer.byteLength(message.content),
       );
     }

@@ -4,7 +4,7 @@ import type { RedisKeys } from '../redis/redis-keys';
 import { SingleFlight } from '../async/single-flight';
 import { prepareLocks, withLockOrWait } from '../redis/redis-lock';
 import type { ChatLog } from './chat-log';
-import type { ChatMessage } from './chat-message';
+import { decodeChatMessage } from '../../protocol/chat-message';
 import type { ChatMessageRepository } from './chat-message-repository';
 import type { DurabilityObserver } from './durability-observer';
 import type { DurableCommit } from './durable-commit';
@@ -60,7 +60,7 @@ export class HotLogRebuilder {
     const d = this.d;
     const remains = await d.chatLog.inspect(requestIdx);
     if (!remains) return;
-    const survivors = remains.raw.map((raw) => JSON.parse(raw) as ChatMessage).filter((m) => m.requestIdx === requestIdx);
+    const survivors = remains.raw.map((raw) => decodeChatMessage(raw)).filter((m) => m.requestIdx === requestIdx);
     if (survivors.length) await d.commit.commit(survivors);
 
     // Seqs in (lo, expectedHigh] were handed out by the lost state; those not stored now are lost. Within one

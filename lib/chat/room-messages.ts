@@ -1,3 +1,4 @@
+import { encodeChatMessage } from '../../protocol/chat-message';
 import { SingleFlight } from '../async/single-flight';
 import type { ChatLog } from './chat-log';
 import type { ChatMessageRepository } from './chat-message-repository';
@@ -38,6 +39,6 @@ export class RoomMessages {
 
   private async fromDurable(requestIdx: number, afterSeq: number, limit: number, uptoSeq: number): Promise<string[]> {
     const rows = await this.durable.listAfter(requestIdx, afterSeq, limit);
-    return rows.filter((m) => m.seq <= uptoSeq).map((m) => JSON.stringify(m));
+    return rows.filter((m) => m.seq <= uptoSeq).map(encodeChatMessage);
   }
 }

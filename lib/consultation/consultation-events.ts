@@ -1,11 +1,5 @@
 import type { ConsultationStatus, EndReason } from './consultation-status';
 
-/** The consultation's events on /user/queue/chat (CONTRACT §5); chat/room-events.ts adds CHAT and TYPING. */
-export type ConsultationRoomEvent =
-  | { type: 'READ'; requestIdx: number; readerId: string; readAt: string }
-  | { type: 'STATUS'; requestIdx: number; status: ConsultationStatus; endReason?: EndReason }
-  | { type: 'WARNING'; requestIdx: number; endsAt: string };
-
 /** A lifecycle change, for consumers beyond the chat (push notifications, archive, audit). */
 export interface ConsultationLifecycleEvent {
   kind: 'consultation.lifecycle';

@@ -2,7 +2,8 @@ import { AUDITED_TRANSITIONS, SYSTEM_ORIGIN, consultationTarget, type AuditOrigi
 import type { AuditLog } from '../audit/audit-log';
 import { AppError, forbidden, invalidTransition, notFound } from '../errors/app-error';
 import type { EventPublisher } from '../events/event-publisher';
-import type { ConsultationLifecycleEvent, ConsultationRoomEvent } from './consultation-events';
+import type { ConsultationRoomEvent } from '../../protocol/room-events';
+import type { ConsultationLifecycleEvent } from './consultation-events';
 import type { Principal } from '../identity/principal';
 import type { UserDirectory } from '../users/user-directory';
 import type { ConsultationModel } from './consultation.model';

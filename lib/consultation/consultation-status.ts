@@ -4,12 +4,9 @@
  */
 import type { ErrorCode } from '../errors/app-error';
 import type { Role } from '../identity/roles';
+import type { ConsultationStatus } from '../../protocol/room-events';
 
-export const STATUSES = ['PENDING', 'SCHEDULED', 'IN_PROGRESS', 'COMPLETED', 'REJECTED', 'CANCELED'] as const;
-export type ConsultationStatus = (typeof STATUSES)[number];
-
-export const END_REASONS = ['USER', 'INACTIVE', 'MAX_DURATION'] as const;
-export type EndReason = (typeof END_REASONS)[number];
+export { STATUSES, END_REASONS, type ConsultationStatus, type EndReason } from '../../protocol/room-events';
 
 export const ACTIVE_STATUSES: readonly ConsultationStatus[] = ['SCHEDULED', 'IN_PROGRESS'];
 export const HISTORY_STATUSES: readonly ConsultationStatus[] = ['COMPLETED', 'REJECTED', 'CANCELED'];

@@ -1,30 +1,5 @@
 import type { ConsultationModel } from './consultation.model';
-import type { ConsultationStatus, EndReason } from './consultation-status';
-
-/** The consultation as the API shows it (CONTRACT §4). */
-export interface ConsultationView {
-  requestIdx: number;
-  studentId: string;
-  studentName: string;
-  professorId: string;
-  professorName: string;
-  title: string;
-  content: string;
-  desiredTime: string | null;
-  scheduledTime: string | null;
-  status: ConsultationStatus;
-  rejectReason: string | null;
-  cancelReason: string | null;
-  createdAt: string;
-  approvedAt: string | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  endReason: EndReason | null;
-  lastActivityAt: string;
-  lastReadTimeStudent: string | null;
-  lastReadTimeProfessor: string | null;
-  archived: boolean;
-}
+import type { Consultation } from '../../protocol/consultation';
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
 
@@ -33,7 +8,7 @@ export function participantsOf(c: ConsultationModel): { studentId: string; stude
   return { studentId: c.studentId, studentName: c.studentName ?? c.studentId, professorId: c.professorId, professorName: c.professorName ?? c.professorId };
 }
 
-export function toConsultationView(c: ConsultationModel): ConsultationView {
+export function toConsultationView(c: ConsultationModel): Consultation {
   return {
     requestIdx: c.requestIdx,
     ...participantsOf(c),

@@ -6,7 +6,7 @@ import { splitRestoreSection } from '../archive/restore-section';
 import type { SealPosition, Sealer } from '../archive/sealer';
 import { listSegments } from '../archive/snapshot-chain';
 import { parseSegment } from '../archive/snapshot-segment';
-import type { ChatMessage } from '../chat/chat-message';
+import type { ChatMessage } from '../../protocol/chat-message';
 import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import { readAllPages } from '../chat/seq-pages';
 import type { ConsultationRepository } from '../consultation/consultation-repository';

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { RoomMessages } from '../chat/room-messages';
+import { seqOfEncoded, typedRecord } from '../../protocol/chat-message';
 import { ConsultationModel, CONSULTATION_TABLE } from '../consultation/consultation.model';
 import { CHAT_OPEN_STATUSES } from '../consultation/consultation-status';
 import { toConsultationView } from '../consultation/consultation-view';
@@ -61,12 +62,11 @@ async function* consultationRecords(
       counts.consultations++;
       for (let seq = 0; ;) {
         const raw = await d.roomMessages.readRaw(c.requestIdx, seq, MESSAGE_PAGE, CHAT_OPEN_STATUSES.includes(c.status));
-        // Each raw entry is a message's JSON object: the type is spliced in, not re-serialized.
-        for (const r of raw) out.pushRaw(`{"type":"message",${r.slice(1)}`);
+        for (const r of raw) out.pushRaw(typedRecord('message', r));
         counts.messages += raw.length;
         if (out.full) yield out.take();
         if (raw.length < MESSAGE_PAGE) break;
-        seq = (JSON.parse(raw[raw.length - 1]!) as { seq: number }).seq;
+        seq = seqOfEncoded(raw[raw.length - 1]!);
       }
       if (out.full) yield out.take();
     }

@@ -1,17 +1,6 @@
-/** The contract's error codes (CONTRACT §4) and their HTTP statuses: the one table both REST and STOMP use. */
-export const ERROR_HTTP_STATUS = {
-  VALIDATION_FAILED: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_PARTICIPANT: 403,
-  NOT_FOUND: 404,
-  INVALID_STATE_TRANSITION: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-} as const;
+import { ERROR_HTTP_STATUS, type ServerErrorCode } from '../../protocol/error-codes';
 
-export type ErrorCode = keyof typeof ERROR_HTTP_STATUS;
+export type ErrorCode = ServerErrorCode;
 
 export class AppError extends Error {
   override readonly name = 'AppError';

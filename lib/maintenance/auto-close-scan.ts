@@ -5,7 +5,7 @@ import type { ConsultationScans } from '../consultation/consultation-scans';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../logging/logger';
 import type { RedisKeys } from '../redis/redis-keys';
-import type { ConsultationRoomEvent } from '../consultation/consultation-events';
+import type { ConsultationRoomEvent } from '../../protocol/room-events';
 
 export interface AutoCloseSettings {
   inactiveMs: number;

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ArchiveKeyring } from '../archive/archive-keyring';
 import type { RoomMessages } from '../chat/room-messages';
 import { readAllPages } from '../chat/seq-pages';
-import type { ChatMessage } from '../chat/chat-message';
+import type { ChatMessage } from '../../protocol/chat-message';
 import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
 import type { ConsultationScans } from '../consultation/consultation-scans';

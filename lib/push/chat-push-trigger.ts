@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ChatMessage } from '../chat/chat-message';
+import type { ChatMessage } from '../../protocol/chat-message';
 import type { RoomDirectory } from '../chat/room-directory';
 import type { Logger } from '../logging/logger';
 import type { QueueClient } from '../queues/queue-client';

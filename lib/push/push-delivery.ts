@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ChatMessage } from '../chat/chat-message';
+import { type ChatMessage, decodeChatMessage } from '../../protocol/chat-message';
 import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import type { NotifyJob } from '../queues/job-payloads';
 import type { RedisKeys } from '../redis/redis-keys';
@@ -101,7 +101,7 @@ export class PushDelivery {
 
   private async latestMessage(requestIdx: number): Promise<ChatMessage | undefined> {
     const raw = await this.d.redis.lindex(this.d.keys.chatRoom(requestIdx), -1);
-    if (raw) return JSON.parse(raw) as ChatMessage;
+    if (raw) return decodeChatMessage(raw);
     const seq = await this.d.messages.lastSeq(requestIdx);
     return seq ? (await this.d.messages.listAfter(requestIdx, seq - 1, 1))[0] : undefined;
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage } from '../../lib/chat/chat-message';
+import type { ChatMessage } from '../../protocol/chat-message';
 
 /** A chat message as ChatLog.append takes it (no seq yet): a sender whose id starts with `p` is the professor. */
 export function messageToAppend(

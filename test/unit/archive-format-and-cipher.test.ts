@@ -2,7 +2,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { ArchiveIntegrityError, open, seal } from '../../lib/archive/archive-cipher';
 import { escapeLine, formatArchive, parseArchive, unescapeLine } from '../../lib/archive/archive-text';
 import { formatZoned, parseZoned } from '../../lib/archive/zoned-time';
-import type { ChatMessage } from '../../lib/chat/chat-message';
+import type { ChatMessage } from '../../protocol/chat-message';
 
 const header = {
   requestIdx: 7,

@@ -1,9 +1,6 @@
-/** The contract's REST shapes (CONTRACT §4), as the server sends them (times are ISO-8601 UTC strings). */
+import type { ConsultationStatus, EndReason } from './room-events';
 
-export type ConsultationStatus = 'PENDING' | 'SCHEDULED' | 'IN_PROGRESS' | 'COMPLETED' | 'REJECTED' | 'CANCELED';
-export type EndReason = 'USER' | 'INACTIVE' | 'MAX_DURATION';
-export type SenderRole = 'STUDENT' | 'PROFESSOR';
-
+/** The consultation as the REST API shows it (CONTRACT §4); times are ISO-8601 UTC strings. */
 export interface Consultation {
   requestIdx: number;
   studentId: string;
@@ -36,24 +33,7 @@ export interface Page<T> {
   total: number;
 }
 
-export interface PageQuery {
-  page?: number;
-  size?: number;
-}
-
 export interface Professor {
   id: string;
   name: string;
-}
-
-/** A chat message (CONTRACT §4). */
-export interface ChatMessage {
-  requestIdx: number;
-  seq: number;
-  messageId: string;
-  senderId: string;
-  senderRole: SenderRole;
-  content: string;
-  sentAt: string;
-  clientMsgId: string;
 }
