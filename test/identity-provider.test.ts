@@ -7,7 +7,7 @@ import { startRole, type RoleProcess } from './support/child-process';
 import { freePortRange } from './support/free-port';
 import { TestStompClient } from './support/stomp-test-client';
 import { startTestSystem, type TestSystem } from './support/test-system';
-import { DEV_JWT_SECRET } from '../lib/config/config-sections';
+import { DEV_JWT_SECRET } from '../lib/config/secrets-section';
 import { mintToken } from '../lib/identity/token-minter';
 
 /**

@@ -1,39 +1,14 @@
 import { z } from 'zod';
-import { parseArchiveKeys } from '../archive/archive-keyring';
-import { parseRoleMap } from '../identity/claim-mapping';
 import { FORWARDING_HEADERS, TrustedProxies } from '../network/trusted-proxies';
+import { commaList, flag, ms, optionalString, port, posInt, shaped } from './config-fields';
 import { retention } from './retention-section';
+import { secrets } from './secrets-section';
 
 /** The configuration schema's sections (CONTRACT §2): each reads its variables and shapes its part of `AppConfig`. */
 
-export const DEV_JWT_SECRET = 'office-hours-development-secret-do-not-use-in-production';
 export const DEV_DASHBOARD_PASSWORD = 'office-hours-dev';
 /** Credentials of the embedded s3rver (it accepts only these). */
 export const EMBEDDED_S3_CREDENTIALS = { accessKey: 'S3RVER', secretKey: 'S3RVER' } as const;
-
-const posInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const ms = posInt;
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
-const flag = (fallback: 'true' | 'false') => z.enum(['true', 'false']).default(fallback);
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
-const commaList = (v: string | undefined) =>
-  v
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-/** A value a section could not shape (an archive key, a CIDR): reported like any schema error. */
-function shaped<T>(ctx: z.RefinementCtx, build: () => T): T {
-  try {
-    return build();
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-}
 
 const runtime = z
   .object({
@@ -126,48 +101,6 @@ const stores = z
       secretKey: e.MINIO_SECRET_KEY ?? EMBEDDED_S3_CREDENTIALS.secretKey,
       bucket: e.MINIO_BUCKET,
     },
-  }));
-
-const secrets = z
-  .object({
-    JWT_SECRET: optionalString,
-    JWT_PUBLIC_KEY: optionalString,
-    JWT_ISSUER: optionalString,
-    JWT_AUDIENCE: optionalString,
-    JWT_MAX_LIFETIME_SEC: posInt(30 * 86_400),
-    JWT_JWKS_URL: optionalString.pipe(z.string().url().optional()),
-    JWT_ROLE_CLAIM: optionalString,
-    JWT_ROLE_MAP: optionalString,
-    JWT_NAME_CLAIM: z.string().trim().min(1).default('name'),
-    ARCHIVE_KEYS: optionalString,
-    ARCHIVE_ACTIVE_KEY_ID: optionalString,
-    ARCHIVE_TIMEZONE: z.string().default('Asia/Seoul'),
-    ARCHIVE_MAX_BYTES: posInt(64 * 1024 * 1024),
-    FCM_CREDENTIALS: optionalString,
-  })
-  .transform((e, ctx) => ({
-    jwt: {
-      // With a provider's key (JWKS or PEM) HS256 is accepted only when JWT_SECRET is set explicitly.
-      secret: e.JWT_SECRET ?? (e.JWT_PUBLIC_KEY || e.JWT_JWKS_URL ? undefined : DEV_JWT_SECRET),
-      publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'),
-      /** RS256/ES256 keys by `kid`, fetched (and re-fetched on an unknown kid, rate-limited) from the provider. */
-      jwksUrl: e.JWT_JWKS_URL,
-      issuer: e.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE,
-      /** Tokens that live longer than this (exp − iat) are refused. */
-      maxLifetimeSec: e.JWT_MAX_LIFETIME_SEC,
-      claims: {
-        roleClaim: e.JWT_ROLE_CLAIM?.trim(),
-        roleMap: e.JWT_ROLE_MAP ? shaped(ctx, () => parseRoleMap(e.JWT_ROLE_MAP!)) : undefined,
-        nameClaim: e.JWT_NAME_CLAIM,
-      },
-    },
-    /** undefined → a development key is generated under `dataDir` (archive-keyring.ts). */
-    archiveKeys: e.ARCHIVE_KEYS ? shaped(ctx, () => parseArchiveKeys(e.ARCHIVE_KEYS!, e.ARCHIVE_ACTIVE_KEY_ID)) : undefined,
-    archiveTimezone: e.ARCHIVE_TIMEZONE,
-    /** Largest archive object (single PUT; s3rver's limit). Bigger archives fail as unrecoverable. */
-    archiveMaxBytes: e.ARCHIVE_MAX_BYTES,
-    fcmCredentials: e.FCM_CREDENTIALS,
   }));
 
 const chat = z

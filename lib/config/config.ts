@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { DEV_DASHBOARD_PASSWORD, DEV_JWT_SECRET, SECTIONS } from './config-sections';
+import { DEV_DASHBOARD_PASSWORD, SECTIONS } from './config-sections';
+import { DEV_JWT_SECRET } from './secrets-section';
 
 export { EMBEDDED_S3_CREDENTIALS } from './config-sections';
 
