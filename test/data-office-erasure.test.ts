@@ -185,6 +185,7 @@ describe('erasure of a person', () => {
     } as unknown as SealedCopies;
     const deps = {
       knex: sys.core.knex,
+      owners: sys.core.dataOwners,
       redis: sys.core.redis,
       keys: sys.core.keys,
       lifecycle: sys.core.lifecycle,

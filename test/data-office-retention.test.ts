@@ -177,7 +177,7 @@ describe('retention purge', () => {
       const chatLog = { remove: async (room: number) => (step === 'redis' ? crash() : sys.core.hotLog.chatLog.remove(room)) } as unknown as ChatLog;
       const settings = { ...sys.config.retention, batch: 100 };
       const log = createLogger({ level: 'silent', role: 'test' });
-      const crashing = new RetentionPurge({ knex: sys.core.knex, store, chatLog, audit: sys.core.audit, settings, log });
+      const crashing = new RetentionPurge({ knex: sys.core.knex, owners: sys.core.dataOwners, store, chatLog, audit: sys.core.audit, settings, log });
       const r = await crashing.run();
       expect(r.failed).toBeGreaterThanOrEqual(1);
       const row = await table().where({ request_idx: id }).first();

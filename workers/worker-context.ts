@@ -82,9 +82,10 @@ function buildDataOffice(core: CoreServices, sealer: Sealer, persister: ChatPers
     timeZone: config.archiveTimezone,
   });
   return {
-    purge: new RetentionPurge({ knex: core.knex, store: core.store, chatLog: hotLog.chatLog, audit, settings: config.retention, log }),
+    purge: new RetentionPurge({ knex: core.knex, owners: core.dataOwners, store: core.store, chatLog: hotLog.chatLog, audit, settings: config.retention, log }),
     erasure: new UserErasure({
       knex: core.knex,
+      owners: core.dataOwners,
       redis: core.redis,
       keys: core.keys,
       lifecycle: core.lifecycle,
@@ -127,8 +128,7 @@ export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; m
       consultations: core.consultations,
       lifecycle: core.lifecycle,
       events: core.events,
-      redis: core.redis,
-      keys: core.keys,
+      chatLog: core.hotLog.chatLog,
       settings: config.autoClose,
       log,
       warningListener: core.pushes,
@@ -153,6 +153,7 @@ export function buildWorkerContext(core: CoreServices, deps: { sealer: Sealer; m
       messages: hotLog.chatMessages,
       redis: core.redis,
       keys: core.keys,
+      chatLog: hotLog.chatLog,
       includeContent: config.push.includeContent,
       onOutcome: (status) => metrics.pushes.inc({ status }),
     }),

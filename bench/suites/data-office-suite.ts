@@ -98,6 +98,7 @@ export async function dataOfficeSuite(quick: boolean): Promise<DataOfficeRun[]> 
     await putArchives(core, expired);
     const purge = new RetentionPurge({
       knex: core.knex,
+      owners: core.dataOwners,
       store: core.store,
       chatLog: core.hotLog.chatLog,
       audit: core.audit,
@@ -131,7 +132,7 @@ export async function dataOfficeSuite(quick: boolean): Promise<DataOfficeRun[]> 
       keyring: core.keyring,
       timeZone: core.config.archiveTimezone,
     });
-    const erasure = new UserErasure({ ...core, persister, chatLog: core.hotLog.chatLog, copies, log });
+    const erasure = new UserErasure({ ...core, owners: core.dataOwners, persister, chatLog: core.hotLog.chatLog, copies, log });
     runs.push(
       await measured(`erase a user with ${scale.erase} consultations × 20 messages (every archive re-sealed)`, 'consultations', async () => {
         const r = await erasure.run('bench-erased', async () => undefined);

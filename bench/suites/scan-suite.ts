@@ -35,8 +35,7 @@ export async function scanSuite(quick: boolean): Promise<ScanSuiteResult> {
       consultations: core.consultations,
       lifecycle: core.lifecycle,
       events: core.events,
-      redis: core.redis,
-      keys: core.keys,
+      chatLog: core.hotLog.chatLog,
       settings: sys.config.autoClose,
       log,
     });

@@ -69,6 +69,28 @@ export class ChatLog {
     return { kind: 'ok', base: Number(out[1]), seq: Number(out[2]), raw: out.slice(3) as string[] };
   }
 
+  /** The room's last seq, from a verified log only; undefined when the room is not in Redis or does not verify. */
+  async verifiedSeq(requestIdx: number): Promise<number | undefined> {
+    const r = await this.read(requestIdx, Number.MAX_SAFE_INTEGER, 0);
+    return r.kind === 'ok' ? r.seq : undefined;
+  }
+
+  /** The room's newest message from a verified log; undefined when it is not there (read PostgreSQL instead). */
+  async latest(requestIdx: number): Promise<string | undefined> {
+    const seq = await this.verifiedSeq(requestIdx);
+    if (!seq) return undefined;
+    const r = await this.read(requestIdx, seq - 1, 1);
+    return r.kind === 'ok' ? r.raw[0] : undefined;
+  }
+
+  /**
+   * When the room last had chat activity (epoch ms; 0 when unknown). A hint, read without verification: the
+   * append stamps it on every send, and a lost or stale stamp only defers to PostgreSQL's own (older) one.
+   */
+  async activityStamp(requestIdx: number): Promise<number> {
+    return Number((await this.redis.hget(this.keys.chatMeta(requestIdx), 'lastActivityMs')) ?? 0);
+  }
+
   /** undefined when the room verifies after all; else what is left of it. */
   async inspect(requestIdx: number): Promise<RoomRemains | undefined> {
     const out = await this.redis.ohChatInspect(...this.keys.roomStateKeys(requestIdx));

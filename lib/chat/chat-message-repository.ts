@@ -187,4 +187,14 @@ export class ChatMessageRepository {
     const row = await this.knex(TABLE).where('request_idx', requestIdx).max<{ max: number | null }[]>('seq as max');
     return Number(row[0]?.max ?? 0);
   }
+
+  /** Retention: the room's messages go (in the purge's transaction). */
+  purgeRoom(requestIdx: number, trx: Knex.Transaction): Promise<number> {
+    return trx(TABLE).where('request_idx', requestIdx).del();
+  }
+
+  /** Erasure: the sender's words in the room are emptied and the rows moved to the pseudonym; returns how many. */
+  eraseSender(requestIdx: number, senderId: string, pseudonymId: string, trx: Knex.Transaction): Promise<number> {
+    return trx(TABLE).where({ request_idx: requestIdx, sender_id: senderId }).update({ content: '', sender_id: pseudonymId });
+  }
 }

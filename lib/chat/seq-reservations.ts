@@ -46,4 +46,9 @@ export class SeqReservations {
     const [row] = await this.knex(TABLE).where({ request_idx: requestIdx }).increment('reserved_upto', 1).returning('reserved_upto');
     return Number((row as { reserved_upto: number }).reserved_upto);
   }
+
+  /** Retention: the room's reservation goes with its messages. */
+  async purgeRoom(requestIdx: number, trx: Knex.Transaction): Promise<void> {
+    await trx(TABLE).where('request_idx', requestIdx).del();
+  }
 }

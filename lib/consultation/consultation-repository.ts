@@ -165,4 +165,23 @@ export class ConsultationRepository {
     });
     return { items, page: query.page, size: query.size, total };
   }
+
+  /** Retention: the minimal row stays (ids, status and times keep lists and the audit trail coherent); the words go. */
+  async purgeWords(requestIdx: number, trx: Knex.Transaction): Promise<void> {
+    await trx(CONSULTATION_TABLE)
+      .where('request_idx', requestIdx)
+      .update({ purged_at: this.knex.fn.now(), title: '', content: '', reject_reason: null, cancel_reason: null, updated_at: this.knex.fn.now() });
+  }
+
+  /**
+   * Erasure: the person's side of the consultation moves to the pseudonym, and what they wrote goes (the
+   * student's request and cancel reason, the professor's rejection reason). updated_at is left alone: it is
+   * a REJECTED or CANCELED consultation's retention clock.
+   */
+  async moveToPseudonym(requestIdx: number, userId: string, pseudonymId: string, trx: Knex.Transaction): Promise<void> {
+    await trx(CONSULTATION_TABLE)
+      .where({ request_idx: requestIdx, student_id: userId })
+      .update({ student_id: pseudonymId, title: '', content: '', cancel_reason: null });
+    await trx(CONSULTATION_TABLE).where({ request_idx: requestIdx, professor_id: userId }).update({ professor_id: pseudonymId, reject_reason: null });
+  }
 }

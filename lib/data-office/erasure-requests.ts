@@ -72,3 +72,19 @@ function toStatus(r: ErasureRow): ErasureStatus {
     report: r.report,
   };
 }
+
+/** The erasure's pseudonym: chosen once (the first run's `candidate`) and kept until the erasure completes; undefined when none is open. */
+export async function choosePseudonym(knex: Knex, userId: string, candidate: string): Promise<string | undefined> {
+  await knex('user_erasure').where('user_id', userId).whereNull('completed_at').whereNull('pseudonym_id').update({ pseudonym_id: candidate });
+  const row = (await knex('user_erasure').where('user_id', userId).whereNull('completed_at').first('pseudonym_id')) as { pseudonym_id: string } | undefined;
+  return row?.pseudonym_id;
+}
+
+/** Closes the open erasure with its report (forgetting the pseudonym); false when none was open. */
+export async function completeErasure(trx: Knex.Transaction, userId: string, report: object): Promise<boolean> {
+  const done = await trx('user_erasure')
+    .where('user_id', userId)
+    .whereNull('completed_at')
+    .update({ completed_at: trx.fn.now(), report: JSON.stringify(report), pseudonym_id: null, pseudonym_name: null });
+  return done > 0;
+}

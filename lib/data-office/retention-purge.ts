@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { DataOwners } from './data-owners';
 import type { AuditLog } from '../audit/audit-log';
 import { SYSTEM_ORIGIN, consultationTarget } from '../audit/audit-actions';
 import type { ChatLog } from '../chat/chat-log';
@@ -52,7 +53,9 @@ export interface DryRunReport {
  * leaves the row unmarked, and the next run redoes all of it.
  */
 export class RetentionPurge {
-  constructor(private readonly d: { knex: Knex; store: ObjectStore; chatLog: ChatLog; audit: AuditLog; settings: RetentionSettings; log: Logger }) {}
+  constructor(
+    private readonly d: { knex: Knex; owners: DataOwners; store: ObjectStore; chatLog: ChatLog; audit: AuditLog; settings: RetentionSettings; log: Logger },
+  ) {}
 
   cutoff(now: Date): Date | undefined {
     return cutoffOf(this.d.settings, now);
@@ -89,7 +92,7 @@ export class RetentionPurge {
 
   /** Purges one consultation if it is still due; false when it was held or purged meanwhile. */
   async purgeOne(requestIdx: number, cutoff: Date): Promise<boolean> {
-    const { knex, store, chatLog, audit } = this.d;
+    const { knex, store, chatLog, audit, owners } = this.d;
     return knex.transaction(async (trx) => {
       const locked = await trx(CONSULTATION_TABLE).where('request_idx', requestIdx).whereRaw(DUE, [cutoff]).forUpdate().first('request_idx');
       if (!locked) return false;
@@ -97,13 +100,10 @@ export class RetentionPurge {
       await store.remove(archiveObjectKey(requestIdx));
       await removeSnapshot(store, requestIdx);
       await chatLog.remove(requestIdx);
-      await trx('chat_message').where('request_idx', requestIdx).del();
-      await trx('notification_log').where('request_idx', requestIdx).del();
-      await trx('chat_seq_reservation').where('request_idx', requestIdx).del();
-      // The minimal row: ids, status and times stay (lists and the audit trail stay coherent); the words go.
-      await trx(CONSULTATION_TABLE)
-        .where('request_idx', requestIdx)
-        .update({ purged_at: knex.fn.now(), title: '', content: '', reject_reason: null, cancel_reason: null, updated_at: knex.fn.now() });
+      await owners.messages.purgeRoom(requestIdx, trx);
+      await owners.notifications.purgeRoom(requestIdx, trx);
+      await owners.reservations.purgeRoom(requestIdx, trx);
+      await owners.consultations.purgeWords(requestIdx, trx);
       await audit.record(SYSTEM_ORIGIN, 'PURGE', consultationTarget(requestIdx), trx);
       return true;
     });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { DataOwners } from './data-owners';
+import { choosePseudonym, completeErasure } from './erasure-requests';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/audit-log';
 import { SYSTEM_ORIGIN, userTarget } from '../audit/audit-actions';
@@ -54,6 +56,7 @@ export class UserErasure {
   constructor(
     private readonly d: {
       knex: Knex;
+      owners: DataOwners;
       redis: Redis;
       keys: RedisKeys;
       lifecycle: ConsultationLifecycle;
@@ -67,7 +70,7 @@ export class UserErasure {
   ) {}
 
   async run(userId: string, onProgress: (p: ErasureProgress) => Promise<void>): Promise<ErasureReport | undefined> {
-    const { knex } = this.d;
+    const { knex, owners } = this.d;
     const pseudonym = await this.pseudonymFor(userId);
     if (!pseudonym) return undefined;
     const report = emptyReport();
@@ -91,15 +94,10 @@ export class UserErasure {
       after = Number(rows[rows.length - 1]!.request_idx);
     }
     await knex.transaction(async (trx) => {
-      report.deviceTokens = await trx('device_token').where('user_id', userId).del();
-      report.notifications = await trx('notification_log').where('user_id', userId).del();
-      // The row stays (an id others' rows may still name, e.g. the audit trail); the name does not.
-      await trx('users').where('id', userId).update({ name: ERASED_NAME, erased_at: knex.fn.now(), updated_at: knex.fn.now() });
-      const done = await trx('user_erasure')
-        .where('user_id', userId)
-        .whereNull('completed_at')
-        .update({ completed_at: knex.fn.now(), report: JSON.stringify(report), pseudonym_id: null, pseudonym_name: null });
-      if (done) await this.d.audit.record(SYSTEM_ORIGIN, 'ERASE', userTarget(userId), trx);
+      report.deviceTokens = await owners.deviceTokens.eraseUser(userId, trx);
+      report.notifications = await owners.notifications.eraseUser(userId, trx);
+      await owners.users.markErased(userId, ERASED_NAME, trx);
+      if (await completeErasure(trx, userId, report)) await this.d.audit.record(SYSTEM_ORIGIN, 'ERASE', userTarget(userId), trx);
     });
     // Gateways cached the rooms under the person's id: they are the pseudonym's now.
     await this.d.events.accessRevoked({ userId, endSessions: false });
@@ -109,21 +107,10 @@ export class UserErasure {
 
   /** The pseudonym this erasure uses: chosen once (random, so it names no one) and kept until it completes. */
   private async pseudonymFor(userId: string): Promise<{ id: string } | undefined> {
-    const { knex } = this.d;
-    const hex = randomBytes(8).toString('hex');
-    await knex('user_erasure')
-      .where('user_id', userId)
-      .whereNull('completed_at')
-      .whereNull('pseudonym_id')
-      .update({ pseudonym_id: `erased-${hex}` });
-    const row = (await knex('user_erasure').where('user_id', userId).whereNull('completed_at').first('pseudonym_id')) as { pseudonym_id: string } | undefined;
-    if (!row) return undefined;
-    const user = (await knex('users').where('id', userId).first('role')) as { role: string } | undefined;
-    await knex('users')
-      .insert({ id: row.pseudonym_id, name: ERASED_NAME, role: user?.role ?? 'STUDENT', erased_at: knex.fn.now() })
-      .onConflict('id')
-      .ignore();
-    return { id: row.pseudonym_id };
+    const id = await choosePseudonym(this.d.knex, userId, `erased-${randomBytes(8).toString('hex')}`);
+    if (!id) return undefined;
+    await this.d.owners.users.addPseudonym(id, ERASED_NAME, userId);
+    return { id };
   }
 
   private async countConsultations(ids: readonly string[]): Promise<number> {
@@ -148,14 +135,10 @@ export class UserErasure {
   }
 
   private async rewriteRows(requestIdx: number, userId: string, pseudonymId: string): Promise<number> {
+    const { owners } = this.d;
     return this.d.knex.transaction(async (trx) => {
-      const erased = await trx('chat_message').where({ request_idx: requestIdx, sender_id: userId }).update({ content: '', sender_id: pseudonymId });
-      // updated_at is left alone: it is a REJECTED or CANCELED consultation's retention clock.
-      // The student wrote the request (title, text, a cancel reason); the professor a rejection reason.
-      await trx(CONSULTATION_TABLE)
-        .where({ request_idx: requestIdx, student_id: userId })
-        .update({ student_id: pseudonymId, title: '', content: '', cancel_reason: null });
-      await trx(CONSULTATION_TABLE).where({ request_idx: requestIdx, professor_id: userId }).update({ professor_id: pseudonymId, reject_reason: null });
+      const erased = await owners.messages.eraseSender(requestIdx, userId, pseudonymId, trx);
+      await owners.consultations.moveToPseudonym(requestIdx, userId, pseudonymId, trx);
       return erased;
     });
   }

@@ -1,10 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { ConsultationLifecycle } from '../consultation/consultation-lifecycle';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
 import type { ConsultationScans } from '../consultation/consultation-scans';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../logging/logger';
-import type { RedisKeys } from '../redis/redis-keys';
+import type { ChatLog } from '../chat/chat-log';
 import type { ConsultationRoomEvent } from '../../protocol/room-events';
 
 export interface AutoCloseSettings {
@@ -39,8 +38,7 @@ export class AutoCloseScan {
       consultations: ConsultationRepository;
       lifecycle: ConsultationLifecycle;
       events: EventPublisher;
-      redis: Redis;
-      keys: RedisKeys;
+      chatLog: Pick<ChatLog, 'activityStamp'>;
       settings: AutoCloseSettings;
       log: Logger;
       warningListener?: WarningListener;
@@ -75,7 +73,7 @@ export class AutoCloseScan {
       () => this.d.scans.idleSince(new Date(idleBefore), BATCH),
       async (room) => {
         // Chat activity reaches PostgreSQL in batches; Redis has the newest stamp of a room that is talking.
-        const redisActivity = Number((await this.d.redis.hget(this.d.keys.chatMeta(room.requestIdx), 'lastActivityMs')) ?? 0);
+        const redisActivity = await this.d.chatLog.activityStamp(room.requestIdx);
         if (redisActivity > idleBefore) {
           await this.d.consultations.touchActivity(new Map([[room.requestIdx, new Date(redisActivity)]]));
           report.stillActive++;

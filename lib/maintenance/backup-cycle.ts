@@ -11,6 +11,7 @@ import { headerOf } from '../archive/consultation-archiver';
 import type { Sealer } from '../archive/sealer';
 import type { Logger } from '../logging/logger';
 import type { RedisKeys } from '../redis/redis-keys';
+import type { ChatLog } from '../chat/chat-log';
 import type { ObjectStore } from '../storage/object-store';
 import { snapshotObjectKey, snapshotSegmentKey } from '../storage/object-keys';
 import { listSegments } from '../archive/snapshot-chain';
@@ -50,6 +51,7 @@ export class BackupCycle {
       consultations: ConsultationRepository;
       roomMessages: RoomMessages;
       messages: ChatMessageRepository;
+      chatLog: Pick<ChatLog, 'verifiedSeq'>;
       redis: Redis;
       keys: RedisKeys;
       store: ObjectStore;
@@ -93,15 +95,14 @@ export class BackupCycle {
     const k = this.d.keys;
     // One command per room (each in its own slot); auto-pipelining sends them together.
     const [inRedis, snapshotted] = await Promise.all([
-      Promise.all(ids.map((id) => this.d.redis.hget(k.chatMeta(id), 'seq'))),
+      Promise.all(ids.map((id) => this.d.chatLog.verifiedSeq(id))),
       Promise.all(ids.map((id) => this.d.redis.get(k.backupSnapshotSeq(id)))),
     ]);
-    // Rooms not in Redis (expired or lost): PostgreSQL knows their last committed seq, in one query.
-    const durable = await this.d.messages.lastSeqs(ids.filter((_, i) => inRedis[i] === null || inRedis[i] === undefined));
+    // Rooms not in Redis (expired, lost, or not verifying): PostgreSQL knows their last committed seq, in one query.
+    const durable = await this.d.messages.lastSeqs(ids.filter((_, i) => inRedis[i] === undefined));
     const out: { requestIdx: number; seq: number }[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const raw = inRedis[i];
-      const seq = raw !== null && raw !== undefined ? Number(raw) : (durable.get(ids[i]!) ?? 0);
+      const seq = inRedis[i] ?? durable.get(ids[i]!) ?? 0;
       if (seq > 0 && seq !== markedSeq(snapshotted[i])) out.push({ requestIdx: ids[i]!, seq });
     }
     return out;

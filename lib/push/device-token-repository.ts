@@ -31,4 +31,9 @@ export class DeviceTokenRepository {
   async remove(tokens: readonly string[]): Promise<void> {
     if (tokens.length) await this.knex('device_token').whereIn('token', tokens).del();
   }
+
+  /** Erasure: every device of the person is forgotten; returns how many. */
+  eraseUser(userId: string, trx: Knex.Transaction): Promise<number> {
+    return trx('device_token').where('user_id', userId).del();
+  }
 }

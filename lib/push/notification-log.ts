@@ -90,4 +90,14 @@ export class NotificationLog {
       .limit(size);
     return { items: rows.map(toRow), page, size, total: Number(count) };
   }
+
+  /** Retention: the room's notifications go. */
+  purgeRoom(requestIdx: number, trx: Knex.Transaction): Promise<number> {
+    return trx('notification_log').where('request_idx', requestIdx).del();
+  }
+
+  /** Erasure: every notification addressed to the person goes; returns how many. */
+  eraseUser(userId: string, trx: Knex.Transaction): Promise<number> {
+    return trx('notification_log').where('user_id', userId).del();
+  }
 }

@@ -3,6 +3,7 @@ import { type ChatMessage, decodeChatMessage } from '../../protocol/chat-message
 import type { ChatMessageRepository } from '../chat/chat-message-repository';
 import type { NotifyJob } from '../queues/job-payloads';
 import type { RedisKeys } from '../redis/redis-keys';
+import type { ChatLog } from '../chat/chat-log';
 import type { DeviceTokenRepository } from './device-token-repository';
 import type { NewNotification, NotificationLog, NotificationStatus } from './notification-log';
 import type { Presence } from './presence';
@@ -19,6 +20,7 @@ export interface PushDeliveryDeps {
   messages: ChatMessageRepository;
   redis: Redis;
   keys: RedisKeys;
+  chatLog: Pick<ChatLog, 'latest'>;
   includeContent: boolean;
   /** Told of every per-token outcome (metrics). */
   onOutcome(status: NotificationStatus): void;
@@ -100,7 +102,7 @@ export class PushDelivery {
   }
 
   private async latestMessage(requestIdx: number): Promise<ChatMessage | undefined> {
-    const raw = await this.d.redis.lindex(this.d.keys.chatRoom(requestIdx), -1);
+    const raw = await this.d.chatLog.latest(requestIdx);
     if (raw) return decodeChatMessage(raw);
     const seq = await this.d.messages.lastSeq(requestIdx);
     return seq ? (await this.d.messages.listAfter(requestIdx, seq - 1, 1))[0] : undefined;

@@ -11,6 +11,7 @@ export function buildBackupCycle(core: CoreServices, sealer: Sealer, log: Logger
     consultations: core.consultations,
     roomMessages: core.hotLog.roomMessages,
     messages: core.hotLog.chatMessages,
+    chatLog: core.hotLog.chatLog,
     redis: core.redis,
     keys: core.keys,
     store: core.store,

@@ -28,6 +28,7 @@ import { QueueClient } from '../queues/queue-client';
 import { ObjectStore } from '../storage/object-store';
 import { DeviceTokenRepository } from '../push/device-token-repository';
 import { NotificationLog } from '../push/notification-log';
+import type { DataOwners } from '../data-office/data-owners';
 import { Presence } from '../push/presence';
 import { PushScheduler } from '../push/push-scheduler';
 import { AuditLog } from '../audit/audit-log';
@@ -54,6 +55,8 @@ export interface CoreServices {
   readonly pushes: PushScheduler;
   readonly deviceTokens: DeviceTokenRepository;
   readonly notifications: NotificationLog;
+  /** The owners of the tables holding personal data, for retention and erasure. */
+  readonly dataOwners: DataOwners;
   /** The append-only audit trail (issue 25). */
   readonly audit: AuditLog;
   /** Refuses a person whose erasure is under way (REST, STOMP CONNECT, chat.sync). */
@@ -120,6 +123,8 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
     new ArchiveScheduler(queues),
     pushes,
   ]);
+  const deviceTokens = new DeviceTokenRepository(knex);
+  const notifications = new NotificationLog(knex);
   return {
     config,
     knex,
@@ -140,8 +145,9 @@ export function buildCoreServices(config: AppConfig, role: string, log: Logger, 
     keyring: resolveArchiveKeyring(config),
     presence: new Presence(redis, keys, config.push.presenceTtlMs, config.chat.maxSessionsPerUser),
     pushes,
-    deviceTokens: new DeviceTokenRepository(knex),
-    notifications: new NotificationLog(knex),
+    deviceTokens,
+    notifications,
+    dataOwners: { consultations, messages: hotLog.chatMessages, reservations: hotLog.reservations, notifications, deviceTokens, users },
     audit,
     erasureFence: new ErasureFence(knex),
     hotLog,

@@ -72,4 +72,18 @@ export class UserDirectory {
     this.seen.delete(id);
     this.seen.set(id, fingerprint);
   }
+
+  /** Erasure: the row stays (others' rows, the audit trail, may still name the id); the name does not. */
+  async markErased(userId: string, erasedName: string, trx: Knex.Transaction): Promise<void> {
+    await trx('users').where('id', userId).update({ name: erasedName, erased_at: this.knex.fn.now(), updated_at: this.knex.fn.now() });
+  }
+
+  /** The pseudonymous user an erased person's consultations move to, with the person's role; kept if it exists. */
+  async addPseudonym(pseudonymId: string, erasedName: string, ofUserId: string): Promise<void> {
+    const user = (await this.knex('users').where('id', ofUserId).first('role')) as { role: string } | undefined;
+    await this.knex('users')
+      .insert({ id: pseudonymId, name: erasedName, role: user?.role ?? 'STUDENT', erased_at: this.knex.fn.now() })
+      .onConflict('id')
+      .ignore();
+  }
 }
