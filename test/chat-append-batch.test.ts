@@ -27,8 +27,7 @@ describe('batched appends', () => {
   it('appends one turn of both participants in order, a duplicate within the turn answering with the original seq', async () => {
     const id = await openRoom('s1');
     const { chatLog } = sys.core.hotLog;
-    // (On one server the append goes as its indexed variant: see PersistIndex.appendKeys.)
-    const command = sys.core.hotLog.persistIndex.onOneServer ? 'ohChatAppendIndexed' : 'ohChatAppend';
+    const command = 'ohChatAppend';
     const calls = jest.spyOn(sys.core.redis as unknown as Record<string, (...a: unknown[]) => unknown>, command);
     const outcomes = await Promise.all([
       chatLog.append(message(id, 's1', 'a'), Date.now()),

@@ -168,11 +168,15 @@ describe('bounded Redis per room', () => {
       }
       return original(room, messages);
     });
+    const holdUntil = async () => Number(await sys.core.redis.hget(k.chatMeta(id), 'hold'));
     try {
       const held = gatewayA.append(messageToAppend(id, 's4', `h-${id}-0`), Date.now());
       await looked;
-      const meanwhile = await gatewayB.append(messageToAppend(id, 's4', `h-${id}-1`), Date.now());
+      const holdStart = await holdUntil();
+      const meanwhile = await gatewayB.append(messageToAppend(id, 's4', `h-${id}-1`), Date.now() + 1000);
       expect(calls).toBe(2);
+      // A message refused only because of the hold does not move its end: a busy room's hold still expires.
+      expect(await holdUntil()).toBe(holdStart);
       release();
       const first = await held;
       expect(first.kind).toBe('appended');

@@ -51,7 +51,7 @@ describe('persist drains', () => {
 
   it('drains the shards it holds: one loop for all on one server, one each on a cluster; a wake starts a round', async () => {
     const { drains, rounds, nextRound } = recordingDrains();
-    const oneServer = sys.core.hotLog.persistIndex.onOneServer;
+    const oneServer = !sys.core.redis.isCluster;
     const first = drains.run(0);
     const second = drains.run(1);
     await (oneServer ? nextRound([0, 1]) : Promise.all([nextRound([0]), nextRound([1])]));

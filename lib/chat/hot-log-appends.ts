@@ -8,15 +8,9 @@ import type { ChatMessageRepository } from './chat-message-repository';
 import { appendOutcome, type AppendLimits, type AppendOutcome } from './append-outcome';
 
 const appendLua = readLuaWithPrelude(__dirname, 'hot-log-state', 'trimmed-id-filter', 'chat-append');
-const SCRIPTS = {
-  ohChatAppend: { lua: appendLua, keys: 7 },
-  // The same script with the shard's index keys (one Redis server: the room is indexed in the same call).
-  ohChatAppendIndexed: { lua: appendLua, keys: 9 },
-};
-type AppendScripts = {
-  ohChatAppend: ScriptCommand<number[]>;
-  ohChatAppendIndexed: ScriptCommand<number[]>;
-};
+// Keys counted: 7 of the room's, and on one Redis server 2 more (the shard's index, written in the same call).
+const SCRIPTS = { ohChatAppend: { lua: appendLua, keys: 'counted' as const } };
+type AppendScripts = { ohChatAppend: ScriptCommand<number[]> };
 
 export interface HotLogAppendsDeps {
   readonly redis: Redis;
@@ -190,6 +184,7 @@ export class HotLogAppends {
     const l = this.d.limits;
     const indexKeys = this.d.persistIndex.appendKeys(id);
     const args: (string | number)[] = [
+      7 + indexKeys.length,
       k.chatRoom(id),
       k.chatMeta(id),
       k.chatDedupe(id),
@@ -219,7 +214,7 @@ export class HotLogAppends {
         Buffer.byteLength(message.content),
       );
     }
-    const out = await (indexKeys.length ? this.redis.ohChatAppendIndexed(...args) : this.redis.ohChatAppend(...args));
+    const out = await this.redis.ohChatAppend(...args);
     return chunk.map((_, j) => ({ status: out[j * 3]!, seq: out[j * 3 + 1]!, lease: out[j * 3 + 2]! }));
   }
 }

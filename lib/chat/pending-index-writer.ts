@@ -10,7 +10,7 @@ import type { PersistIndex } from './persist-index';
 export class PendingIndexWriter {
   private readonly shards = new Map<number, TurnBatch<[requestIdx: number, seq: number], void>>();
 
-  constructor(private readonly persistIndex: PersistIndex) {}
+  constructor(private readonly persistIndex: Pick<PersistIndex, 'index'>) {}
 
   index(requestIdx: number, seq: number): Promise<void> {
     const shard = persistShardOf(requestIdx);

@@ -5,7 +5,7 @@ import type { PersistIndex } from './persist-index';
 
 export interface PersistDrainDeps {
   persister: ChatPersister;
-  index: Pick<PersistIndex, 'onOneServer' | 'takeWakes' | 'waitForWake'>;
+  index: Pick<PersistIndex, 'drainGroupOf' | 'takeWakes' | 'waitForWake'>;
   /** A connection of the drain's own: BLPOP must not hold up other commands. */
   openBlocking(): Redis;
   /**
@@ -22,6 +22,7 @@ export const PERSIST_WINDOW_MS = 100;
 
 /** One loop of rounds and the connection it blocks on between bursts. */
 interface DrainLoop {
+  readonly group: string;
   conn: Redis;
   /** Set when the connection was closed on purpose (to make the loop look at its shards again). */
   interrupted: boolean;
@@ -38,9 +39,9 @@ interface HeldShard {
  * Drains shards of the pending index for as long as the process runs: a round whenever the index lists
  * rooms (at once after an idle wait, then one window apart while traffic flows, back to back while a round
  * is full), and between bursts a blocking wait on the shards' wake lists, so an idle shard costs nothing.
- * On one Redis server every shard this process holds shares one loop: one round, one INSERT and one commit
- * per window whatever the shard count. On a Redis Cluster each shard has its own loop (its index and wake
- * list live in its own slot).
+ * Shards of one drain group (PersistIndex.drainGroupOf) share a loop: on one Redis server every shard this
+ * process holds, so one round, one INSERT and one commit per window whatever the shard count; on a Redis
+ * Cluster each shard alone (its index and wake list live in its own slot).
  * The BullMQ job that runs a shard's drain holds the shard; a dead worker's job is taken over once its lock
  * expires (see worker-app.ts), and a shard whose job lost its lock is let go after the current round
  * (`release`), so a shard has one drain.
@@ -50,7 +51,8 @@ export class PersistDrains {
   private readonly held = new Map<number, HeldShard>();
   /** Shards let go (a lost lock, a newer job, a stop): settled by their loop between rounds. */
   private readonly leaving = new Set<HeldShard>();
-  private shared: DrainLoop | undefined;
+  /** The running loop of each drain group (PersistIndex.drainGroupOf). */
+  private readonly loops = new Map<string, DrainLoop>();
 
   constructor(private readonly d: PersistDrainDeps) {}
 
@@ -59,14 +61,9 @@ export class PersistDrains {
     return new Promise<void>((resolve, reject) => {
       const previous = this.held.get(shard);
       if (previous) this.letGo(shard, previous); // a drain of this shard still here lost its job: this one replaces it
-      if (!this.d.index.onOneServer) {
-        const loop = this.newLoop();
-        this.held.set(shard, { loop, resolve, reject });
-        void this.drive(loop);
-        return;
-      }
-      const running = this.shared;
-      const loop = running ?? (this.shared = this.newLoop());
+      const group = this.d.index.drainGroupOf(shard);
+      const running = this.loops.get(group);
+      const loop = running ?? this.newLoop(group);
       this.held.set(shard, { loop, resolve, reject });
       if (running)
         this.interrupt(loop); // it waits on the wake lists of the shards it had
@@ -86,8 +83,10 @@ export class PersistDrains {
     for (const [shard, held] of this.held) this.letGo(shard, held);
   }
 
-  private newLoop(): DrainLoop {
-    return { conn: this.d.openBlocking(), interrupted: false };
+  private newLoop(group: string): DrainLoop {
+    const loop = { group, conn: this.d.openBlocking(), interrupted: false };
+    this.loops.set(group, loop);
+    return loop;
   }
 
   private letGo(shard: number, held: HeldShard): void {
@@ -125,7 +124,7 @@ export class PersistDrains {
       failure = err;
     } finally {
       loop.conn.disconnect();
-      if (this.shared === loop) this.shared = undefined;
+      if (this.loops.get(loop.group) === loop) this.loops.delete(loop.group);
       for (const shard of this.shardsOf(loop)) {
         const held = this.held.get(shard)!;
         this.held.delete(shard);

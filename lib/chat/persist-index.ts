@@ -2,14 +2,14 @@ import type { Redis } from 'ioredis';
 import { readLua, readLuaWithPrelude, withScripts, type ScriptCommand } from '../redis/lua-scripts';
 import { scanKeys } from '../redis/redis-client';
 import { PERSIST_SHARDS, persistShardOf, roomOfKey, type RedisKeys } from '../redis/redis-keys';
+import { PendingIndexWriter } from './pending-index-writer';
 
+// Read and ack take a room's keys counted, so one call covers one room (a cluster: each room in its slot)
+// or a whole round's rooms (one server).
 const SCRIPTS = {
   ohPersistIndex: { lua: readLua(__dirname, 'persist-index'), keys: 2 },
-  ohPersistRead: { lua: readLuaWithPrelude(__dirname, 'hot-log-state', 'persist-read'), keys: 4 },
-  ohPersistAck: { lua: readLuaWithPrelude(__dirname, 'trimmed-id-filter', 'persist-ack'), keys: 5 },
-  // The same scripts over a round's rooms at once (one Redis server: no slots to keep to).
-  ohPersistReadMany: { lua: readLuaWithPrelude(__dirname, 'hot-log-state', 'persist-read'), keys: 'counted' as const },
-  ohPersistAckMany: { lua: readLuaWithPrelude(__dirname, 'trimmed-id-filter', 'persist-ack'), keys: 'counted' as const },
+  ohPersistRead: { lua: readLuaWithPrelude(__dirname, 'hot-log-state', 'persist-read'), keys: 'counted' as const },
+  ohPersistAck: { lua: readLuaWithPrelude(__dirname, 'trimmed-id-filter', 'persist-ack'), keys: 'counted' as const },
   ohPersistAdvance: { lua: readLua(__dirname, 'persist-advance'), keys: 1 },
   ohPersistUnindex: { lua: readLua(__dirname, 'persist-unindex'), keys: 1 },
 };
@@ -17,8 +17,6 @@ type IndexScripts = {
   ohPersistIndex: ScriptCommand<number>;
   ohPersistRead: ScriptCommand<(number | string)[]>;
   ohPersistAck: ScriptCommand<number>;
-  ohPersistReadMany: ScriptCommand<(number | string)[]>;
-  ohPersistAckMany: ScriptCommand<number>;
   ohPersistAdvance: ScriptCommand<number>;
   ohPersistUnindex: ScriptCommand<number>;
 };
@@ -50,14 +48,18 @@ function parseReads(out: readonly (number | string)[], rooms: number): Uncommitt
 }
 
 /**
- * Everything about how persistence finds and settles rooms, in one place. Each room's marks (in its slot)
+ * Everything about how persistence finds and settles rooms, in one place, and the one place that knows
+ * whether Redis is one server or a cluster (no caller branches on it). Each room's marks (in its slot)
  * say what is appended and what is committed; the marks decide. Per shard, a sorted set lists the rooms to
  * visit (an index, score = newest seq appended) and a wake list gets a token whenever a room enters it, so
  * the shard's drain blocks on Redis instead of polling. On one Redis server the append script writes both
- * (see chat-append.lua); on a cluster `index` does, right after the appends.
+ * (see chat-append.lua) and a round's rooms are read and acked in one call; on a cluster `afterAppend`
+ * indexes a turn's rooms right after their appends, and each room is a call of its own (its slot).
  */
 export class PersistIndex {
   private readonly redis: Redis & IndexScripts;
+  private readonly oneServer: boolean;
+  private readonly pendingIndex: PendingIndexWriter | undefined;
 
   constructor(
     redis: Redis,
@@ -66,21 +68,34 @@ export class PersistIndex {
     private readonly ttlMs: number,
   ) {
     this.redis = withScripts<IndexScripts>(redis, SCRIPTS);
+    this.oneServer = !redis.isCluster;
+    this.pendingIndex = this.oneServer ? undefined : new PendingIndexWriter(this);
+  }
+
+  /** The index keys the append script takes on one server (KEYS[8], KEYS[9]) to index its room itself; none on a cluster. */
+  appendKeys(requestIdx: number): string[] {
+    if (!this.oneServer) return [];
+    const shard = persistShardOf(requestIdx);
+    return [this.keys.persistPending(shard), this.keys.persistWake(shard)];
+  }
+
+  /** After an append was stored: the room is in its shard's index when this resolves (the RECEIPT waits for it). */
+  afterAppend(requestIdx: number, seq: number): Promise<void> {
+    return this.pendingIndex ? this.pendingIndex.index(requestIdx, seq) : Promise.resolve();
   }
 
   /**
-   * Every key on one Redis server (not a cluster): the append script indexes its room itself, and a round's
-   * rooms are read and acked in one call each.
+   * Which shards one drain loop may serve together (the loop blocks on their wake lists at once): every
+   * shard on one server, each shard alone on a cluster (its wake list is in its own slot).
    */
-  get onOneServer(): boolean {
-    return !this.redis.isCluster;
+  drainGroupOf(shard: number): string {
+    return this.oneServer ? 'all' : `shard-${shard}`;
   }
 
-  /** The index keys the append script takes on one server (KEYS[8], KEYS[9]); none on a cluster. */
-  appendKeys(requestIdx: number): string[] {
-    if (!this.onOneServer) return [];
-    const shard = persistShardOf(requestIdx);
-    return [this.keys.persistPending(shard), this.keys.persistWake(shard)];
+  /** Rooms that one script call may touch together: a round's all on one server, one each on a cluster. */
+  private callGroups<T>(items: readonly T[]): T[][] {
+    if (items.length === 0) return [];
+    return this.oneServer ? [[...items]] : items.map((i) => [i]);
   }
 
   /** Lists rooms of one shard (scores only rise) and wakes its drain if one entered (a cluster's path). */
@@ -109,28 +124,27 @@ export class PersistIndex {
    * the room: one script call for the whole round on one server, one per room on a cluster.
    */
   async readUncommitted(rooms: readonly PendingRoom[], max: number): Promise<UncommittedOutcome[]> {
-    if (!this.onOneServer)
-      return Promise.all(rooms.map(async (r) => parseReads(await this.redis.ohPersistRead(...this.keys.roomStateKeys(r.requestIdx), r.newest, max), 1)[0]!));
-    if (rooms.length === 0) return [];
-    const out = await this.redis.ohPersistReadMany(
-      rooms.length * 4,
-      ...rooms.flatMap((r) => this.keys.roomStateKeys(r.requestIdx)),
-      ...rooms.map((r) => r.newest),
-      max,
+    const groups = this.callGroups(rooms);
+    const outs = await Promise.all(
+      groups.map(async (g) =>
+        parseReads(
+          await this.redis.ohPersistRead(g.length * 4, ...g.flatMap((r) => this.keys.roomStateKeys(r.requestIdx)), ...g.map((r) => r.newest), max),
+          g.length,
+        ),
+      ),
     );
-    return parseReads(out, rooms.length);
+    return outs.flat();
   }
 
   /** Marks rooms committed up to their `newest` and trims their hot logs (and, in steps, dedupe hashes) to `tail` committed messages. */
   async ack(rooms: readonly PendingRoom[], tail: number): Promise<void> {
     const k = this.keys;
     const keysOf = (id: number) => [k.chatRoom(id), k.chatMeta(id), k.persistMarks(id), k.chatDedupe(id), k.chatDedupeFilter(id)];
-    if (!this.onOneServer) {
-      await Promise.all(rooms.map((r) => this.redis.ohPersistAck(...keysOf(r.requestIdx), r.newest, this.ttlMs, tail)));
-      return;
-    }
-    if (rooms.length === 0) return;
-    await this.redis.ohPersistAckMany(rooms.length * 5, ...rooms.flatMap((r) => keysOf(r.requestIdx)), ...rooms.map((r) => r.newest), this.ttlMs, tail);
+    await Promise.all(
+      this.callGroups(rooms).map((g) =>
+        this.redis.ohPersistAck(g.length * 5, ...g.flatMap((r) => keysOf(r.requestIdx)), ...g.map((r) => r.newest), this.ttlMs, tail),
+      ),
+    );
   }
 
   /** Moves a room's committed mark over seqs another writer committed, as far as they continue it. */
@@ -168,11 +182,8 @@ export class PersistIndex {
 
   /** Takes every wake token of the shards: done before reading their index, so a later entry leaves a new one. */
   async takeWakes(shards: readonly number[]): Promise<void> {
-    const keys = shards.map((s) => this.keys.persistWake(s));
-    if (keys.length === 0) return;
     // One server: one DEL for every shard; a cluster: one per shard (each in its slot).
-    if (this.onOneServer) await this.redis.del(...keys);
-    else await Promise.all(keys.map((k) => this.redis.del(k)));
+    await Promise.all(this.callGroups(shards).map((g) => this.redis.del(...g.map((s) => this.keys.persistWake(s)))));
   }
 
   /**
@@ -189,7 +200,7 @@ export class PersistIndex {
    * master. On one server the append indexes its room itself, so there is nothing to find.
    */
   async reindex(): Promise<number> {
-    if (this.onOneServer) return 0;
+    if (this.oneServer) return 0;
     let found = 0;
     for await (const keys of scanKeys(this.redis, this.keys.persistMarksPattern())) {
       const ids = keys.map(roomOfKey).filter((id): id is number => id !== undefined);

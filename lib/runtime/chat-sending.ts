@@ -1,7 +1,6 @@
 import { ActivityRecorder } from '../chat/activity-recorder';
 import { ChatService } from '../chat/chat-service';
 import { CommitBatcher } from '../chat/commit-batcher';
-import { PendingIndexWriter } from '../chat/pending-index-writer';
 import { SeqLease } from '../chat/seq-lease';
 import type { Logger } from '../logging/logger';
 import type { CoreServices } from './core-services';
@@ -16,7 +15,6 @@ export interface ChatSending {
 
 export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
   const { config, redis, keys, hotLog } = core;
-  const pendingIndex = new PendingIndexWriter(hotLog.persistIndex);
   const lease = new SeqLease({ redis, keys, chatLog: hotLog.chatLog, reservations: hotLog.reservations, log });
   // Flush activity well inside the idle threshold so an active room never looks idle to auto-close.
   const activity = new ActivityRecorder(core.consultations, log, Math.max(50, Math.min(5000, Math.floor(config.autoClose.inactiveMs / 4))));
@@ -35,8 +33,7 @@ export function buildChatSending(core: CoreServices, log: Logger): ChatSending {
     maxMessageChars: config.chat.maxMessageChars,
     receiptAfter: config.chat.receiptAfter,
     batcher: new CommitBatcher(hotLog.commit, hotLog.persistIndex),
-    // On one server the append indexed its room (and woke the shard's drain) in the same call.
-    onAppended: hotLog.persistIndex.onOneServer ? () => Promise.resolve() : (id, seq) => pendingIndex.index(id, seq),
+    onAppended: (id, seq) => hotLog.persistIndex.afterAppend(id, seq),
   });
   return {
     chat,

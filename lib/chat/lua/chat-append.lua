@@ -50,14 +50,26 @@ local events = {}
 local appended = 0
 local leaseOut = false
 local unchecked = false
-local filterValid
--- True when the id is surely new though the room's window no longer holds every id it had.
+local filterValid, holding
+-- True when the filter shows the id is new though the room's window no longer holds every id it had.
 local function vouched(field)
   if filterValid == nil then
-    filterValid = state[10] == dedupeBase and tonumber(redis.call('HGET', KEYS[2], 'hold') or '0') <= now
-      and redis.call('EXISTS', KEYS[7]) == 1
+    filterValid = state[10] == dedupeBase and redis.call('EXISTS', KEYS[7]) == 1
+    holding = tonumber(redis.call('HGET', KEYS[2], 'hold') or '0') > now
   end
   return filterValid and oh_filter_lacks(KEYS[7], field)
+end
+-- Whether a new id must be checked against PostgreSQL first. Only an id the filter cannot vouch for starts the
+-- hold (or moves its end); one refused because of the hold does not, so a busy room's hold ends HOLD_MS after
+-- its last real lookup instead of lasting as long as the room keeps talking.
+local function mustCheck(field)
+  if unchecked then return true end
+  if dedupeBase <= checkedBase then return false end
+  if not vouched(field) then
+    redis.call('HSET', KEYS[2], 'hold', now + HOLD_MS)
+    return true
+  end
+  return holding
 end
 for i = 0, n - 1 do
   local a = 12 + i * 4
@@ -69,12 +81,12 @@ for i = 0, n - 1 do
     local b = buckets[sender]
     if not b then
       local t, ts = bucketFields[sender * 2 - 1], bucketFields[sender * 2]
-      b = {tokens = math.min(burst, tonumber(t or burst) + (now - tonumber(ts or now)) * rate / 1000), spent = false}
+      -- Gateways' clocks differ a little: a stamp from the future refills nothing rather than draining the bucket.
+      b = {tokens = math.min(burst, tonumber(t or burst) + math.max(0, now - tonumber(ts or now)) * rate / 1000), spent = false}
       buckets[sender] = b
     end
     local size = tonumber(ARGV[a + 3])
-    if unchecked or (dedupeBase > checkedBase and not vouched(ARGV[a + 1])) then
-      if not unchecked then redis.call('HSET', KEYS[2], 'hold', now + HOLD_MS) end
+    if mustCheck(ARGV[a + 1]) then
       unchecked = true
       out[#out + 1] = -6; out[#out + 1] = 0; out[#out + 1] = dedupeBase
     elseif b.tokens < 1 then
