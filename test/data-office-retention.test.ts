@@ -7,7 +7,7 @@ import { RetentionPurge } from '../lib/data-office/retention-purge';
 import { createLogger } from '../lib/logging/logger';
 import { createRedis } from '../lib/redis/redis-client';
 import { bullPrefix, QUEUE_NAMES } from '../lib/queues/queue-names';
-import type { ChatLog } from '../lib/chat/chat-log';
+import type { ChatLog } from '../lib/chat/hot-log/chat-log';
 import type { ObjectStore } from '../lib/storage/object-store';
 import { archiveObjectKey, snapshotObjectKey } from '../lib/storage/object-keys';
 import { eventually } from './support/eventually';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ChatLog } from '../lib/chat/chat-log';
-import { ChatPersister } from '../lib/chat/chat-persister';
-import { HOT_TAIL_MESSAGES } from '../lib/chat/hot-tail';
+import { ChatLog } from '../lib/chat/hot-log/chat-log';
+import { ChatPersister } from '../lib/chat/persistence/chat-persister';
+import { HOT_TAIL_MESSAGES } from '../lib/chat/hot-log/hot-tail';
 import { approvedRoom } from './support/approved-room';
 import { eventually } from './support/eventually';
 import { messageToAppend } from './support/message-to-append';

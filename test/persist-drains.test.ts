@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { ChatPersister } from '../lib/chat/chat-persister';
-import { PersistDrains } from '../lib/chat/persist-drain';
+import type { ChatPersister } from '../lib/chat/persistence/chat-persister';
+import { PersistDrains } from '../lib/chat/persistence/persist-drain';
 import { startTestSystem, type TestSystem } from './support/test-system';
 
 /**

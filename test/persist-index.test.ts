@@ -1,5 +1,5 @@
-import { ChatPersister } from '../lib/chat/chat-persister';
-import { CommitBatcher } from '../lib/chat/commit-batcher';
+import { ChatPersister } from '../lib/chat/persistence/chat-persister';
+import { CommitBatcher } from '../lib/chat/send/commit-batcher';
 import { persistShardOf } from '../lib/redis/redis-keys';
 import { approvedRoom } from './support/approved-room';
 import { messageToAppend } from './support/message-to-append';

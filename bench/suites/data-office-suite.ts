@@ -5,7 +5,7 @@ import { UserErasure } from '../../lib/data-office/user-erasure';
 import { exportUserData } from '../../lib/data-office/user-export';
 import { createLogger } from '../../lib/logging/logger';
 import { buildCoreServices, type CoreServices } from '../../lib/runtime/core-services';
-import { ChatPersister } from '../../lib/chat/chat-persister';
+import { ChatPersister } from '../../lib/chat/persistence/chat-persister';
 import { forEachBounded } from '../../lib/maintenance/run-bounded';
 import { archiveObjectKey } from '../../lib/storage/object-keys';
 import { SealPool } from '../../workers/seal-pool';

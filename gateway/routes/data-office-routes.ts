@@ -4,7 +4,7 @@ import { auditPageSchema, consultationSchema, erasureSchema } from './response-s
 import type { AuditLog } from '../../lib/audit/audit-log';
 import { userTarget } from '../../lib/audit/audit-actions';
 import { auditSearchInput } from '../../lib/audit/audit-inputs';
-import type { RoomMessages } from '../../lib/chat/room-messages';
+import type { RoomMessages } from '../../lib/chat/hot-log/room-messages';
 import { toConsultationView } from '../../lib/consultation/consultation-view';
 import type { ErasureRequests } from '../../lib/data-office/erasure-requests';
 import type { LegalHolds } from '../../lib/data-office/legal-holds';

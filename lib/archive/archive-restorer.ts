@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ArchiveKeyring } from './archive-keyring';
-import type { ChatLog } from '../chat/chat-log';
-import type { HotLogRebuilder } from '../chat/hot-log-rebuilder';
+import type { ChatLog } from '../chat/hot-log/chat-log';
+import type { HotLogRebuilder } from '../chat/hot-log/hot-log-rebuilder';
 import type { ChatMessage } from '../../protocol/chat-message';
-import type { ChatMessageRepository } from '../chat/chat-message-repository';
+import type { ChatMessageRepository } from '../chat/persistence/chat-message-repository';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
 import type { ConsultationModel } from '../consultation/consultation.model';
 import { CHAT_OPEN_STATUSES } from '../consultation/consultation-status';

@@ -1,8 +1,8 @@
 import type { ArchiveKeyring } from './archive-keyring';
-import type { ChatLog } from '../chat/chat-log';
-import { readAllPages } from '../chat/seq-pages';
-import type { ChatMessageRepository } from '../chat/chat-message-repository';
-import type { ChatPersister } from '../chat/chat-persister';
+import type { ChatLog } from '../chat/hot-log/chat-log';
+import { readAllPages } from '../chat/hot-log/seq-pages';
+import type { ChatMessageRepository } from '../chat/persistence/chat-message-repository';
+import type { ChatPersister } from '../chat/persistence/chat-persister';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
 import type { ConsultationModel } from '../consultation/consultation.model';
 import { participantsOf } from '../consultation/consultation-view';

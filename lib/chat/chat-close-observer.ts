@@ -1,7 +1,7 @@
 import type { LifecycleObserver } from '../consultation/consultation-lifecycle';
 import type { ConsultationModel } from '../consultation/consultation.model';
 import { HISTORY_STATUSES } from '../consultation/consultation-status';
-import type { ChatLog } from './chat-log';
+import type { ChatLog } from './hot-log/chat-log';
 
 /** Closes a room for chat as soon as its consultation reaches a final status. */
 export class ChatCloseObserver implements LifecycleObserver {

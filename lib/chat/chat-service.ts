@@ -4,16 +4,16 @@ import type { ConsultationLifecycle } from '../consultation/consultation-lifecyc
 import { CHAT_OPEN_STATUSES } from '../consultation/consultation-status';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Principal } from '../identity/principal';
-import type { ActivityRecorder } from './activity-recorder';
-import type { AppendOutcome } from './append-outcome';
-import type { ChatLog } from './chat-log';
+import type { ActivityRecorder } from './send/activity-recorder';
+import type { AppendOutcome } from './send/append-outcome';
+import type { ChatLog } from './hot-log/chat-log';
 import type { RoomEvent } from '../../protocol/room-events';
-import type { CommitBatcher } from './commit-batcher';
-import type { HotLogRebuilder } from './hot-log-rebuilder';
-import type { RoomMessages } from './room-messages';
-import { SeqLease } from './seq-lease';
+import type { CommitBatcher } from './send/commit-batcher';
+import type { HotLogRebuilder } from './hot-log/hot-log-rebuilder';
+import type { RoomMessages } from './hot-log/room-messages';
+import { SeqLease } from './send/seq-lease';
 import { type ChatMessage, decodeChatMessage } from '../../protocol/chat-message';
-import type { ChatMessageRepository } from './chat-message-repository';
+import type { ChatMessageRepository } from './persistence/chat-message-repository';
 import type { RoomDirectory, RoomInfo } from './room-directory';
 import type { ErasureFence } from '../data-office/erasure-fence';
 

@@ -1,5 +1,5 @@
-import type { ChatMessageRepository } from '../chat/chat-message-repository';
-import type { SeqReservations } from '../chat/seq-reservations';
+import type { ChatMessageRepository } from '../chat/persistence/chat-message-repository';
+import type { SeqReservations } from '../chat/persistence/seq-reservations';
 import type { ConsultationRepository } from '../consultation/consultation-repository';
 import type { DeviceTokenRepository } from '../push/device-token-repository';
 import type { NotificationLog } from '../push/notification-log';

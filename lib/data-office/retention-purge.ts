@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { DataOwners } from './data-owners';
 import type { AuditLog } from '../audit/audit-log';
 import { SYSTEM_ORIGIN, consultationTarget } from '../audit/audit-actions';
-import type { ChatLog } from '../chat/chat-log';
+import type { ChatLog } from '../chat/hot-log/chat-log';
 import { CONSULTATION_TABLE } from '../consultation/consultation.model';
 import type { Logger } from '../logging/logger';
 import { forEachBounded } from '../maintenance/run-bounded';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { RoomMessages } from '../chat/room-messages';
+import type { RoomMessages } from '../chat/hot-log/room-messages';
 import { seqOfEncoded, typedRecord } from '../../protocol/chat-message';
 import { ConsultationModel, CONSULTATION_TABLE } from '../consultation/consultation.model';
 import { CHAT_OPEN_STATUSES } from '../consultation/consultation-status';

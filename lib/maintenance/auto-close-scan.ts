@@ -3,7 +3,7 @@ import type { ConsultationRepository } from '../consultation/consultation-reposi
 import type { ConsultationScans } from '../consultation/consultation-scans';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../logging/logger';
-import type { ChatLog } from '../chat/chat-log';
+import type { ChatLog } from '../chat/hot-log/chat-log';
 import type { ConsultationRoomEvent } from '../../protocol/room-events';
 
 export interface AutoCloseSettings {

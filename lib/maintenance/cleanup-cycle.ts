@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ArchiveScheduler } from '../archive/archive-scheduler';
-import type { ChatLog } from '../chat/chat-log';
-import type { ChatPersister } from '../chat/chat-persister';
+import type { ChatLog } from '../chat/hot-log/chat-log';
+import type { ChatPersister } from '../chat/persistence/chat-persister';
 import type { ConsultationScans } from '../consultation/consultation-scans';
 import { CHAT_OPEN_STATUSES } from '../consultation/consultation-status';
 import type { Logger } from '../logging/logger';

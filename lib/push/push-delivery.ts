@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { type ChatMessage, decodeChatMessage } from '../../protocol/chat-message';
-import type { ChatMessageRepository } from '../chat/chat-message-repository';
+import type { ChatMessageRepository } from '../chat/persistence/chat-message-repository';
 import type { NotifyJob } from '../queues/job-payloads';
 import type { RedisKeys } from '../redis/redis-keys';
-import type { ChatLog } from '../chat/chat-log';
+import type { ChatLog } from '../chat/hot-log/chat-log';
 import type { DeviceTokenRepository } from './device-token-repository';
 import type { NewNotification, NotificationLog, NotificationStatus } from './notification-log';
 import type { Presence } from './presence';

@@ -1,7 +1,7 @@
-import { ActivityRecorder } from '../chat/activity-recorder';
+import { ActivityRecorder } from '../chat/send/activity-recorder';
 import { ChatService } from '../chat/chat-service';
-import { CommitBatcher } from '../chat/commit-batcher';
-import { SeqLease } from '../chat/seq-lease';
+import { CommitBatcher } from '../chat/send/commit-batcher';
+import { SeqLease } from '../chat/send/seq-lease';
 import type { Logger } from '../logging/logger';
 import type { CoreServices } from './core-services';
 

@@ -1,6 +1,6 @@
 import { WaitingError } from 'bullmq';
-import type { PersistDrains } from '../../lib/chat/persist-drain';
-import type { PersistIndex } from '../../lib/chat/persist-index';
+import type { PersistDrains } from '../../lib/chat/persistence/persist-drain';
+import type { PersistIndex } from '../../lib/chat/persistence/persist-index';
 import type { PersistShards } from '../../lib/queues/persist-shards';
 import type { QueueHandlers } from '../job-runner';
 

@@ -1,6 +1,6 @@
-import type { Logger } from '../logging/logger';
-import type { ChatLog } from './chat-log';
-import type { ChatMessage } from '../../protocol/chat-message';
+import type { Logger } from '../../logging/logger';
+import type { ChatLog } from '../hot-log/chat-log';
+import type { ChatMessage } from '../../../protocol/chat-message';
 import type { ChatMessageRepository } from './chat-message-repository';
 import type { DurabilityObserver } from './durability-observer';
 import type { SeqReservations } from './seq-reservations';

@@ -1,8 +1,8 @@
-import { type ChatMessage, decodeChatMessage } from '../../protocol/chat-message';
+import { type ChatMessage, decodeChatMessage } from '../../../protocol/chat-message';
 import type { DurableCommit } from './durable-commit';
-import type { HotLogRebuilder } from './hot-log-rebuilder';
+import type { HotLogRebuilder } from '../hot-log/hot-log-rebuilder';
 import type { PendingRoom, PersistIndex } from './persist-index';
-import { HOT_TAIL_MESSAGES } from './hot-tail';
+import { HOT_TAIL_MESSAGES } from '../hot-log/hot-tail';
 
 /** Most rooms a round takes of one shard. */
 const ROOMS_PER_ROUND = 200;

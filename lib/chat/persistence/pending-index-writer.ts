@@ -1,5 +1,5 @@
-import { persistShardOf } from '../redis/redis-keys';
-import { TurnBatch } from '../async/turn-batch';
+import { persistShardOf } from '../../redis/redis-keys';
+import { TurnBatch } from '../../async/turn-batch';
 import type { PersistIndex } from './persist-index';
 
 /**

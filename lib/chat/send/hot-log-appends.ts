@@ -1,15 +1,15 @@
 import type { Redis } from 'ioredis';
-import { dedupeField, type RedisKeys } from '../redis/redis-keys';
-import { readLuaWithPrelude, withScripts, type ScriptCommand } from '../redis/lua-scripts';
-import { TurnBatch } from '../async/turn-batch';
-import { encodeAroundSeq, type ChatMessage } from '../../protocol/chat-message';
-import type { PersistIndex } from './persist-index';
-import type { ChatMessageRepository } from './chat-message-repository';
+import { dedupeField, type RedisKeys } from '../../redis/redis-keys';
+import { withScripts, type ScriptCommand } from '../../redis/lua-scripts';
+import { ROOM_SCRIPTS } from '../room-scripts';
+import { TurnBatch } from '../../async/turn-batch';
+import { encodeAroundSeq, type ChatMessage } from '../../../protocol/chat-message';
+import type { PersistIndex } from '../persistence/persist-index';
+import type { ChatMessageRepository } from '../persistence/chat-message-repository';
 import { appendOutcome, type AppendLimits, type AppendOutcome } from './append-outcome';
 
-const appendLua = readLuaWithPrelude(__dirname, 'hot-log-state', 'trimmed-id-filter', 'chat-append');
 // Keys counted: 7 of the room's, and on one Redis server 2 more (the shard's index, written in the same call).
-const SCRIPTS = { ohChatAppend: { lua: appendLua, keys: 'counted' as const } };
+const SCRIPTS = { ohChatAppend: { lua: ROOM_SCRIPTS.append, keys: 'counted' as const } };
 type AppendScripts = { ohChatAppend: ScriptCommand<number[]> };
 
 export interface HotLogAppendsDeps {

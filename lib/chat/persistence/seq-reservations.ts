@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { preparedQuery } from '../db/prepared-query';
+import { preparedQuery } from '../../db/prepared-query';
 
 const TABLE = 'chat_seq_reservation';
 

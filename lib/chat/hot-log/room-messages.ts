@@ -1,7 +1,7 @@
-import { encodeChatMessage } from '../../protocol/chat-message';
-import { SingleFlight } from '../async/single-flight';
+import { encodeChatMessage } from '../../../protocol/chat-message';
+import { SingleFlight } from '../../async/single-flight';
 import type { ChatLog } from './chat-log';
-import type { ChatMessageRepository } from './chat-message-repository';
+import type { ChatMessageRepository } from '../persistence/chat-message-repository';
 import type { HotLogRebuilder } from './hot-log-rebuilder';
 
 /**

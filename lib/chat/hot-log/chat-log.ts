@@ -1,17 +1,17 @@
 import type { Redis } from 'ioredis';
-import { dedupeField, type RedisKeys } from '../redis/redis-keys';
-import { readLua, readLuaWithPrelude, withScripts, type ScriptCommand } from '../redis/lua-scripts';
-import type { ChatMessage } from '../../protocol/chat-message';
-import type { RebuildState } from './chat-message-repository';
-import type { AppendOutcome } from './append-outcome';
-import { HotLogAppends, type HotLogAppendsDeps } from './hot-log-appends';
+import { dedupeField, type RedisKeys } from '../../redis/redis-keys';
+import { withScripts, type ScriptCommand } from '../../redis/lua-scripts';
+import { ROOM_SCRIPTS } from '../room-scripts';
+import type { ChatMessage } from '../../../protocol/chat-message';
+import type { RebuildState } from '../persistence/chat-message-repository';
+import type { AppendOutcome } from '../send/append-outcome';
+import { HotLogAppends, type HotLogAppendsDeps } from '../send/hot-log-appends';
 
-const withState = (name: string) => readLuaWithPrelude(__dirname, 'hot-log-state', name);
 const SCRIPTS = {
-  ohChatRead: { lua: withState('chat-read'), keys: 4 },
-  ohChatInspect: { lua: withState('chat-inspect'), keys: 4 },
-  ohChatRebuild: { lua: withState('chat-rebuild'), keys: 5 },
-  ohChatLease: { lua: readLua(__dirname, 'chat-lease'), keys: 1 },
+  ohChatRead: { lua: ROOM_SCRIPTS.read, keys: 4 },
+  ohChatInspect: { lua: ROOM_SCRIPTS.inspect, keys: 4 },
+  ohChatRebuild: { lua: ROOM_SCRIPTS.rebuild, keys: 5 },
+  ohChatLease: { lua: ROOM_SCRIPTS.lease, keys: 1 },
 };
 
 type Args = (string | number)[];

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logging/logger';
-import type { RedisKeys } from '../redis/redis-keys';
-import { SingleFlight } from '../async/single-flight';
-import { prepareLocks, withLockOrWait } from '../redis/redis-lock';
-import type { ChatLog } from './chat-log';
-import type { SeqReservations } from './seq-reservations';
+import type { Logger } from '../../logging/logger';
+import type { RedisKeys } from '../../redis/redis-keys';
+import { SingleFlight } from '../../async/single-flight';
+import { prepareLocks, withLockOrWait } from '../../redis/redis-lock';
+import type { ChatLog } from '../hot-log/chat-log';
+import type { SeqReservations } from '../persistence/seq-reservations';
 
 /** Seqs one lease grants: a PostgreSQL write per this many messages of a room, and at most this many skipped per Redis loss. */
 export const SEQ_LEASE_SIZE = 128;

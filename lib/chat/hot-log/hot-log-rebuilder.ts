@@ -1,14 +1,14 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logging/logger';
-import type { RedisKeys } from '../redis/redis-keys';
-import { SingleFlight } from '../async/single-flight';
-import { prepareLocks, withLockOrWait } from '../redis/redis-lock';
+import type { Logger } from '../../logging/logger';
+import type { RedisKeys } from '../../redis/redis-keys';
+import { SingleFlight } from '../../async/single-flight';
+import { prepareLocks, withLockOrWait } from '../../redis/redis-lock';
 import type { ChatLog } from './chat-log';
-import { decodeChatMessage } from '../../protocol/chat-message';
-import type { ChatMessageRepository } from './chat-message-repository';
-import type { DurabilityObserver } from './durability-observer';
-import type { DurableCommit } from './durable-commit';
-import type { SeqReservations } from './seq-reservations';
+import { decodeChatMessage } from '../../../protocol/chat-message';
+import type { ChatMessageRepository } from '../persistence/chat-message-repository';
+import type { DurabilityObserver } from '../persistence/durability-observer';
+import type { DurableCommit } from '../persistence/durable-commit';
+import type { SeqReservations } from '../persistence/seq-reservations';
 import { HOT_TAIL_MESSAGES } from './hot-tail';
 
 // Renewed every third of it while a rebuild runs: a gateway that dies mid-rebuild holds its room for at most this long.

@@ -1,6 +1,6 @@
-import type { ChatMessage } from '../../protocol/chat-message';
-import type { DurableCommit } from './durable-commit';
-import type { PersistIndex } from './persist-index';
+import type { ChatMessage } from '../../../protocol/chat-message';
+import type { DurableCommit } from '../persistence/durable-commit';
+import type { PersistIndex } from '../persistence/persist-index';
 
 interface Waiter {
   readonly message: ChatMessage;

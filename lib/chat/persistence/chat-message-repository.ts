@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { TurnBatch } from '../async/turn-batch';
-import { preparedQuery } from '../db/prepared-query';
-import type { ChatMessage } from '../../protocol/chat-message';
+import { TurnBatch } from '../../async/turn-batch';
+import { preparedQuery } from '../../db/prepared-query';
+import type { ChatMessage } from '../../../protocol/chat-message';
 
 const TABLE = 'chat_message';
 

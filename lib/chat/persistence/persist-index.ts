@@ -1,17 +1,18 @@
 import type { Redis } from 'ioredis';
-import { readLua, readLuaWithPrelude, withScripts, type ScriptCommand } from '../redis/lua-scripts';
-import { scanKeys } from '../redis/redis-client';
-import { PERSIST_SHARDS, persistShardOf, roomOfKey, type RedisKeys } from '../redis/redis-keys';
+import { withScripts, type ScriptCommand } from '../../redis/lua-scripts';
+import { ROOM_SCRIPTS } from '../room-scripts';
+import { scanKeys } from '../../redis/redis-client';
+import { PERSIST_SHARDS, persistShardOf, roomOfKey, type RedisKeys } from '../../redis/redis-keys';
 import { PendingIndexWriter } from './pending-index-writer';
 
 // Read and ack take a room's keys counted, so one call covers one room (a cluster: each room in its slot)
 // or a whole round's rooms (one server).
 const SCRIPTS = {
-  ohPersistIndex: { lua: readLua(__dirname, 'persist-index'), keys: 2 },
-  ohPersistRead: { lua: readLuaWithPrelude(__dirname, 'hot-log-state', 'persist-read'), keys: 'counted' as const },
-  ohPersistAck: { lua: readLuaWithPrelude(__dirname, 'trimmed-id-filter', 'persist-ack'), keys: 'counted' as const },
-  ohPersistAdvance: { lua: readLua(__dirname, 'persist-advance'), keys: 1 },
-  ohPersistUnindex: { lua: readLua(__dirname, 'persist-unindex'), keys: 1 },
+  ohPersistIndex: { lua: ROOM_SCRIPTS.persistIndex, keys: 2 },
+  ohPersistRead: { lua: ROOM_SCRIPTS.persistRead, keys: 'counted' as const },
+  ohPersistAck: { lua: ROOM_SCRIPTS.persistAck, keys: 'counted' as const },
+  ohPersistAdvance: { lua: ROOM_SCRIPTS.persistAdvance, keys: 1 },
+  ohPersistUnindex: { lua: ROOM_SCRIPTS.persistUnindex, keys: 1 },
 };
 type IndexScripts = {
   ohPersistIndex: ScriptCommand<number>;

@@ -1,5 +1,5 @@
-import type { ConsultationRepository } from '../consultation/consultation-repository';
-import type { Logger } from '../logging/logger';
+import type { ConsultationRepository } from '../../consultation/consultation-repository';
+import type { Logger } from '../../logging/logger';
 
 /**
  * Batches `last_activity_at` stamps from the chat path: one UPDATE per flush for every room that
