@@ -15,6 +15,7 @@ import { ChatDestinations } from './stomp/chat-destinations';
 import { SessionRegistry } from './stomp/session-registry';
 import { registerStompEndpoint } from './stomp/stomp-endpoint';
 import { registerSockJsInfoRoutes } from './sockjs/sockjs-info-routes';
+import type { HttpObserver } from './http/exchange-record';
 import { startSockJsHttp } from './sockjs/sockjs-http-server';
 import { CLOSE } from './stomp/session-transport';
 import type { StompSessionHost } from './stomp/stomp-session-host';
@@ -140,13 +141,11 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
     isDraining: () => draining,
     admitSession: (ip: string) => newSessionRefusal(limits, metrics, ip),
   };
+  const observer: HttpObserver = { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) };
   registerStompEndpoint(app, endpoint);
-  registerSockJsInfoRoutes(app);
-  const sockJs = await startSockJsHttp(app, core, endpoint);
-  app.any(
-    '/*',
-    createHttpPipeline({ ...pipeline, router, observer: { onResponse: (route, method, status, seconds) => metrics.http(route, method, status, seconds) } }),
-  );
+  registerSockJsInfoRoutes(app, { trustedProxies, observer, log });
+  const sockJs = await startSockJsHttp(app, core, { ...endpoint, observer });
+  app.any('/*', createHttpPipeline({ ...pipeline, router, observer }));
   const presenceTimer = startPresenceRefresh(registry, core, log);
   const token = await listen(app, host, port, 'gateway');
   const metricsToken = await listenMetrics(options, host, metrics, pipeline);

@@ -1,5 +1,6 @@
 import SockJS from 'sockjs-client';
 import { approvedRoom } from './support/approved-room';
+import { metricValue } from './support/metric-value';
 import { stompOver } from './support/stompjs-session';
 import { startGatewayProcess, type RoleProcess } from './support/child-process';
 import { startRoundRobinProxy, type RoundRobinProxy } from './support/round-robin-proxy';
@@ -104,6 +105,24 @@ describe('SockJS HTTP protocol details', () => {
     expect(await raw('POST', `/000/${sid}/xhr_send`, '')).toMatchObject({ status: 500, text: 'Payload expected.' });
     expect(await raw('POST', `/000/${sid}/xhr_send`, '[broken')).toMatchObject({ status: 500, text: 'Broken JSON encoding.' });
     expect((await raw('POST', '/000/bad.id/xhr')).status).toBe(404);
+  });
+
+  it('every SockJS response is an HTTP exchange like REST: request id, CORS, the request metric; an oversized send is 413', async () => {
+    const sid = `r${Date.now().toString(36)}`;
+    const url = (path: string) => `http://127.0.0.1:${sys.gateway.port}/ws/chat${path}`;
+    const route = { route: '/ws/chat/:server/:session/xhr' };
+    const before = await metricValue(sys.core.registry, 'oh_gateway_http_requests_total', route);
+    const res = await fetch(url(`/000/${sid}/xhr`), {
+      method: 'POST',
+      headers: { 'x-request-id': 'trace-me', origin: 'https://app.example', connection: 'close' },
+    });
+    expect(res.headers.get('x-request-id')).toBe('trace-me');
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(await res.text()).toBe('o\n');
+    expect(await metricValue(sys.core.registry, 'oh_gateway_http_requests_total', route)).toBe(before + 1);
+    const big = await fetch(url(`/000/${sid}/xhr_send`), { method: 'POST', body: JSON.stringify(['x'.repeat(70_000)]), headers: { connection: 'close' } });
+    expect(big.status).toBe(413);
+    expect(big.headers.get('x-request-id')).toBeTruthy();
   });
 
   it('xhr_streaming and eventsource framing; a streaming response ends after 128 KiB and the next one continues', async () => {

@@ -45,6 +45,7 @@ export class HttpExchange {
   private finished = false;
   private readonly extraHeaders: [string, string][] = [];
   private readonly abortListeners: (() => void)[] = [];
+  private readonly doneListeners: (() => void)[] = [];
 
   constructor(
     readonly res: HttpResponse,
@@ -67,6 +68,7 @@ export class HttpExchange {
     res.onAborted(() => {
       this.aborted = true;
       for (const l of this.abortListeners) l();
+      this.done();
     });
   }
 
@@ -78,44 +80,60 @@ export class HttpExchange {
     this.abortListeners.push(listener);
   }
 
+  /** Runs once, when the response ended or the client went away (metrics, the access log, a session's cleanup). */
+  onDone(listener: () => void): void {
+    this.doneListeners.push(listener);
+  }
+
   setHeader(name: string, value: string): void {
     this.extraHeaders.push([name, value]);
   }
 
   send(status: number, body: string | Buffer | undefined, contentType = 'application/json; charset=utf-8', closeConnection = false): void {
-    if (!this.isOpen) return;
-    this.finished = true;
+    if (!this.isOpen || this.statusSent) return;
     this.statusSent = status;
     this.res.cork(() => {
-      this.res.writeStatus(`${status} ${STATUS_TEXT[status] ?? ''}`.trim());
-      this.res.writeHeader('x-request-id', this.requestId);
-      if (body !== undefined) this.res.writeHeader('content-type', contentType);
-      for (const [k, v] of this.extraHeaders) this.res.writeHeader(k, v);
+      this.writeHead(status, body === undefined ? undefined : contentType);
       this.res.end(body ?? '', closeConnection);
     });
+    this.done();
   }
 
   sendJson(status: number, value: unknown): void {
     this.send(status, value === undefined ? undefined : JSON.stringify(value));
   }
 
-  /** Streams a body in chunks, honouring backpressure; resolves when done or when the client went away. */
-  async stream(status: number, contentType: string, chunks: AsyncIterable<Buffer>): Promise<void> {
-    if (!this.isOpen) return;
+  /** Status and headers of a response whose body follows in `write` calls (and `prelude` at once). */
+  begin(status: number, contentType: string, prelude?: string): void {
+    if (!this.isOpen || this.statusSent) return;
     this.statusSent = status;
     this.res.cork(() => {
-      this.res.writeStatus(`${status} ${STATUS_TEXT[status] ?? ''}`.trim());
-      this.res.writeHeader('x-request-id', this.requestId);
-      this.res.writeHeader('content-type', contentType);
-      for (const [k, v] of this.extraHeaders) this.res.writeHeader(k, v);
+      this.writeHead(status, contentType);
+      if (prelude) this.res.write(prelude);
     });
+  }
+
+  /** A chunk of a begun body; false when uWS buffered it (wait for `onWritable`) or the response is over. */
+  write(chunk: string | Buffer): boolean {
+    if (!this.isOpen) return false;
+    let ok = false;
+    this.res.cork(() => (ok = this.res.write(chunk)));
+    return ok;
+  }
+
+  /** Ends a begun body, with its last chunk. */
+  end(chunk?: string | Buffer): void {
+    if (!this.isOpen) return;
+    this.res.cork(() => this.res.end(chunk ?? ''));
+    this.done();
+  }
+
+  /** Streams a body in chunks, honouring backpressure; resolves when done or when the client went away. */
+  async stream(status: number, contentType: string, chunks: AsyncIterable<Buffer>): Promise<void> {
+    this.begin(status, contentType);
     for await (const chunk of chunks) {
-      if (this.aborted) return;
-      let ok = false;
-      this.res.cork(() => {
-        ok = this.res.write(chunk);
-      });
-      if (!ok)
+      if (!this.isOpen) return;
+      if (!this.write(chunk))
         await new Promise<void>((resolve) => {
           this.res.onWritable(() => {
             resolve();
@@ -124,9 +142,19 @@ export class HttpExchange {
           this.onAbort(resolve);
         });
     }
-    if (this.aborted) return;
+    this.end();
+  }
+
+  private writeHead(status: number, contentType: string | undefined): void {
+    this.res.writeStatus(`${status} ${STATUS_TEXT[status] ?? ''}`.trim());
+    this.res.writeHeader('x-request-id', this.requestId);
+    if (contentType !== undefined) this.res.writeHeader('content-type', contentType);
+    for (const [k, v] of this.extraHeaders) this.res.writeHeader(k, v);
+  }
+
+  private done(): void {
     this.finished = true;
-    this.res.cork(() => this.res.end());
+    for (const l of this.doneListeners.splice(0)) l();
   }
 
   elapsedMs(): number {

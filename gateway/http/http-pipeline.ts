@@ -9,16 +9,14 @@ import type { UserDirectory } from '../../lib/users/user-directory';
 import type { ErasureFence } from '../../lib/data-office/erasure-fence';
 import { sendHttpError } from '../protocol-errors';
 import { HttpExchange } from './http-exchange';
+import { cors } from './cors';
+import { recordExchange, type HttpObserver } from './exchange-record';
 import { headersTooLarge, refuseHeaders } from './header-limits';
 import { readJsonBody } from './json-body';
 import type { OriginPolicy } from './origin-policy';
 import type { RequestContext } from './request-context';
 import { Router } from './router';
 import type { TrustedProxies } from '../../lib/network/trusted-proxies';
-
-export interface HttpObserver {
-  onResponse(route: string, method: string, status: number, seconds: number): void;
-}
 
 export interface HttpPipelineDeps {
   readonly router: Router;
@@ -34,9 +32,6 @@ export interface HttpPipelineDeps {
   readonly log: Logger;
   readonly observer?: HttpObserver;
 }
-
-const CORS_ALLOW_HEADERS = 'authorization, content-type, x-request-id';
-const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
 
 /** A handler's view of one request: lazy authentication (with the user's REST budget) and its input. */
 function requestContext(
@@ -74,11 +69,7 @@ export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, 
     const log = deps.log.child({ requestId: ex.requestId, ip: ex.remoteAddress });
     const origin = ex.headers['origin'];
     const originOk = deps.origins.isAllowed(origin, ex.headers['host'], ex.forwardedProto);
-    if (origin && originOk) {
-      ex.setHeader('access-control-allow-origin', origin);
-      ex.setHeader('vary', 'Origin');
-      ex.setHeader('access-control-expose-headers', 'x-request-id, content-disposition');
-    }
+    cors.rest(ex, origin, originOk);
     // uWS delivers the body only to an onData attached before the handler returns: start reading now.
     const body = ex.method === 'GET' || ex.method === 'OPTIONS' ? undefined : readJsonBody(ex);
     // An oversized body is answered at once (413 and close), before any await: the client may stop sending.
@@ -86,18 +77,11 @@ export function createHttpPipeline(deps: HttpPipelineDeps): (res: HttpResponse, 
       if (err instanceof AppError && err.code === 'PAYLOAD_TOO_LARGE' && ex.isOpen) sendHttpError(ex, err, log);
     });
     let routeLabel = 'unmatched';
-    const finish = () => {
-      const seconds = ex.elapsedMs() / 1000;
-      deps.observer?.onResponse(routeLabel, ex.method, ex.statusSent, seconds);
-      // The access log: the request id ties it to the response header and any error logged above.
-      log.info({ method: ex.method, route: routeLabel, status: ex.statusSent, ms: Math.round(seconds * 1000) }, 'request');
-    };
+    const finish = () => recordExchange(ex, routeLabel, deps.observer, log);
     void (async () => {
       if (ex.method === 'OPTIONS') {
         if (!originOk) throw forbidden('origin not allowed');
-        ex.setHeader('access-control-allow-methods', CORS_ALLOW_METHODS);
-        ex.setHeader('access-control-allow-headers', CORS_ALLOW_HEADERS);
-        ex.setHeader('access-control-max-age', '600');
+        cors.restPreflight(ex);
         ex.send(204, undefined);
         return;
       }

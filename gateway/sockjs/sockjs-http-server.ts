@@ -6,6 +6,7 @@ import { createRedis } from '../../lib/redis/redis-client';
 import type { CoreServices } from '../../lib/runtime/core-services';
 import type { GatewayMetrics } from '../gateway-metrics';
 import type { OriginPolicy } from '../http/origin-policy';
+import type { HttpObserver } from '../http/exchange-record';
 import type { SessionRegistry } from '../stomp/session-registry';
 import type { StompSession } from '../stomp/stomp-session';
 import type { StompSessionHost } from '../stomp/stomp-session-host';
@@ -23,6 +24,7 @@ export async function startSockJsHttp(
     origins: OriginPolicy;
     trustedProxies: TrustedProxies | undefined;
     metrics: GatewayMetrics;
+    observer: HttpObserver;
     log: Logger;
     isDraining(): boolean;
     admitSession(ip: string): Promise<AppError | undefined>;
@@ -31,8 +33,8 @@ export async function startSockJsHttp(
   const subscriber = createRedis(core.config, 'gateway-sockjs-subscriber', { shardedSubscriber: true, log: deps.log });
   const relay = new SockJsRelay({ redis: core.redis, subscriber, keys: core.keys, log: deps.log });
   const table = new SockJsSessionTable({ host: deps.host, registry: deps.registry, relay, metrics: deps.metrics, log: deps.log });
-  const { origins, trustedProxies, log, isDraining, admitSession } = deps;
-  registerSockJsHttpTransports(app, { table, relay, origins, trustedProxies, log, isDraining, admitSession });
+  const { origins, trustedProxies, observer, log, isDraining, admitSession } = deps;
+  registerSockJsHttpTransports(app, { table, relay, origins, trustedProxies, observer, log, isDraining, admitSession });
   await table.start();
   return {
     async close() {

@@ -1,9 +1,12 @@
 import type uWS from 'uWebSockets.js';
-import type { AppError } from '../../lib/errors/app-error';
+import { AppError } from '../../lib/errors/app-error';
 import type { Logger } from '../../lib/logging/logger';
 import type { TrustedProxies } from '../../lib/network/trusted-proxies';
-import { clientOf } from '../http/client-address';
+import { cors } from '../http/cors';
+import { recordExchange, type HttpObserver } from '../http/exchange-record';
+import { HttpExchange } from '../http/http-exchange';
 import { headersTooLarge, refuseHeaders } from '../http/header-limits';
+import { readBody } from '../http/json-body';
 import type { OriginPolicy } from '../http/origin-policy';
 import { CLOSE } from '../stomp/session-transport';
 import { ANOTHER_CONNECTION, type SockJsSessionTable } from './sockjs-session-table';
@@ -15,8 +18,6 @@ import { sockJsMessages } from './sockjs-websocket-transport';
 const BASE = '/ws/chat/:server/:session';
 /** SockJS ids are the client's choice: one path segment, no dot; these also keep them inside a Redis hash tag. */
 const VALID_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const MAX_SEND_BYTES = 64 * 1024;
-const ONE_YEAR = 31_536_000;
 
 export interface SockJsHttpDeps {
   readonly table: SockJsSessionTable;
@@ -24,42 +25,33 @@ export interface SockJsHttpDeps {
   readonly origins: OriginPolicy;
   readonly trustedProxies: TrustedProxies | undefined;
   readonly log: Logger;
+  readonly observer?: HttpObserver;
   isDraining(): boolean;
   /** The per-address budget of new sessions: undefined when this one may open, else why not. */
   admitSession(ip: string): Promise<AppError | undefined>;
 }
 
-/** What a handler reads from the request before its first await (uWS invalidates `req` after). */
-interface RequestFacts {
-  sessionId: string;
-  ids: [string, string];
-  origin: string;
-  host: string;
-  ip: string;
-  proto: 'http' | 'https' | undefined;
-  token: string | undefined;
+/** What a handler knows of its request: the exchange (headers, client address, request id) and the SockJS ids. */
+interface SockJsRequest {
+  readonly ex: HttpExchange;
+  readonly sessionId: string;
+  readonly validIds: boolean;
+  readonly token: string | undefined;
 }
 
-function factsOf(res: uWS.HttpResponse, req: uWS.HttpRequest, deps: SockJsHttpDeps): RequestFacts {
-  const client = clientOf(deps.trustedProxies, res, req);
-  return {
-    sessionId: req.getParameter(1) ?? '',
-    ids: [req.getParameter(0) ?? '', req.getParameter(1) ?? ''],
-    origin: req.getHeader('origin'),
-    host: req.getHeader('host'),
-    ip: client.ip,
-    proto: client.proto,
-    token: new URLSearchParams(req.getQuery() ?? '').get('access_token') ?? undefined,
-  };
+/**
+ * One SockJS HTTP request on the same `HttpExchange` as REST (request id, client address, abort handling,
+ * the request metric), with SockJS's CORS; uWS invalidates `req` after the first await, so it is read here.
+ */
+function sockJsRequest(deps: SockJsHttpDeps, res: uWS.HttpResponse, req: uWS.HttpRequest, route: string): SockJsRequest {
+  const ex = new HttpExchange(res, req, deps.trustedProxies);
+  const ids = [req.getParameter(0) ?? '', req.getParameter(1) ?? ''];
+  cors.sockJs(ex);
+  ex.onDone(() => recordExchange(ex, route, deps.observer, deps.log, 'debug'));
+  return { ex, sessionId: ids[1]!, validIds: ids.every((id) => VALID_ID.test(id)), token: ex.query.get('access_token') ?? undefined };
 }
 
-function plain(res: uWS.HttpResponse, status: string, body: string, origin: string): void {
-  res.cork(() => {
-    res.writeStatus(status).writeHeader('Content-Type', 'text/plain; charset=UTF-8');
-    res.writeHeader('Access-Control-Allow-Origin', origin || '*').writeHeader('Access-Control-Allow-Credentials', 'true');
-    res.end(body);
-  });
-}
+const plain = (ex: HttpExchange, status: number, body: string) => ex.send(status, body, 'text/plain; charset=UTF-8');
 
 /**
  * The SockJS HTTP transports (protocol 0.3) at `/ws/chat/{server}/{session}/…`: `xhr` polling, `xhr_streaming`
@@ -67,66 +59,62 @@ function plain(res: uWS.HttpResponse, status: string, body: string, origin: stri
  * gateway its first receiving request reached, and the others reach it through the relay (docs/sockjs.md).
  */
 export function registerSockJsHttpTransports(app: uWS.TemplatedApp, deps: SockJsHttpDeps): void {
+  const route = (transport: string) => `/ws/chat/:server/:session/${transport}`;
   const receiving = (transport: ReceivingTransport) => (res: uWS.HttpResponse, req: uWS.HttpRequest) => {
     if (headersTooLarge(req)) return refuseHeaders(res);
-    const facts = factsOf(res, req, deps);
-    if (!facts.ids.every((id) => VALID_ID.test(id))) return plain(res, '404 Not Found', 'Not Found', facts.origin);
-    const receiver = new SockJsReceiver(res, transport, (r) => {
-      deps.table.detach(facts.sessionId, r);
-      if (r.life) deps.relay.releaseReceiver(r.life, r.token).catch(() => undefined);
+    const r = sockJsRequest(deps, res, req, route(transport));
+    if (!r.validIds) return plain(r.ex, 404, 'Not Found');
+    const receiver = new SockJsReceiver(r.ex, transport, (done) => {
+      deps.table.detach(r.sessionId, done);
+      if (done.life) deps.relay.releaseReceiver(done.life, done.token).catch(() => undefined);
     });
-    serveReceiver(deps, facts, receiver).catch((err: unknown) => {
-      deps.log.warn({ err }, 'SockJS receiving request failed');
+    serveReceiver(deps, r, receiver).catch((err: unknown) => {
+      deps.log.warn({ err, requestId: r.ex.requestId }, 'SockJS receiving request failed');
       receiver.end();
     });
   };
   app.post(`${BASE}/xhr`, receiving('xhr'));
   app.post(`${BASE}/xhr_streaming`, receiving('xhr_streaming'));
   app.get(`${BASE}/eventsource`, receiving('eventsource'));
-  app.post(`${BASE}/xhr_send`, (res, req) => (headersTooLarge(req) ? refuseHeaders(res) : handleSend(deps, res, factsOf(res, req, deps))));
+  app.post(`${BASE}/xhr_send`, (res, req) => (headersTooLarge(req) ? refuseHeaders(res) : handleSend(deps, sockJsRequest(deps, res, req, route('xhr_send')))));
   for (const t of ['xhr', 'xhr_send', 'xhr_streaming'])
     app.options(`${BASE}/${t}`, (res, req) => {
       if (headersTooLarge(req)) return refuseHeaders(res);
-      const origin = req.getHeader('origin');
-      const requested = req.getHeader('access-control-request-headers');
-      res.cork(() => {
-        res.writeStatus('204 No Content').writeHeader('Cache-Control', `public, max-age=${ONE_YEAR}`).writeHeader('Access-Control-Max-Age', String(ONE_YEAR));
-        res.writeHeader('Access-Control-Allow-Methods', 'OPTIONS, POST').writeHeader('Access-Control-Allow-Origin', origin || '*');
-        res.writeHeader('Access-Control-Allow-Credentials', 'true');
-        if (requested) res.writeHeader('Access-Control-Allow-Headers', requested);
-        res.end();
-      });
+      const { ex } = sockJsRequest(deps, res, req, route(t));
+      cors.sockJsPreflight(ex, 'OPTIONS, POST');
+      ex.send(204, undefined);
     });
 }
 
-async function serveReceiver(deps: SockJsHttpDeps, f: RequestFacts, receiver: SockJsReceiver, retried = false): Promise<void> {
+async function serveReceiver(deps: SockJsHttpDeps, r: SockJsRequest, receiver: SockJsReceiver, retried = false): Promise<void> {
   const { table, relay } = deps;
-  const local = table.local(f.sessionId);
+  const local = table.local(r.sessionId);
   if (local) {
-    if (local.closeFrame) return answerClosed(relay, local.life, local.closeFrame, receiver, f.origin);
-    if (!(await claimReceiver(relay, local.life, receiver))) return answer(receiver, f.origin, ANOTHER_CONNECTION);
-    receiver.start(f.origin);
+    if (local.closeFrame) return answerClosed(relay, local.life, local.closeFrame, receiver);
+    if (!(await claimReceiver(relay, local.life, receiver))) return answer(receiver, ANOTHER_CONNECTION);
+    receiver.start();
     return local.attach(receiver, false);
   }
-  const owner = await relay.owner(f.sessionId);
-  if (owner.kind === 'closed') return answerClosed(relay, owner.life, owner.frame, receiver, f.origin);
+  const owner = await relay.owner(r.sessionId);
+  if (owner.kind === 'closed') return answerClosed(relay, owner.life, owner.frame, receiver);
   if (owner.kind === 'gateway') {
-    if (!(await claimReceiver(relay, owner.life, receiver))) return answer(receiver, f.origin, ANOTHER_CONNECTION);
-    receiver.start(f.origin);
+    if (!(await claimReceiver(relay, owner.life, receiver))) return answer(receiver, ANOTHER_CONNECTION);
+    receiver.start();
     return table.serveRemote(owner.life, receiver);
   }
   // A new session: the same admission as a WebSocket upgrade, before anything is kept for it.
-  if (deps.isDraining()) return receiver.refuse('503 Service Unavailable', 'draining');
-  if (!deps.origins.isAllowed(f.origin || undefined, f.host, f.proto)) return receiver.refuse('403 Forbidden', 'origin not allowed');
-  const refused = await deps.admitSession(f.ip);
+  if (deps.isDraining()) return receiver.refuse(503, 'draining');
+  const { ex } = r;
+  if (!deps.origins.isAllowed(ex.headers['origin'] || undefined, ex.headers['host'], ex.forwardedProto)) return receiver.refuse(403, 'origin not allowed');
+  const refused = await deps.admitSession(ex.remoteAddress);
   // SockJS's own refusal: a close frame, which sockjs-client reports as the close instead of trying its next transport.
-  if (refused) return answer(receiver, f.origin, closeFrame(CLOSE.tryAgain, `${refused.code}: ${refused.message}`));
+  if (refused) return answer(receiver, closeFrame(CLOSE.tryAgain, `${refused.code}: ${refused.message}`));
   if (!receiver.isOpen) return;
-  const life = await relay.claim(f.sessionId);
-  if (!life) return retried ? receiver.end() : serveReceiver(deps, f, receiver, true);
-  const session = table.create(life, f.token, receiver.transport);
-  if (!(await claimReceiver(relay, life, receiver))) return answer(receiver, f.origin, ANOTHER_CONNECTION);
-  receiver.start(f.origin);
+  const life = await relay.claim(r.sessionId);
+  if (!life) return retried ? receiver.end() : serveReceiver(deps, r, receiver, true);
+  const session = table.create(life, r.token, receiver.transport);
+  if (!(await claimReceiver(relay, life, receiver))) return answer(receiver, ANOTHER_CONNECTION);
+  receiver.start();
   await session.attach(receiver, true);
 }
 
@@ -139,8 +127,8 @@ async function claimReceiver(relay: SockJsRelay, life: SockJsLife, receiver: Soc
 
 const closeFrame = (code: number, reason: string) => `c${JSON.stringify([code, reason])}`;
 
-function answer(receiver: SockJsReceiver, origin: string, frame: string): void {
-  receiver.start(origin);
+function answer(receiver: SockJsReceiver, frame: string): void {
+  receiver.start();
   receiver.write(frame);
   receiver.end();
 }
@@ -149,35 +137,34 @@ function answer(receiver: SockJsReceiver, origin: string, frame: string): void {
  * A request for a session that ended: what its outbox still holds first (the ERROR of a refused CONNECT
  * that no poll was waiting for), then its close frame. A poll carries one of them per request.
  */
-async function answerClosed(relay: SockJsRelay, life: SockJsLife, frame: string, receiver: SockJsReceiver, origin: string): Promise<void> {
-  receiver.start(origin);
+async function answerClosed(relay: SockJsRelay, life: SockJsLife, frame: string, receiver: SockJsReceiver): Promise<void> {
+  receiver.start();
   await deliverOutbox(relay, life, receiver);
   if (receiver.isOpen) receiver.write(frame);
 }
 
-function handleSend(deps: SockJsHttpDeps, res: uWS.HttpResponse, f: RequestFacts): void {
-  if (!f.ids.every((id) => VALID_ID.test(id))) return plain(res, '404 Not Found', 'Not Found', f.origin);
-  let aborted = false;
-  res.onAborted(() => (aborted = true));
-  const chunks: Buffer[] = [];
-  let size = 0;
-  res.onData((chunk, isLast) => {
-    size += chunk.byteLength;
-    if (size <= MAX_SEND_BYTES) chunks.push(Buffer.from(chunk.slice(0)));
-    if (!isLast) return;
-    const reply = (status: string, body: string) => !aborted && plain(res, status, body, f.origin);
-    if (size > MAX_SEND_BYTES) return reply('413 Payload Too Large', 'Payload too large.');
-    const text = Buffer.concat(chunks).toString('utf8');
-    if (!text) return reply('500 Internal Server Error', 'Payload expected.');
-    const pieces = sockJsMessages(text);
-    if (!pieces) return reply('500 Internal Server Error', 'Broken JSON encoding.');
-    if (deps.table.inbound(f.sessionId, pieces)) return reply('204 No Content', '');
-    void deps.relay
-      .owner(f.sessionId)
-      .then((o) => (o.kind === 'gateway' ? deps.relay.forward(o.gatewayId, o.life, pieces) : false))
-      .then(
-        (ok) => reply(ok ? '204 No Content' : '404 Not Found', ok ? '' : 'Not Found'),
-        () => reply('500 Internal Server Error', 'Internal error'),
-      );
-  });
+function handleSend(deps: SockJsHttpDeps, r: SockJsRequest): void {
+  const { ex } = r;
+  if (!r.validIds) return plain(ex, 404, 'Not Found');
+  // Started before the handler returns: uWS hands the body only to a reader attached by then.
+  readBody(ex).then(
+    (body) => {
+      const text = body.toString('utf8');
+      if (!text) return plain(ex, 500, 'Payload expected.');
+      const pieces = sockJsMessages(text);
+      if (!pieces) return plain(ex, 500, 'Broken JSON encoding.');
+      if (deps.table.inbound(r.sessionId, pieces)) return ex.send(204, undefined);
+      void deps.relay
+        .owner(r.sessionId)
+        .then((o) => (o.kind === 'gateway' ? deps.relay.forward(o.gatewayId, o.life, pieces) : false))
+        .then(
+          (ok) => (ok ? ex.send(204, undefined) : plain(ex, 404, 'Not Found')),
+          () => plain(ex, 500, 'Internal error'),
+        );
+    },
+    (err: unknown) => {
+      // The rest of the body is unread: close, so it is not parsed as a next request.
+      if (err instanceof AppError && err.code === 'PAYLOAD_TOO_LARGE') ex.send(413, 'Payload too large.', 'text/plain; charset=UTF-8', true);
+    },
+  );
 }

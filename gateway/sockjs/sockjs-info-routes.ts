@@ -1,17 +1,15 @@
 import { randomInt } from 'node:crypto';
 import type uWS from 'uWebSockets.js';
+import type { Logger } from '../../lib/logging/logger';
+import type { TrustedProxies } from '../../lib/network/trusted-proxies';
+import { cors } from '../http/cors';
+import { recordExchange, type HttpObserver } from '../http/exchange-record';
+import { HttpExchange } from '../http/http-exchange';
 import { headersTooLarge, refuseHeaders } from '../http/header-limits';
 
 const BASE = '/ws/chat';
 const NO_CACHE = 'no-store, no-cache, no-transform, must-revalidate, max-age=0';
 const ONE_YEAR = 31_536_000;
-
-/** SockJS's CORS: the caller's origin echoed with credentials (the Origin policy is enforced on the upgrade). */
-function cors(res: uWS.HttpResponse, origin: string): void {
-  res.writeHeader('Access-Control-Allow-Origin', origin || '*');
-  res.writeHeader('Access-Control-Allow-Credentials', 'true');
-  res.writeHeader('Vary', 'Origin');
-}
 
 /**
  * The SockJS 0.3 HTTP pieces a client reads before it opens a transport, at the STOMP endpoint's base URL:
@@ -19,38 +17,37 @@ function cors(res: uWS.HttpResponse, origin: string): void {
  * with its CORS preflight, and `/iframe.html` for iframe-based transports. The session transports answer
  * elsewhere: `/{server}/{session}/websocket` and the raw `/websocket` (stomp-endpoint.ts).
  */
-export function registerSockJsInfoRoutes(app: uWS.TemplatedApp): void {
-  const greeting = (res: uWS.HttpResponse, req: uWS.HttpRequest): void => {
-    if (headersTooLarge(req)) return refuseHeaders(res);
-    res.cork(() => res.writeStatus('200 OK').writeHeader('Content-Type', 'text/plain; charset=UTF-8').end('Welcome to SockJS!\n'));
-  };
-  app.get(BASE, greeting);
-  app.get(`${BASE}/`, greeting);
-  app.get(`${BASE}/info`, (res, req) => {
-    if (headersTooLarge(req)) return refuseHeaders(res);
-    const origin = req.getHeader('origin');
-    const body = JSON.stringify({ entropy: randomInt(0, 2 ** 31), origins: ['*:*'], cookie_needed: false, websocket: true });
-    res.cork(() => {
-      res.writeStatus('200 OK').writeHeader('Content-Type', 'application/json; charset=UTF-8').writeHeader('Cache-Control', NO_CACHE);
-      cors(res, origin);
-      res.end(body);
+export function registerSockJsInfoRoutes(
+  app: uWS.TemplatedApp,
+  deps: { trustedProxies: TrustedProxies | undefined; observer?: HttpObserver; log: Logger },
+): void {
+  /** Each route on the REST exchange: request id, client address, the request metric and SockJS's CORS. */
+  const route = (method: 'get' | 'options', path: string, answer: (ex: HttpExchange) => void) =>
+    app[method](path, (res, req) => {
+      if (headersTooLarge(req)) return refuseHeaders(res);
+      const ex = new HttpExchange(res, req, deps.trustedProxies);
+      ex.onDone(() => recordExchange(ex, path, deps.observer, deps.log, 'debug'));
+      cors.sockJs(ex);
+      answer(ex);
     });
+  const greeting = (ex: HttpExchange) => ex.send(200, 'Welcome to SockJS!\n', 'text/plain; charset=UTF-8');
+  route('get', BASE, greeting);
+  route('get', `${BASE}/`, greeting);
+  route('get', `${BASE}/info`, (ex) => {
+    ex.setHeader('cache-control', NO_CACHE);
+    ex.sendJson(200, { entropy: randomInt(0, 2 ** 31), origins: ['*:*'], cookie_needed: false, websocket: true });
   });
-  app.options(`${BASE}/info`, (res, req) => {
-    if (headersTooLarge(req)) return refuseHeaders(res);
-    const origin = req.getHeader('origin');
-    const requested = req.getHeader('access-control-request-headers');
-    res.cork(() => {
-      res.writeStatus('204 No Content').writeHeader('Cache-Control', `public, max-age=${ONE_YEAR}`);
-      res.writeHeader('Access-Control-Max-Age', String(ONE_YEAR)).writeHeader('Access-Control-Allow-Methods', 'OPTIONS, GET');
-      if (requested) res.writeHeader('Access-Control-Allow-Headers', requested);
-      cors(res, origin);
-      res.end();
-    });
+  route('options', `${BASE}/info`, (ex) => {
+    cors.sockJsPreflight(ex, 'OPTIONS, GET');
+    ex.send(204, undefined);
   });
-  app.get(`${BASE}/iframe.html`, (res, req) => {
-    if (headersTooLarge(req)) return refuseHeaders(res);
-    const page = `<!DOCTYPE html>
+  route('get', `${BASE}/iframe.html`, (ex) => {
+    ex.setHeader('cache-control', `public, max-age=${ONE_YEAR}`);
+    ex.send(200, IFRAME_PAGE, 'text/html; charset=UTF-8');
+  });
+}
+
+const IFRAME_PAGE = `<!DOCTYPE html>
 <html>
 <head>
   <meta http-equiv="X-UA-Compatible" content="IE=edge" />
@@ -66,8 +63,3 @@ export function registerSockJsInfoRoutes(app: uWS.TemplatedApp): void {
   <p>This is a SockJS hidden iframe. It's used for cross domain magic.</p>
 </body>
 </html>`;
-    res.cork(() =>
-      res.writeStatus('200 OK').writeHeader('Content-Type', 'text/html; charset=UTF-8').writeHeader('Cache-Control', `public, max-age=${ONE_YEAR}`).end(page),
-    );
-  });
-}

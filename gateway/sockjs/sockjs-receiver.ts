@@ -1,4 +1,4 @@
-import type uWS from 'uWebSockets.js';
+import type { HttpExchange } from '../http/http-exchange';
 import type { SockJsLife } from './sockjs-relay';
 
 export type ReceivingTransport = 'xhr' | 'xhr_streaming' | 'eventsource';
@@ -14,6 +14,7 @@ const CONTENT_TYPE: Record<ReceivingTransport, string> = {
   xhr_streaming: 'application/javascript; charset=UTF-8',
   eventsource: 'text/event-stream; charset=UTF-8',
 };
+const PRELUDE: Record<ReceivingTransport, string | undefined> = { xhr: undefined, xhr_streaming: XHR_STREAMING_PRELUDE, eventsource: '\r\n' };
 
 /**
  * One receiving HTTP request of a SockJS session (`xhr` polling, `xhr_streaming`, `eventsource`): writes SockJS
@@ -28,33 +29,27 @@ export class SockJsReceiver {
   life: SockJsLife | undefined;
 
   constructor(
-    private readonly res: uWS.HttpResponse,
+    private readonly ex: HttpExchange,
     readonly transport: ReceivingTransport,
     private readonly onDone: (r: SockJsReceiver) => void,
   ) {
-    res.onAborted(() => this.finish());
+    ex.onDone(() => this.finish());
   }
 
   get isOpen(): boolean {
     return this.open;
   }
 
-  /** Status, headers and the streaming prelude; call once, before any frame. */
-  start(origin: string): void {
+  /** Status, headers (CORS is on the exchange already) and the streaming prelude; call once, before any frame. */
+  start(): void {
     if (!this.open) return;
-    this.res.cork(() => {
-      this.res.writeStatus('200 OK').writeHeader('Content-Type', CONTENT_TYPE[this.transport]).writeHeader('Cache-Control', NO_CACHE);
-      this.res.writeHeader('Access-Control-Allow-Origin', origin || '*').writeHeader('Access-Control-Allow-Credentials', 'true');
-      if (this.transport === 'xhr_streaming') this.res.write(XHR_STREAMING_PRELUDE);
-      if (this.transport === 'eventsource') this.res.write('\r\n');
-    });
+    this.ex.setHeader('cache-control', NO_CACHE);
+    this.ex.begin(200, CONTENT_TYPE[this.transport], PRELUDE[this.transport]);
   }
 
   /** Refuses the request (a new session the gateway will not take) with a plain-text status. */
-  refuse(status: string, text: string): void {
-    if (!this.open) return;
-    this.res.cork(() => this.res.writeStatus(status).writeHeader('Content-Type', 'text/plain; charset=UTF-8').end(text));
-    this.finish();
+  refuse(status: number, text: string): void {
+    this.ex.send(status, text, 'text/plain; charset=UTF-8');
   }
 
   /** Writes one frame (`o`, `h`, `a[...]`, `c[...]`); false when the response is no longer open. */
@@ -63,16 +58,16 @@ export class SockJsReceiver {
     const chunk = this.transport === 'eventsource' ? `data: ${frame}\r\n\r\n` : `${frame}\n`;
     this.bytes += Buffer.byteLength(chunk);
     const last = this.transport === 'xhr' || this.bytes >= STREAM_BYTES_LIMIT || frame.startsWith('c');
-    this.res.cork(() => (last ? this.res.end(chunk) : this.res.write(chunk)));
-    if (last) this.finish();
+    if (last) this.ex.end(chunk);
+    else this.ex.write(chunk);
     return true;
   }
 
   /** Ends the response without a frame (the gateway is closing). */
   end(): void {
-    if (!this.open) return;
-    this.res.cork(() => this.res.end());
-    this.finish();
+    if (!this.isOpen) return;
+    if (this.ex.statusSent) this.ex.end();
+    else this.ex.send(200, undefined);
   }
 
   private finish(): void {
