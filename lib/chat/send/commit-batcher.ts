@@ -1,12 +1,7 @@
 import type { ChatMessage } from '../../../protocol/chat-message';
+import { TurnBatch } from '../../async/turn-batch';
 import type { DurableCommit } from '../persistence/durable-commit';
 import type { PersistIndex } from '../persistence/persist-index';
-
-interface Waiter {
-  readonly message: ChatMessage;
-  resolve(storedSeq: number): void;
-  reject(err: unknown): void;
-}
 
 /**
  * Group commit for `CHAT_RECEIPT_AFTER=postgres`: every message appended in one event-loop turn (and
@@ -15,47 +10,29 @@ interface Waiter {
  * what it stored under its Redis seq, so persistence does not write those rows again.
  */
 export class CommitBatcher {
-  private queue: Waiter[] = [];
-  private running = false;
+  private readonly batch = new TurnBatch<ChatMessage, ReadonlyMap<string, number>>((messages) => this.store(messages), { oneAtATime: true });
 
   constructor(
     private readonly durable: DurableCommit,
     private readonly index: PersistIndex,
   ) {}
 
-  commit(message: ChatMessage): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ message, resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        setImmediate(() => void this.drain());
-      }
-    });
+  async commit(message: ChatMessage): Promise<number> {
+    const seq = (await this.batch.add(message)).get(message.messageId);
+    if (seq === undefined) throw new Error('message not stored');
+    return seq;
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const batch = this.queue;
-      this.queue = [];
-      try {
-        const { storedSeq } = await this.durable.commit(batch.map((w) => w.message));
-        this.advanceMarks(batch, storedSeq);
-        for (const w of batch) {
-          const seq = storedSeq.get(w.message.messageId);
-          if (seq === undefined) w.reject(new Error('message not stored'));
-          else w.resolve(seq);
-        }
-      } catch (err) {
-        for (const w of batch) w.reject(err);
-      }
-    }
-    this.running = false;
+  private async store(messages: ChatMessage[]): Promise<ReadonlyMap<string, number>> {
+    const { storedSeq } = await this.durable.commit(messages);
+    this.advanceMarks(messages, storedSeq);
+    return storedSeq;
   }
 
   /** Not awaited: a mark left behind only means persistence writes those rows again (they conflict, harmlessly). */
-  private advanceMarks(batch: readonly Waiter[], storedSeq: ReadonlyMap<string, number>): void {
+  private advanceMarks(batch: readonly ChatMessage[], storedSeq: ReadonlyMap<string, number>): void {
     const rooms = new Map<number, number[]>();
-    for (const { message: m } of batch) {
+    for (const m of batch) {
       if (storedSeq.get(m.messageId) !== m.seq) continue; // re-homed: its room rebuilds
       const seqs = rooms.get(m.requestIdx);
       if (seqs) seqs.push(m.seq);
