@@ -100,56 +100,33 @@ function registerRequestReadAndView(router: Router, lifecycle: ConsultationLifec
 
 /** Approve, reject, cancel and end write their audit row in the lifecycle, in the change's own commit. */
 function registerTransitions(router: Router, lifecycle: ConsultationLifecycle): void {
-  const transition = (
+  const transition = <S extends z.ZodType>(
     path: string,
-    doc: { summary: string; who: string; body: z.ZodType },
-    run: (actor: Principal, body: Record<string, unknown>, origin: AuditOrigin) => Promise<ConsultationModel>,
+    summary: string,
+    who: string,
+    body: S,
+    run: (actor: Principal, input: z.output<S>, origin: AuditOrigin) => Promise<ConsultationModel>,
   ) =>
     router.add(
       'POST',
       path,
       async (ctx) => {
         const actor = await ctx.authenticate();
-        const c = await run(actor, await ctx.input(), auditOriginOf(ctx, actor));
+        const c = await run(actor, parseInput(body, await ctx.input()), auditOriginOf(ctx, actor));
         ctx.ex.sendJson(200, toConsultationView(c));
       },
-      { ...doc, ok: { status: 200, schema: consultationSchema }, errors: TRANSITION_ERRORS },
+      { summary, who, body, ok: { status: 200, schema: consultationSchema }, errors: TRANSITION_ERRORS },
     );
-
-  transition(
-    '/api/consultation/approve',
-    { summary: 'Approve a request (SCHEDULED)', who: 'the addressed PROFESSOR, ADMIN', body: approveInput },
-    (actor, body, origin) => {
-      const i = parseInput(approveInput, body);
-      return lifecycle.approve(actor, i.requestIdx, i.scheduledTime, origin);
-    },
-  );
-  transition(
-    '/api/consultation/reject',
-    { summary: 'Reject a request (REJECTED)', who: 'the addressed PROFESSOR, ADMIN', body: rejectInput },
-    (actor, body, origin) => {
-      const i = parseInput(rejectInput, body);
-      return lifecycle.reject(actor, i.requestIdx, i.reason, origin);
-    },
-  );
-  transition(
-    '/api/consultation/cancel',
-    { summary: 'Cancel a PENDING or SCHEDULED request (CANCELED)', who: 'the requesting STUDENT', body: cancelInput },
-    (actor, body, origin) => {
-      const i = parseInput(cancelInput, body);
-      return lifecycle.cancel(actor, i.requestIdx, i.reason, origin);
-    },
-  );
-  transition(
-    '/api/consultation/start',
-    { summary: 'Start the consultation (IN_PROGRESS; idempotent)', who: 'a participant', body: requestIdxInput },
-    (actor, body) => lifecycle.start(actor, parseInput(requestIdxInput, body).requestIdx),
-  );
-  transition(
-    '/api/consultation/end',
-    { summary: 'End the consultation (COMPLETED, endReason USER); the archive follows', who: 'a participant', body: requestIdxInput },
-    (actor, body, origin) => lifecycle.end(actor, parseInput(requestIdxInput, body).requestIdx, origin),
-  );
+  const l = lifecycle;
+  // A table: one transition a line.
+  // prettier-ignore
+  {
+    transition('/api/consultation/approve', 'Approve a request (SCHEDULED)', 'the addressed PROFESSOR, ADMIN', approveInput, (a, i, o) => l.approve(a, i.requestIdx, i.scheduledTime, o));
+    transition('/api/consultation/reject', 'Reject a request (REJECTED)', 'the addressed PROFESSOR, ADMIN', rejectInput, (a, i, o) => l.reject(a, i.requestIdx, i.reason, o));
+    transition('/api/consultation/cancel', 'Cancel a PENDING or SCHEDULED request (CANCELED)', 'the requesting STUDENT', cancelInput, (a, i, o) => l.cancel(a, i.requestIdx, i.reason, o));
+    transition('/api/consultation/start', 'Start the consultation (IN_PROGRESS; idempotent)', 'a participant', requestIdxInput, (a, i) => l.start(a, i.requestIdx));
+    transition('/api/consultation/end', 'End the consultation (COMPLETED, endReason USER); the archive follows', 'a participant', requestIdxInput, (a, i, o) => l.end(a, i.requestIdx, o));
+  }
 }
 
 function registerLists(router: Router, lifecycle: ConsultationLifecycle): void {

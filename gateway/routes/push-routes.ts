@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { notificationPageSchema } from './response-schemas';
 import { forbidden } from '../../lib/errors/app-error';
 import type { DeviceTokenRepository } from '../../lib/push/device-token-repository';
@@ -10,28 +11,28 @@ const PUSH_ERRORS = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'PAYLOAD_TOO_LARGE'
 
 /** Device tokens (any user, their own) and the notification log (ADMIN). */
 export function registerPushRoutes(router: Router, tokens: DeviceTokenRepository, log: NotificationLog): void {
-  router.add(
-    'POST',
-    '/api/push/tokens',
-    async (ctx) => {
-      const actor = await ctx.authenticate();
-      const { token, platform } = parseInput(registerTokenInput, await ctx.input());
-      await tokens.register(actor.userId, token, platform);
-      ctx.ex.send(204, undefined);
-    },
-    { summary: "Register a device token for the caller's push notifications", who: 'any', body: registerTokenInput, ok: { status: 204 }, errors: PUSH_ERRORS },
+  /** The caller's own device tokens: register or remove one (204). */
+  const tokenRoute = <S extends z.ZodType>(
+    method: 'POST' | 'DELETE',
+    body: S,
+    summary: string,
+    who: string,
+    run: (userId: string, input: z.output<S>) => Promise<void>,
+  ) =>
+    router.add(
+      method,
+      '/api/push/tokens',
+      async (ctx) => {
+        const actor = await ctx.authenticate();
+        await run(actor.userId, parseInput(body, await ctx.input()));
+        ctx.ex.send(204, undefined);
+      },
+      { summary, who, body, ok: { status: 204 }, errors: PUSH_ERRORS },
+    );
+  tokenRoute('POST', registerTokenInput, "Register a device token for the caller's push notifications", 'any', (userId, i) =>
+    tokens.register(userId, i.token, i.platform),
   );
-  router.add(
-    'DELETE',
-    '/api/push/tokens',
-    async (ctx) => {
-      const actor = await ctx.authenticate();
-      const { token } = parseInput(unregisterTokenInput, await ctx.input());
-      await tokens.unregister(actor.userId, token);
-      ctx.ex.send(204, undefined);
-    },
-    { summary: "Remove one of the caller's device tokens", who: 'the owner', body: unregisterTokenInput, ok: { status: 204 }, errors: PUSH_ERRORS },
-  );
+  tokenRoute('DELETE', unregisterTokenInput, "Remove one of the caller's device tokens", 'the owner', (userId, i) => tokens.unregister(userId, i.token));
   router.add(
     'GET',
     '/api/admin/notifications',
