@@ -37,10 +37,7 @@ export function maintenanceHandlers(d: {
     'backup-cycle': () =>
       locked('backup-cycle', async () => {
         const r = await d.backup.run();
-        d.metrics.backupRooms.inc({ result: 'scanned' }, r.scanned);
-        d.metrics.backupRooms.inc({ result: 'changed' }, r.changed);
-        d.metrics.backupRooms.inc({ result: 'uploaded' }, r.uploaded);
-        d.metrics.backupRooms.inc({ result: 'failed' }, r.failed);
+        for (const result of ['scanned', 'changed', 'uploaded', 'failed'] as const) d.metrics.backupRooms.inc({ result }, r[result]);
         d.metrics.backupCycleSeconds.observe(r.durationMs / 1000);
         return r;
       }),
@@ -55,10 +52,8 @@ export function maintenanceHandlers(d: {
     'cleanup-cycle': () =>
       locked('cleanup-cycle', async () => {
         const r = await d.cleanup.run();
-        d.metrics.cleanup.inc({ kind: 'temp_snapshot' }, r.tempRemoved);
-        d.metrics.cleanup.inc({ kind: 'orphan_room' }, r.orphansRemoved);
-        d.metrics.cleanup.inc({ kind: 'orphan_archived' }, r.orphansArchived);
-        d.metrics.cleanup.inc({ kind: 'archive_requeued' }, r.archivesRequeued);
+        const kinds = { temp_snapshot: r.tempRemoved, orphan_room: r.orphansRemoved, orphan_archived: r.orphansArchived, archive_requeued: r.archivesRequeued };
+        for (const [kind, n] of Object.entries(kinds)) d.metrics.cleanup.inc({ kind }, n);
         return r;
       }),
   };
