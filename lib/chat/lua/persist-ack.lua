@@ -2,7 +2,7 @@
   Records that rooms' messages up to a seq are committed to PostgreSQL (their marks), and trims each hot
   log to a bounded tail: committed messages older than the newest ARGV[n+2] leave the list and `base` moves
   past them (reads below base come from PostgreSQL, which holds them). The dedupe hash is trimmed in steps:
-  once it holds twice the tail, every entry at or below the list's base (committed) leaves it and the meta's
+  once it holds between 1.5 and 2 times the tail (the point is the room's own), every entry at or below the list's base (committed) leaves it and the meta's
   `dbase` moves there; a send whose id is not in the hash is then checked against PostgreSQL's unique index
   (chat-append.lua's -6) unless the room's trimmed-id filter vouches that it was never trimmed: the trimmed ids
   go into the filter, whose `fbase` follows `dbase` as long as the filter holds every id trimmed (a rebuilt room
@@ -16,6 +16,13 @@
 ]]
 local rooms = #KEYS / 5
 local ttl, tail = ARGV[rooms + 1], tonumber(ARGV[rooms + 2])
+-- Rooms that fill in step (a class, a benchmark's synchronised rooms) would all trim in the same rounds and
+-- hold Redis up together: each room trims at its own point between 1.5 and 2 times the tail, from a hash of
+-- its dedupe key, so their trims spread out and stay spread.
+local half = math.floor(tail / 2)
+local function trimsAt(dd, dedupe)
+  return dd >= tail + half and dd >= tail + half + tonumber(string.sub(redis.sha1hex(dedupe), 1, 6), 16) % (half + 1)
+end
 for r = 0, rooms - 1 do
   local list, meta, marks, dedupe, filter = KEYS[r * 5 + 1], KEYS[r * 5 + 2], KEYS[r * 5 + 3], KEYS[r * 5 + 4], KEYS[r * 5 + 5]
   local acked = tonumber(ARGV[r + 1])
@@ -34,7 +41,7 @@ for r = 0, rooms - 1 do
       base = newBase
     end
     local dd = tonumber(m[3] or '0')
-    if dd >= 2 * tail and base > tonumber(m[5] or '0') and redis.call('HLEN', dedupe) == dd then
+    if trimsAt(dd, dedupe) and base > tonumber(m[5] or '0') and redis.call('HLEN', dedupe) == dd then
       local all = redis.call('HGETALL', dedupe)
       local gone = {}
       for i = 1, #all, 2 do
