@@ -64,7 +64,8 @@ function buildPersistence(core: CoreServices, metrics: WorkerMetrics, log: Logge
     index: hotLog.persistIndex,
     openBlocking: () => createRedis(config, 'workers-persist-drain', { forBullWorker: true, log }),
     windowMs: PERSIST_WINDOW_MS,
-    idleCheckSec: 30,
+    // Only a lost wake token needs this look: it bounds how long one can delay a room's commit.
+    idleCheckSec: 5,
   });
   return { persister, drains, shards: new PersistShards(core.queues) };
 }
