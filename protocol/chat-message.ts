@@ -27,18 +27,16 @@ export type ChatMessageBody = Omit<ChatMessage, 'requestIdx' | 'seq'>;
 
 /** A message's JSON, fields in contract order. */
 export function encodeChatMessage(m: ChatMessage): string {
-  return `{"requestIdx":${m.requestIdx},"seq":${m.seq}${encodeAfterSeq(m)}`;
+  return `${encodeHead(m.requestIdx)}${m.seq}${encodeTail(m)}`;
 }
 
 /**
  * The JSON split around the seq, for a writer that learns the seq later (the append script splices it in):
- * `${head}${seq}${tail}` is `encodeChatMessage` of the message with that seq.
+ * `${encodeHead(requestIdx)}${seq}${encodeTail(body)}` is `encodeChatMessage` of the message with that seq.
  */
-export function encodeAroundSeq(requestIdx: number, body: ChatMessageBody): { head: string; tail: string } {
-  return { head: `{"requestIdx":${requestIdx},"seq":`, tail: encodeAfterSeq(body) };
-}
+export const encodeHead = (requestIdx: number): string => `{"requestIdx":${requestIdx},"seq":`;
 
-function encodeAfterSeq(m: ChatMessageBody): string {
+export function encodeTail(m: ChatMessageBody): string {
   // A literal, not a loop over the field list: this runs per message on the hot path. The `satisfies` makes
   // the compiler refuse it when a field is missing; a unit test checks the order against CHAT_MESSAGE_FIELDS.
   const rest = {

@@ -1,18 +1,13 @@
 import type { ChatMessage } from '../../protocol/chat-message';
+import type { Consultation } from '../../protocol/consultation';
 import { formatZoned, parseZoned } from './zoned-time';
 
 /** What the archive header states about a consultation (CONTRACT §6). */
-export interface ArchiveHeader {
-  requestIdx: number;
-  studentId: string;
-  studentName: string;
-  professorId: string;
-  professorName: string;
-  title: string;
+export type ArchiveHeader = Pick<Consultation, 'requestIdx' | 'studentId' | 'studentName' | 'professorId' | 'professorName' | 'title'> & {
   startedAt: Date | null;
   endedAt: Date | null;
   endReason: string | null;
-}
+};
 
 export interface ArchiveLine {
   sentAt: Date;

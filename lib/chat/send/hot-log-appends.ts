@@ -3,7 +3,7 @@ import { dedupeField, type RedisKeys } from '../../redis/redis-keys';
 import { withScripts, type ScriptCommand } from '../../redis/lua-scripts';
 import { ROOM_SCRIPTS } from '../room-scripts';
 import { TurnBatch } from '../../async/turn-batch';
-import { encodeAroundSeq, type ChatMessage } from '../../../protocol/chat-message';
+import { encodeHead, encodeTail, type ChatMessage } from '../../../protocol/chat-message';
 import type { PersistIndex } from '../persistence/persist-index';
 import type { ChatMessageRepository } from '../persistence/chat-message-repository';
 import { appendOutcome, type AppendLimits, type AppendOutcome } from './append-outcome';
@@ -200,7 +200,7 @@ export class HotLogAppends {
       l.maxLogMessages,
       l.maxLogBytes,
       // The seq is spliced in by the script between the head and each message's tail.
-      encodeAroundSeq(id, chunk[0]!.message).head,
+      encodeHead(id),
       id,
       checkedBase,
       senders[0]!,
@@ -210,7 +210,7 @@ export class HotLogAppends {
       args.push(
         message.senderId === senders[0] ? 1 : 2,
         dedupeField(message.senderId, message.clientMsgId),
-        encodeAroundSeq(id, message).tail,
+        encodeTail(message),
         Buffer.byteLength(message.content),
       );
     }
