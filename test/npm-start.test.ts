@@ -105,7 +105,11 @@ it('runs every role with the embedded S3 on its configured port, notices once, a
   redis.disconnect();
   expect(found).toBeGreaterThan(0);
   const code = await proc.kill('SIGINT');
-  expect(code).toBe(0);
+  // On a failure, the stop lines say which role did not drain, and why.
+  const stopLines = proc.logs.filter(
+    (l) => (l['msg'] === 'role stopped' && l['code'] !== 0) || (Number(l['level']) >= 40 && /drain|stop/.test(String(l['msg']))),
+  );
+  expect({ code, stopLines }).toEqual({ code: 0, stopLines: [] });
   expect(proc.logs.filter((l) => FIRST_RUN_LINE.test(String(l['raw'])))).toHaveLength(1);
 }, 120_000);
 

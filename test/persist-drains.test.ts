@@ -80,6 +80,48 @@ describe('persist drains', () => {
     drains.stop();
   });
 
+  it('stop() ends a drain even when closing its connection never settles the wait (as a Cluster closed while connecting does)', async () => {
+    // The blocking connection an ioredis Cluster gives when closed in its "connect" state: a BLPOP sent to it
+    // neither answers nor fails. Stop during the wait, and stop during a round (no wait may start after it).
+    let blpops = 0;
+    let onWait = () => undefined as void;
+    const stuck = {
+      blpop: () => {
+        blpops += 1;
+        onWait();
+        return new Promise(() => undefined);
+      },
+      disconnect: () => undefined,
+    } as unknown as Redis;
+    let roundGate: (() => void) | undefined;
+    let onRound = () => undefined as void;
+    const persister = {
+      persistRound: async () => {
+        onRound();
+        if (roundGate) await new Promise<void>((resolve) => (roundGate = resolve));
+        return { rooms: 0, written: 0, full: false };
+      },
+    } as unknown as ChatPersister;
+    const make = () => new PersistDrains({ persister, index: sys.core.hotLog.persistIndex, openBlocking: () => stuck, windowMs: 10, idleCheckSec: 30 });
+
+    const waitingDrains = make();
+    const inWait = new Promise<void>((resolve) => (onWait = resolve));
+    const waiting = waitingDrains.run(0);
+    await inWait;
+    waitingDrains.stop();
+    await waiting;
+
+    const roundDrains = make();
+    roundGate = () => undefined;
+    const inRound = new Promise<void>((resolve) => (onRound = resolve));
+    const running = roundDrains.run(0);
+    await inRound;
+    roundDrains.stop();
+    roundGate!();
+    await running;
+    expect(blpops).toBe(1);
+  });
+
   it('a second job for a shard still held replaces the first, which ends', async () => {
     const { drains, nextRound } = recordingDrains();
     const first = drains.run(0);

@@ -45,7 +45,13 @@ export async function runRole(role: string, start: (config: AppConfig, log: Logg
     stopping = true;
     const running = await starting.catch(() => undefined);
     log.info({ signal }, `${role} draining`);
-    await running?.close();
+    try {
+      await running?.close();
+    } catch (err) {
+      // A JSON line and a failing code (the supervisor reports it), not an unhandled rejection's stack trace.
+      log.error({ err }, `${role} did not stop cleanly`);
+      process.exit(1);
+    }
     log.info(`${role} stopped`);
     process.exit(0);
   };

@@ -26,6 +26,11 @@ interface DrainLoop {
   conn: Redis;
   /** Set when the connection was closed on purpose (to make the loop look at its shards again). */
   interrupted: boolean;
+  /**
+   * Ends the current wait. Closing the connection is not enough: an ioredis Cluster closed while it
+   * connects leaves its status at "close", and a BLPOP sent then waits in its offline queue for ever.
+   */
+  endWait(): void;
 }
 
 /** A shard held by this process: its BullMQ job waits in run() until its loop lets it go. */
@@ -84,7 +89,7 @@ export class PersistDrains {
   }
 
   private newLoop(group: string): DrainLoop {
-    const loop = { group, conn: this.d.openBlocking(), interrupted: false };
+    const loop = { group, conn: this.d.openBlocking(), interrupted: false, endWait: () => undefined };
     this.loops.set(group, loop);
     return loop;
   }
@@ -98,6 +103,7 @@ export class PersistDrains {
   private interrupt(loop: DrainLoop): void {
     loop.interrupted = true;
     loop.conn.disconnect();
+    loop.endWait();
   }
 
   private shardsOf(loop: DrainLoop): number[] {
@@ -144,13 +150,21 @@ export class PersistDrains {
   }
 
   private async waitForWake(loop: DrainLoop, shards: readonly number[]): Promise<void> {
-    try {
-      await this.d.index.waitForWake(loop.conn, shards, this.d.idleCheckSec);
-    } catch (err) {
-      if (!loop.interrupted) throw err;
-      // Closed on purpose: the loop's shards changed, or it is stopping.
-      loop.interrupted = false;
-      if (!this.stopping && this.shardsOf(loop).length > 0) loop.conn = this.d.openBlocking();
+    // Interrupted during the round: its connection is closed, so no wait on it.
+    if (!loop.interrupted) {
+      const waiting = this.d.index.waitForWake(loop.conn, shards, this.d.idleCheckSec);
+      waiting.catch(() => undefined); // an ended wait settles, if ever, on its closed connection
+      try {
+        await Promise.race([waiting, new Promise<void>((resolve) => (loop.endWait = resolve))]);
+      } catch (err) {
+        if (!loop.interrupted) throw err;
+      } finally {
+        loop.endWait = () => undefined;
+      }
     }
+    if (!loop.interrupted) return;
+    // Closed on purpose: the loop's shards changed, or it is stopping.
+    loop.interrupted = false;
+    if (!this.stopping && this.shardsOf(loop).length > 0) loop.conn = this.d.openBlocking();
   }
 }
