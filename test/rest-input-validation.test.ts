@@ -83,6 +83,21 @@ describe('input validation', () => {
     expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
   });
 
+  it.each([
+    ['GET', '/api/consultation/abc'],
+    ['GET', '/api/chat/messages/0'],
+    ['GET', '/api/chat/archive/download/1.5'],
+    ['POST', '/api/admin/consultations/-1/legal-hold'],
+    ['POST', `/api/admin/users/${'u'.repeat(300)}/erase`],
+    ['GET', '/api/admin/users/a%00b/export'],
+  ])('%s %s: the path parameter is checked by its documented schema, after the token', async (method, path) => {
+    const anonymous = await sys.http(method, path);
+    expect(anonymous.body.error.code).toBe('UNAUTHENTICATED');
+    const admin = sys.token('a1', 'ADMIN');
+    const res = await sys.http(method, path, { token: admin, body: method === 'POST' ? { hold: true } : undefined });
+    expect([res.status, res.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
   it('an oversized body is 413, declared or not', async () => {
     const big = JSON.stringify({ requestIdx: pendingId, reason: 'x'.repeat(70_000) });
     const res = await sys.http('POST', '/api/consultation/reject', { token: professor, rawBody: big, headers: { 'content-type': 'application/json' } });

@@ -1,21 +1,31 @@
 import type { z } from 'zod';
 import { notFound, AppError, type ErrorCode } from '../../lib/errors/app-error';
+import { parseInput } from '../../lib/validation/parse-input';
 import type { RequestContext } from './request-context';
 
-export type RouteHandler = (ctx: RequestContext, params: Readonly<Record<string, string>>) => Promise<void>;
+/** Path parameter schemas by name, as a route documents them. */
+export type ParamSchemas = Readonly<Record<string, z.ZodType>>;
+
+/**
+ * A route's path parameters, each parsed by its documented schema when the handler reads it: after the
+ * handler has authenticated, so a caller without a token gets UNAUTHENTICATED before VALIDATION_FAILED.
+ */
+export type PathParams<P extends ParamSchemas> = { readonly [K in keyof P]: z.output<P[K]> };
+
+export type RouteHandler<P extends ParamSchemas = ParamSchemas> = (ctx: RequestContext, params: PathParams<P>) => Promise<void>;
 
 /**
  * What a route documents about itself, built from the same schemas it validates with: the OpenAPI
  * document (gateway/http/openapi-document.ts) is generated from these, never kept by hand.
  */
-export interface RouteDoc {
+export interface RouteDoc<P extends ParamSchemas = ParamSchemas> {
   readonly summary: string;
   /** Who may call it (CONTRACT §4 "who"); anonymous routes say so. */
   readonly who: string;
   readonly body?: z.ZodType;
   readonly query?: z.ZodType;
-  /** Path parameter schemas by name. */
-  readonly params?: Readonly<Record<string, z.ZodType>>;
+  /** Path parameter schemas by name: one for each `:name` of the pattern, and what the handler reads. */
+  readonly params?: P;
   /** The success response: status, and a JSON schema or a content type for other bodies. */
   readonly ok: { readonly status: number; readonly schema?: z.ZodType; readonly contentType?: string };
   /** Error codes this route can answer with (besides INTERNAL and RATE_LIMITED, which any can). */
@@ -26,7 +36,7 @@ interface Route {
   readonly method: string;
   readonly pattern: string;
   readonly segments: readonly string[];
-  readonly handler: RouteHandler;
+  readonly handler: (ctx: RequestContext, raw: Readonly<Record<string, string>>) => Promise<void>;
   readonly doc?: RouteDoc;
 }
 
@@ -34,8 +44,13 @@ interface Route {
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: string, pattern: string, handler: RouteHandler, doc?: RouteDoc): this {
-    this.routes.push({ method, pattern, segments: pattern.split('/').filter(Boolean), handler, doc });
+  add<P extends ParamSchemas = Record<never, never>>(method: string, pattern: string, handler: RouteHandler<P>, doc?: RouteDoc<P>): this {
+    const segments = pattern.split('/').filter(Boolean);
+    const schemas: ParamSchemas = doc?.params ?? {};
+    const undocumented = segments.filter((s) => s.startsWith(':') && !schemas[s.slice(1)]);
+    if (undocumented.length) throw new Error(`${method} ${pattern}: no schema for ${undocumented.join(', ')}`);
+    const run = (ctx: RequestContext, raw: Readonly<Record<string, string>>) => handler(ctx, pathParams(schemas, raw) as PathParams<P>);
+    this.routes.push({ method, pattern, segments, handler: run, doc });
     // Literal routes first, so `/api/consultation/active` is never taken as `:requestIdx`.
     this.routes.sort((a, b) => paramCount(a) - paramCount(b));
     return this;
@@ -68,6 +83,12 @@ export class Router {
   static label(route: { pattern: string } | undefined): string {
     return route?.pattern ?? 'unmatched';
   }
+}
+
+function pathParams(schemas: ParamSchemas, raw: Readonly<Record<string, string>>): Record<string, unknown> {
+  const params = {};
+  for (const [name, schema] of Object.entries(schemas)) Object.defineProperty(params, name, { enumerable: true, get: () => parseInput(schema, raw[name]) });
+  return params;
 }
 
 function paramCount(r: Route): number {

@@ -1,7 +1,7 @@
 import { readArchiveText } from '../../lib/archive/archive-reader';
 import { notFound } from '../../lib/errors/app-error';
 import type { CoreServices } from '../../lib/runtime/core-services';
-import { idSchema, parseInput } from '../../lib/validation/parse-input';
+import { idSchema } from '../../lib/validation/parse-input';
 import type { Router } from '../http/router';
 import { auditOriginOf } from './audit-origin';
 import { consultationTarget } from '../../lib/audit/audit-actions';
@@ -15,8 +15,8 @@ export function registerArchiveRoutes(router: Router, core: CoreServices): void 
     '/api/chat/archive/download/:requestIdx',
     async (ctx, params) => {
       const actor = await ctx.authenticate();
-      const requestIdx = parseInput(idSchema, params['requestIdx']);
-      const c = await core.lifecycle.view(actor, requestIdx);
+      const c = await core.lifecycle.view(actor, params.requestIdx);
+      const { requestIdx } = c;
       if (c.purgedAt)
         throw notFound(`consultation ${requestIdx} was purged on ${c.purgedAt.toISOString()} under the retention policy; its archive no longer exists`);
       if (!c.archivedAt) throw notFound(`consultation ${requestIdx} is not archived yet`);

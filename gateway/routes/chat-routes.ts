@@ -15,7 +15,7 @@ export function registerChatRoutes(router: Router, chat: ChatService, rooms: Roo
     '/api/chat/messages/:requestIdx',
     async (ctx, params) => {
       const actor = await ctx.authenticate();
-      const requestIdx = parseInput(idSchema, params['requestIdx']);
+      const { requestIdx } = params;
       const { afterSeq, limit } = parseInput(historyInput, await ctx.input());
       const page = await chat.history(actor, requestIdx, afterSeq, limit);
       const room = await rooms.get(requestIdx);

@@ -34,10 +34,10 @@ const LIST_ERRORS = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'] as con
 
 /** An ADMIN reading a consultation they are not part of is recorded in the audit trail. */
 const VIEW_HANDLER =
-  (lifecycle: ConsultationLifecycle, audit: AuditLog): RouteHandler =>
+  (lifecycle: ConsultationLifecycle, audit: AuditLog): RouteHandler<{ requestIdx: typeof idSchema }> =>
   async (ctx, params) => {
     const actor = await ctx.authenticate();
-    const requestIdx = parseInput(idSchema, params['requestIdx']);
+    const { requestIdx } = params;
     const c = await lifecycle.view(actor, requestIdx);
     if (actor.userId !== c.studentId && actor.userId !== c.professorId)
       await audit.record(auditOriginOf(ctx, actor), 'CONSULTATION_READ', consultationTarget(requestIdx));

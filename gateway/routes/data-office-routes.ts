@@ -44,8 +44,7 @@ export function registerDataOfficeRoutes(router: Router, d: DataOfficeRouteDeps)
     '/api/admin/users/:userId/erase',
     async (ctx, params) => {
       const actor = await adminOnly(ctx);
-      const userId = parseInput(userIdParam, params['userId']);
-      ctx.ex.sendJson(202, await d.erasures.request(userId, auditOriginOf(ctx, actor)));
+      ctx.ex.sendJson(202, await d.erasures.request(params.userId, auditOriginOf(ctx, actor)));
     },
     {
       summary: "Erase a user's personal data everywhere (a job; idempotent)",
@@ -60,7 +59,7 @@ export function registerDataOfficeRoutes(router: Router, d: DataOfficeRouteDeps)
     '/api/admin/consultations/:requestIdx/legal-hold',
     async (ctx, params) => {
       const actor = await adminOnly(ctx);
-      const requestIdx = parseInput(idSchema, params['requestIdx']);
+      const { requestIdx } = params;
       const { hold } = parseInput(legalHoldInput, await ctx.input());
       ctx.ex.sendJson(200, toConsultationView(await d.holds.set(requestIdx, hold, auditOriginOf(ctx, actor))));
     },
@@ -107,7 +106,7 @@ function registerExports(router: Router, d: DataOfficeRouteDeps): void {
     '/api/admin/users/:userId/export',
     async (ctx, params) => {
       const actor = await adminOnly(ctx);
-      await send(ctx, actor, parseInput(userIdParam, params['userId']));
+      await send(ctx, actor, params.userId);
     },
     { summary: 'Everything held about a user, streamed as NDJSON', who: 'ADMIN', params: { userId: userIdParam }, ...doc, errors: ADMIN_ERRORS },
   );
