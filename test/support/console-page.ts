@@ -7,6 +7,8 @@ export interface ConsolePage {
   readonly errors: string[];
   /** URLs of every WebSocket the page opened, in order. */
   readonly sockets: string[];
+  /** How each WebSocket ended and the ERROR frames it got: why the page opened another. */
+  readonly socketEnds: string[];
 }
 
 export async function openConsole(
@@ -23,10 +25,19 @@ export async function openConsole(
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(msg.text());
   });
-  page.on('websocket', (ws) => sockets.push(ws.url()));
+  const socketEnds: string[] = [];
+  page.on('websocket', (ws) => {
+    sockets.push(ws.url());
+    const n = sockets.length;
+    ws.on('framereceived', (f) => {
+      if (String(f.payload).startsWith('ERROR')) socketEnds.push(`socket ${n} ERROR at ${new Date().toISOString()}: ${String(f.payload).slice(0, 300)}`);
+    });
+    ws.on('close', () => socketEnds.push(`socket ${n} closed at ${new Date().toISOString()}`));
+    ws.on('socketerror', (e) => socketEnds.push(`socket ${n} error: ${e}`));
+  });
   await page.goto(`${baseUrl}/console/#token=${token}`);
   if (options.waitConnected !== false) await page.locator('#connection[data-state="connected"]').waitFor();
-  return { page, errors, sockets };
+  return { page, errors, sockets, socketEnds };
 }
 
 /** The room's button in the list. */
