@@ -39,8 +39,14 @@ export class TestStompClient {
     const connectHeaders: Record<string, string> = {};
     if (via === 'header' && token) connectHeaders['Authorization'] = `Bearer ${token}`;
     if (via === 'passcode' && token) connectHeaders['passcode'] = token;
+    // Why a socket failed (a refused upgrade's status, a reset): the close event alone says only 1006.
+    let socketError = '';
     const client = new Client({
-      webSocketFactory: () => new WebSocket(`ws://127.0.0.1:${port}/ws/chat${query}`, options.protocols ?? ['v12.stomp']),
+      webSocketFactory: () => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/chat${query}`, options.protocols ?? ['v12.stomp']);
+        ws.on('error', (err) => (socketError = `; socket error: ${err.message}`));
+        return ws;
+      },
       connectHeaders,
       reconnectDelay: 0,
       heartbeatIncoming: options.heartbeat?.[1] ?? 0,
@@ -64,7 +70,7 @@ export class TestStompClient {
       const prevClose = client.onWebSocketClose;
       client.onWebSocketClose = (evt) => {
         prevClose(evt);
-        reject(new Error(`closed before CONNECTED: ${t.stompError?.headers['message'] ?? evt.code}`));
+        reject(new Error(`closed before CONNECTED: ${t.stompError?.headers['message'] ?? `${evt.code}${evt.reason ? ` ${evt.reason}` : ''}${socketError}`}`));
       };
     });
     client.activate();
