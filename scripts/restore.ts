@@ -68,6 +68,8 @@ async function main(): Promise<void> {
       );
       const json = JSON.stringify(report);
       if (values.report) writeFileSync(values.report, `${json}\n`);
+      // The logger writes stdout on its own, asynchronously: its lines go out first, so the report is last.
+      await new Promise<void>((resolve) => log.flush(() => resolve()));
       process.stdout.write(`${json}\n`);
       if (report.failed > 0) process.exitCode = 1;
       return;
