@@ -14,7 +14,7 @@ a restore can be repeated: a second run inserts nothing.
 
   --request N      one consultation
   --all            every consultation that has an object of the source (disaster recovery); a progress
-                   bar on stderr, the JSON report as the last line of stdout (and in --report's file);
+                   bar and logs on stderr, the JSON report alone on stdout (and in --report's file);
                    exit code 1 when any consultation failed
   --from archive   the final archives (default); temp: the temp snapshots with their segments
 `;
@@ -56,7 +56,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const source = values.from as RestoreSource;
-  const { config, log } = bootProcess('restore');
+  // Logs go to stderr: stdout carries the report (--all) or the one-room summary, and nothing else.
+  const { config, log } = bootProcess('restore', { logToStderr: true });
   const core = buildCoreServices(config, 'restore', log);
   try {
     const restorer = buildArchiveRestorer(core);
@@ -68,8 +69,6 @@ async function main(): Promise<void> {
       );
       const json = JSON.stringify(report);
       if (values.report) writeFileSync(values.report, `${json}\n`);
-      // The logger writes stdout on its own, asynchronously: its lines go out first, so the report is last.
-      await new Promise<void>((resolve) => log.flush(() => resolve()));
       process.stdout.write(`${json}\n`);
       if (report.failed > 0) process.exitCode = 1;
       return;

@@ -64,6 +64,8 @@ async function restoreAll(args: string[], tty = false): Promise<{ report: Restor
   const [file, argv] = tty ? ['script', ['-qec', command.join(' '), '/dev/null']] : [command[0]!, command.slice(1)];
   const out = await promisify(execFile)(file, argv, { env: { ...process.env, ...sys.env, LOG_LEVEL: 'warn' }, timeout: 60_000 });
   const lines = out.stdout.trim().split(/\r?\n/);
+  // Logs go to stderr: off a terminal, stdout is the report alone.
+  if (!tty) expect(lines).toHaveLength(1);
   return { report: JSON.parse(lines.at(-1)!) as RestoreAllReport, stderr: tty ? out.stdout : out.stderr };
 }
 const RESTORE_SCRIPT = path.join(__dirname, '..', 'scripts', 'restore.ts');

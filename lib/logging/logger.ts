@@ -10,8 +10,8 @@ export const PRETTY_LOG_OPTIONS = { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pi
  * for context (requestIdx, queue, jobId, userId). Message contents and tokens are never logged;
  * the redact list is a second line of defence.
  */
-export function createLogger(options: { level: string; role: string; pretty?: boolean }): Logger {
-  return pino({
+export function createLogger(options: { level: string; role: string; pretty?: boolean; toStderr?: boolean }): Logger {
+  const settings: pino.LoggerOptions = {
     level: options.level,
     base: { role: options.role, pid: process.pid },
     redact: {
@@ -19,5 +19,7 @@ export function createLogger(options: { level: string; role: string; pretty?: bo
       censor: '[redacted]',
     },
     transport: options.pretty ? { target: 'pino-pretty', options: PRETTY_LOG_OPTIONS } : undefined,
-  });
+  };
+  // A command whose stdout is its output (a report) logs to stderr, synchronously, so nothing lands in it.
+  return options.toStderr && !options.pretty ? pino(settings, pino.destination({ dest: 2, sync: true })) : pino(settings);
 }

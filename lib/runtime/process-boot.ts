@@ -6,7 +6,7 @@ import { StartupError } from './service-checks';
  * Entry-point start-up shared by every role: config parsed once, warnings logged loudly once, and
  * start-up failures printed as one line with the fix instead of a stack trace.
  */
-export function bootProcess(role: string): { config: AppConfig; log: Logger } {
+export function bootProcess(role: string, options: { logToStderr?: boolean } = {}): { config: AppConfig; log: Logger } {
   let loaded;
   try {
     loaded = loadConfig();
@@ -19,7 +19,7 @@ export function bootProcess(role: string): { config: AppConfig; log: Logger } {
   }
   const { config, warnings } = loaded;
   const pretty = config.logPretty ?? (!config.isProduction && process.stdout.isTTY === true);
-  const log = createLogger({ level: config.logLevel, role, pretty });
+  const log = createLogger({ level: config.logLevel, role, pretty, toStderr: options.logToStderr });
   for (const w of warnings) log.warn(`!!! ${w}`);
   return { config, log };
 }
